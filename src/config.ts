@@ -1,0 +1,84 @@
+/**
+ * The only place that reads the environment. Every key is validated at start; a bad
+ * configuration stops the process with every problem listed at once.
+ */
+import { z } from 'zod';
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+
+const schema = z
+  .object({
+    TELEGRAM_BOT_TOKEN: z.preprocess(emptyToUndefined, z.string().regex(/^\d+:[\w-]{20,}$/, 'looks like 123456:ABC… from @BotFather').optional()),
+    TELEGRAM_API_ROOT: z.preprocess(emptyToUndefined, z.url().default('https://api.telegram.org')),
+    TELEGRAM_WEBHOOK_URL: optionalUrl,
+    TELEGRAM_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, '16–256 characters A-Z a-z 0-9 _ -').optional()),
+    DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/ouderbrug.db')),
+    HTTP_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+    HTTP_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+    DEFAULT_LANGUAGE: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z]{2,3}$/).default('nl')),
+    BOT_TIMEZONE: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default('Europe/Amsterdam')
+        .refine((tz) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'not a known IANA time zone'),
+    ),
+    LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+    LOCALES_DIR: optionalString,
+  })
+  .superRefine((c, ctx) => {
+    if (c.TELEGRAM_WEBHOOK_URL && !c.TELEGRAM_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'required when TELEGRAM_WEBHOOK_URL is set' });
+    }
+    if (c.TELEGRAM_WEBHOOK_URL && !c.TELEGRAM_BOT_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['TELEGRAM_BOT_TOKEN'], message: 'required when TELEGRAM_WEBHOOK_URL is set' });
+    }
+  });
+
+export interface Config {
+  telegram: { token?: string; apiRoot: string; webhookUrl?: string; webhookSecret?: string };
+  databasePath: string;
+  http: { port: number; host: string };
+  defaultLanguage: string;
+  timeZone: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  localesDir?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const c = parsed.data;
+  return {
+    telegram: {
+      token: c.TELEGRAM_BOT_TOKEN,
+      apiRoot: c.TELEGRAM_API_ROOT,
+      webhookUrl: c.TELEGRAM_WEBHOOK_URL,
+      webhookSecret: c.TELEGRAM_WEBHOOK_SECRET,
+    },
+    databasePath: c.DATABASE_PATH,
+    http: { port: c.HTTP_PORT, host: c.HTTP_HOST },
+    defaultLanguage: c.DEFAULT_LANGUAGE,
+    timeZone: c.BOT_TIMEZONE,
+    logLevel: c.LOG_LEVEL,
+    localesDir: c.LOCALES_DIR,
+  };
+}

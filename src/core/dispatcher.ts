@@ -1,0 +1,46 @@
+/**
+ * One conversation at a time: messages from the same chat are handled strictly in order,
+ * different chats run concurrently. A failing handler is logged and never blocks the chat.
+ */
+import { addressKey, type InboundMessage } from './messages.js';
+import type { InboundHandler, Logger } from './ports.js';
+
+export interface Dispatcher {
+  dispatch: InboundHandler;
+  /** Resolves when every queued message has been handled (for graceful stop and tests). */
+  idle(): Promise<void>;
+}
+
+export function createDispatcher(handle: InboundHandler, logger: Logger): Dispatcher {
+  const tails = new Map<string, Promise<void>>();
+
+  function dispatch(message: InboundMessage): Promise<void> {
+    const key = addressKey(message.address);
+    const previous = tails.get(key) ?? Promise.resolve();
+    const run = previous.then(() =>
+      handle(message).catch((err: unknown) => {
+        logger.error({ err: describeError(err), channel: message.address.channel }, 'message handling failed');
+      }),
+    );
+    tails.set(key, run);
+    void run.then(() => {
+      if (tails.get(key) === run) tails.delete(key);
+    });
+    return run;
+  }
+
+  async function idle(): Promise<void> {
+    while (tails.size > 0) await Promise.all([...tails.values()]);
+  }
+
+  return { dispatch, idle };
+}
+
+/** Error details without message text that might contain personal data. */
+export function describeError(err: unknown): { name: string; code?: string; message: string } {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return { name: err.name, message: err.message.slice(0, 300), ...(typeof code === 'string' || typeof code === 'number' ? { code: String(code) } : {}) };
+  }
+  return { name: 'unknown', message: String(err).slice(0, 300) };
+}

@@ -1,0 +1,24 @@
+/** Typed errors: a `code` to branch on and whether trying again can help. */
+export class AppError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** The outcome of one attempt to deliver a message, as every channel reports it. */
+export type SendOutcome =
+  | { status: 'sent'; externalId?: string }
+  /** Network trouble or a server error: try again with backoff. */
+  | { status: 'retry'; reason: string }
+  /** The messenger asked us to slow down. */
+  | { status: 'wait'; retryAfterMs: number; reason: string }
+  /** The person blocked the bot or cannot be reached: stop proactive messages. */
+  | { status: 'unreachable'; reason: string }
+  /** We sent something the messenger refuses: a bug. Log, never retry forever. */
+  | { status: 'invalid'; reason: string };

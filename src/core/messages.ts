@@ -1,0 +1,75 @@
+/**
+ * The channel-agnostic message shapes. Adapters (src/bot/<channel>) translate between a
+ * messenger's updates and these; nothing in here knows which messenger is on the other end.
+ */
+
+export const CHANNELS = ['telegram', 'local', 'whatsapp'] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+/** One conversation: a chat on one channel. */
+export interface Address {
+  channel: ChannelName;
+  chatId: string;
+}
+
+export const addressKey = (a: Address): string => `${a.channel}:${a.chatId}`;
+
+/** What the person sent, already decoded by the channel's mapper. */
+export type InboundContent =
+  | { kind: 'text'; text: string }
+  | { kind: 'command'; command: string; args: string }
+  /** A button press; `value` is the flow's own choice value. */
+  | { kind: 'choice'; value: string }
+  /** A button from an older version of the bot, or data we cannot read. */
+  | { kind: 'stale_choice' }
+  /** Something we cannot read: sticker, photo, voice note, file, location, an edit… */
+  | { kind: 'unsupported'; what: UnsupportedKind };
+
+export type UnsupportedKind = 'sticker' | 'photo' | 'voice' | 'video' | 'file' | 'location' | 'contact' | 'edit' | 'other';
+
+export interface InboundMessage {
+  address: Address;
+  content: InboundContent;
+  /** The messenger's language setting (e.g. Telegram `language_code`): a hint, never a decision. */
+  languageHint?: string;
+  /** The messenger's own id of this update, for de-duplication of redeliveries. */
+  externalId?: string;
+}
+
+/** A translatable text: an i18n key with parameters. A param may itself be a text. */
+export interface Text {
+  key: string;
+  params?: Record<string, TextParam>;
+  /** Render in this language instead of the conversation's (e.g. endonyms in the language menu). */
+  lng?: string;
+}
+export type TextParam = string | number | Text;
+
+export interface Choice {
+  /** Short, ASCII, stable: it travels as callback data (≤ 56 bytes). */
+  value: string;
+  label: Text;
+}
+
+export interface Attachment {
+  filename: string;
+  mimeType: string;
+  content: string;
+}
+
+/** What a flow asks the engine to say. Choices are rows of buttons. */
+export interface Reply {
+  text: Text;
+  choices?: Choice[][];
+  attachment?: Attachment;
+}
+
+/**
+ * A rendered outbound message. `text` is "mini-HTML": only <b> and <i> tags, with every
+ * interpolated value escaped (& < > "). Adapters turn it into their own format.
+ */
+export interface OutboundMessage {
+  text: string;
+  choices?: { label: string; value: string }[][];
+  attachment?: Attachment;
+}

@@ -1,0 +1,96 @@
+/**
+ * Ports: what the core needs from the outside world, as plain interfaces.
+ * Implementations live at the edges (src/db, src/bot/*, src/main.ts wires them).
+ *
+ * - ChannelAdapter: sends a rendered message on one messenger; classifies every failure.
+ * - Store: the database as the engine sees it; `commitTurn` is one transaction.
+ * - Logger: structured logs; callers pass ids only, never names, handles, postcodes or dates of birth.
+ */
+import type { Address, ChannelName, InboundMessage, OutboundMessage } from './messages.js';
+import type { SendOutcome } from './errors.js';
+import type { Effect, PersonView } from '../flows/flow.types.js';
+
+export interface ChannelAdapter {
+  readonly name: ChannelName;
+  /** Sends one message (split into parts if the messenger needs it). Never throws. */
+  send(chatId: string, message: OutboundMessage): Promise<SendOutcome>;
+}
+
+export type InboundHandler = (message: InboundMessage) => Promise<void>;
+
+export interface ChannelHealth {
+  name: ChannelName;
+  state: 'starting' | 'up' | 'down' | 'off';
+  detail?: string;
+}
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface IdentityRef {
+  personId: number;
+  identityId: number;
+}
+
+export interface CommitTurnInput {
+  address: Address;
+  /** Null before this turn's consent effect has created the person. */
+  identity: IdentityRef | null;
+  state: unknown;
+  effects: Effect[];
+  outbound: OutboundMessage[];
+  externalId?: string;
+}
+
+export interface CommitTurnResult {
+  /** Null when the person was erased in this turn (or never consented). */
+  identity: IdentityRef | null;
+  /** Outbox row ids, one per outbound message, in order; empty when nothing was stored. */
+  outboxIds: number[];
+}
+
+export interface OutboxRow {
+  id: number;
+  address: Address;
+  message: OutboundMessage;
+  createdAt: Date;
+}
+
+export interface Store {
+  findIdentity(address: Address): IdentityRef | null;
+  loadPerson(personId: number): PersonView | null;
+  loadConversation(identityId: number): { state: unknown; turn: number } | null;
+  /** New state, effects and outbound messages in one transaction (side effects happen after). */
+  commitTurn(input: CommitTurnInput): CommitTurnResult;
+  /** True if this update was handled before (a redelivery); records it otherwise. */
+  alreadyHandled(channel: ChannelName, externalId: string): boolean;
+  markOutbox(id: number, outcome: SendOutcome): void;
+  markUnreachable(address: Address): void;
+  pendingOutbox(): OutboxRow[];
+  exportPerson(personId: number): PersonExport | null;
+  ping(): boolean;
+}
+
+/** Everything stored about one person, for /mydata. */
+export interface PersonExport {
+  exportedAt: string;
+  person: {
+    id: number;
+    language: string;
+    displayName: string | null;
+    postcode: string | null;
+    heardFrom: string | null;
+    proactiveMessages: boolean;
+    createdAt: string;
+  };
+  channels: { channel: ChannelName; createdAt: string; unreachable: boolean }[];
+  children: { id: number; year: number; month: number; expected: boolean }[];
+  memberships: { initiative: string; school: string; role: string; since: string }[];
+  interests: { initiative: string; action: string; at: string }[];
+  consents: { kind: string; given: boolean; version: string; at: string }[];
+  messagesStored: number;
+}

@@ -1,0 +1,106 @@
+/**
+ * The contract of every flow: a pure step function
+ *   (state, input, ctx) → { state, language, replies, effects }.
+ * Flows never do I/O. Reads they need go through the synchronous, read-only `Directory`
+ * in the context; writes are returned as `effects` and applied by the engine in one
+ * transaction together with the new state.
+ */
+import type { ChannelName, InboundContent, Reply } from '../core/messages.js';
+
+/** Bump when the shape of stored state changes; older states are reset kindly. */
+export const FLOW_STATE_VERSION = 1;
+
+export type FlowName = 'onboarding' | 'menu' | 'children' | 'language' | 'privacy';
+
+export interface FlowState {
+  v: number;
+  flow: FlowName;
+  step: string;
+  /** Language chosen in this conversation (before consent it exists only here). */
+  lang: string;
+  data: Record<string, unknown>;
+}
+
+export interface ChildView {
+  id: number;
+  year: number;
+  month: number;
+  expected: boolean;
+}
+
+export const PHASES = [0, 1, 2, 3, 4, 5] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface InitiativeView {
+  id: number;
+  code: string;
+  name: string;
+  school: string;
+  neighbourhood: string;
+  contact: string;
+  municipality: string;
+  phase: Phase;
+}
+
+export const ROLES = ['parent', 'ambassador', 'coordinator'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface PersonView {
+  id: number;
+  language: string;
+  displayName: string | null;
+  pc4: string | null;
+  heardFrom: string | null;
+  proactive: boolean;
+  children: ChildView[];
+  /** The initiative the person follows as a parent (the first one joined), if any. */
+  initiative: InitiativeView | null;
+}
+
+export interface Directory {
+  initiativeByCode(code: string): InitiativeView | null;
+  initiativeById(id: number): InitiativeView | null;
+  initiativesForPostcode(pc4: string): InitiativeView[];
+}
+
+export interface LanguageInfo {
+  code: string;
+  endonym: string;
+}
+
+export interface FlowContext {
+  now: Date;
+  timeZone: string;
+  channel: ChannelName;
+  person: PersonView | null;
+  directory: Directory;
+  /** Shipped languages, in menu order. */
+  languages: LanguageInfo[];
+  defaultLanguage: string;
+  languageHint?: string;
+}
+
+export type Effect =
+  /** Creates the person, the channel identity and the consent record. */
+  | { type: 'consent'; language: string; noticeVersion: string }
+  | { type: 'setProfile'; patch: Partial<{ displayName: string | null; language: string; pc4: string | null; heardFrom: string | null }> }
+  | { type: 'addChild'; year: number; month: number; expected: boolean }
+  | { type: 'updateChild'; childId: number; year: number; month: number; expected: boolean }
+  | { type: 'removeChild'; childId: number }
+  | { type: 'join'; initiativeId: number }
+  | { type: 'interest'; initiativeId: number; actionKey: string }
+  | { type: 'proactive'; enabled: boolean }
+  /** Irreversibly removes the person and everything linked to them. */
+  | { type: 'erase' }
+  /** Ask the engine to send everything stored (readable text plus a JSON file). */
+  | { type: 'exportData' };
+
+export interface FlowResult {
+  /** Null: nothing to remember (e.g. after a refusal or an erasure). */
+  state: FlowState | null;
+  language: string;
+  replies: Reply[];
+  effects: Effect[];
+}
+
+export type FlowInput = InboundContent;
