@@ -5,7 +5,8 @@
  * parents chatting at once in different languages never leak into each other.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import i18next, { type i18n, type Resource, type TFunction } from 'i18next';
 import type { LanguageInfo } from '../flows/flow.types.js';
 
@@ -16,6 +17,7 @@ export interface Locales {
 }
 
 export const SOURCE_LANGUAGE = 'nl';
+export const DEFAULT_LOCALES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../locales');
 
 export function loadLocales(dir: string): Locales {
   const resources: Resource = {};

@@ -1,0 +1,125 @@
+/**
+ * Assembles the whole bot from its parts (used by main.ts and by the end-to-end tests, so
+ * tests run exactly the production graph with fakes only at the edges).
+ */
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { createDispatcher, type Dispatcher } from './core/dispatcher.js';
+import { createEngine, type Engine } from './core/engine.js';
+import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from './core/i18n.js';
+import type { ChannelName } from './core/messages.js';
+import type { ChannelAdapter, Logger, Store } from './core/ports.js';
+import { createPreConsentMemory } from './core/pre-consent.memory.js';
+import { openDatabase, type Db } from './db/client.js';
+import { createDirectory } from './db/initiatives.repo.js';
+import { createStore } from './db/store.js';
+import { createLocalChannel, type LocalChannel } from './bot/local/local.adapter.js';
+import { createTelegramChannel, type TelegramChannel } from './bot/telegram/telegram.adapter.js';
+import { commandMenus } from './bot/telegram/telegram.commands.js';
+import { createHttpServer, type HealthReport } from './http/server.js';
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface App {
+  db: Db;
+  store: Store;
+  engine: Engine;
+  dispatcher: Dispatcher;
+  local: LocalChannel;
+  telegram?: TelegramChannel;
+  /** Starts the HTTP server and the channels; resolves with the HTTP port actually used. */
+  start(): Promise<number>;
+  stop(): Promise<void>;
+  health(): HealthReport;
+}
+
+export function createApp({ config, logger, clock = systemClock }: AppOptions): App {
+  const startedAt = clock.now().getTime();
+  const db = openDatabase(config.databasePath);
+  const locales = loadLocales(config.localesDir ?? DEFAULT_LOCALES_DIR);
+  const i18n = createI18n(locales);
+  const store = createStore(db, clock);
+  const channels = new Map<ChannelName, ChannelAdapter>();
+
+  const local = createLocalChannel({ logger });
+  channels.set('local', local);
+
+  // The engine is created after the channels map is filled; the dispatcher forwards to it.
+  let engineRef: Engine | undefined;
+  const dispatcher = createDispatcher((m) => (engineRef ? engineRef.handle(m) : Promise.resolve()), logger);
+
+  let telegram: TelegramChannel | undefined;
+  if (config.telegram.token) {
+    telegram = createTelegramChannel({
+      token: config.telegram.token,
+      apiRoot: config.telegram.apiRoot,
+      webhook: config.telegram.webhookUrl && config.telegram.webhookSecret ? { url: config.telegram.webhookUrl, secret: config.telegram.webhookSecret } : undefined,
+      logger,
+      onInbound: dispatcher.dispatch,
+      onUnreachable: (chatId) => store.markUnreachable({ channel: 'telegram', chatId }),
+      commands: commandMenus(i18n, locales.languages),
+      defaultLanguage: config.defaultLanguage,
+    });
+    channels.set('telegram', telegram);
+  }
+
+  const engine = createEngine({
+    store,
+    directory: createDirectory(db),
+    channels,
+    i18n,
+    languages: locales.languages,
+    memory: createPreConsentMemory(clock),
+    clock,
+    logger,
+    defaultLanguage: config.defaultLanguage,
+    timeZone: config.timeZone,
+  });
+  engineRef = engine;
+
+  const health = (): HealthReport => {
+    const database = store.ping() ? 'up' : 'down';
+    const channelHealth = [local.health(), ...(telegram ? [telegram.health()] : [])];
+    const ok = database === 'up' && channelHealth.every((c) => c.state === 'up');
+    return { status: ok ? 'ok' : 'degraded', database, channels: channelHealth, uptimeSeconds: Math.round((clock.now().getTime() - startedAt) / 1000) };
+  };
+
+  const http = createHttpServer({
+    logger,
+    local,
+    onInbound: dispatcher.dispatch,
+    health,
+    routes: telegram?.webhook ? [{ method: 'POST', path: telegram.webhook.path, handler: telegram.webhook.handler }] : [],
+  });
+
+  let stopped = false;
+  return {
+    db,
+    store,
+    engine,
+    dispatcher,
+    local,
+    telegram,
+    health,
+    async start() {
+      const port = await http.listen(config.http.port, config.http.host);
+      await engine.resendPending();
+      if (telegram) await telegram.start();
+      logger.info({ port, telegram: telegram ? (config.telegram.webhookUrl ? 'webhook' : 'polling') : 'off' }, 'ouderbrug started');
+      return port;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (telegram) await telegram.stop();
+      await http.close();
+      await dispatcher.idle();
+      db.$client.close();
+      logger.info({}, 'ouderbrug stopped');
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/** The command menu Telegram shows, with a description in every shipped language (locales/<lang>/commands.json). */
+import type { i18n } from 'i18next';
+import type { LanguageInfo } from '../../flows/flow.types.js';
+
+export const COMMANDS = ['start', 'menu', 'help', 'language', 'children', 'mydata', 'stop', 'delete'] as const;
+
+export function commandMenus(i18n: i18n, languages: LanguageInfo[]): { language: string; commands: { command: string; description: string }[] }[] {
+  return languages.map((l) => {
+    const t = i18n.getFixedT(l.code);
+    return { language: l.code, commands: COMMANDS.map((command) => ({ command, description: t(`commands:${command}`) })) };
+  });
+}

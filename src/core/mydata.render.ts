@@ -1,0 +1,42 @@
+/** /mydata: everything stored about the person, readable in the chat and as a JSON file. */
+import type { i18n } from 'i18next';
+import type { OutboundMessage, Text } from './messages.js';
+import type { PersonExport } from './ports.js';
+import { renderText } from './render.js';
+
+const t = (key: string, params?: Text['params']): Text => (params ? { key, params } : { key });
+
+export function renderMyData(i18n: i18n, lang: string, data: PersonExport): OutboundMessage[] {
+  const r = (text: Text) => renderText(i18n, lang, text);
+  const none = r(t('privacy:mydata.none'));
+  const children = data.children.length
+    ? data.children
+        .map((c) => `• ${r(t(c.expected ? 'children:dueIn' : 'children:bornIn', { when: t('common:monthYear', { month: t(`common:months.m${c.month}`), year: String(c.year) }) }))}`)
+        .join('\n')
+    : none;
+  const memberships = data.memberships.length
+    ? data.memberships.map((m) => `• ${r(t('privacy:mydata.membership', { name: m.initiative, school: m.school, role: t(`common:roles.${m.role}`) }))}`).join('\n')
+    : none;
+  const interests = data.interests.length ? data.interests.map((i) => `• ${r(t(`phases:actions.${i.action}.title`))}`).join('\n') : none;
+  const summary = r(
+    t('privacy:mydata.summary', {
+      id: String(data.person.id),
+      name: data.person.displayName ?? '–',
+      language: t('meta:endonym', undefined),
+      postcode: data.person.postcode ?? '–',
+      heardFrom: data.person.heardFrom ? t(`onboarding:heardFrom.${data.person.heardFrom}`) : '–',
+      messages: t(data.person.proactiveMessages ? 'privacy:mydata.on' : 'privacy:mydata.off'),
+      channels: data.channels.map((c) => c.channel).join(', '),
+      since: data.person.createdAt.slice(0, 10),
+    }),
+  );
+  // The parts are already rendered mini-HTML, so they are joined as text, not re-escaped.
+  const text = [summary, `<b>${r(t('privacy:mydata.children'))}</b>\n${children}`, `<b>${r(t('privacy:mydata.initiatives'))}</b>\n${memberships}`, `<b>${r(t('privacy:mydata.interests'))}</b>\n${interests}`, r(t('privacy:mydata.fileNote'))].join('\n\n');
+  return [
+    { text },
+    {
+      text: r(t('privacy:mydata.file')),
+      attachment: { filename: `ouderbrug-mijn-gegevens-${data.person.id}.json`, mimeType: 'application/json', content: JSON.stringify(data, null, 2) },
+    },
+  ];
+}

@@ -1,0 +1,57 @@
+/** Everything stored about one person (AVG/GDPR right of access), as plain data. */
+import { and, asc, count, eq } from 'drizzle-orm';
+import type { PersonExport } from '../core/ports.js';
+import type { Db } from './client.js';
+import { children, consentLog, identities, initiatives, interests, memberships, outbox, people } from './schema.js';
+
+export function exportPerson(db: Db, personId: number, now: Date): PersonExport | null {
+  const p = db.select().from(people).where(eq(people.id, personId)).get();
+  if (!p) return null;
+  return {
+    exportedAt: now.toISOString(),
+    person: {
+      id: p.id,
+      language: p.language,
+      displayName: p.displayName,
+      postcode: p.pc4,
+      heardFrom: p.heardFrom,
+      proactiveMessages: p.proactive,
+      createdAt: p.createdAt.toISOString(),
+    },
+    channels: db
+      .select()
+      .from(identities)
+      .where(eq(identities.personId, personId))
+      .all()
+      .map((i) => ({ channel: i.channel, createdAt: i.createdAt.toISOString(), unreachable: i.unreachableAt !== null })),
+    children: db
+      .select()
+      .from(children)
+      .where(eq(children.personId, personId))
+      .orderBy(asc(children.birthYear), asc(children.birthMonth))
+      .all()
+      .map((c) => ({ id: c.id, year: c.birthYear, month: c.birthMonth, expected: c.expected })),
+    memberships: db
+      .select({ name: initiatives.name, school: initiatives.school, role: memberships.role, since: memberships.createdAt })
+      .from(memberships)
+      .innerJoin(initiatives, eq(initiatives.id, memberships.initiativeId))
+      .where(eq(memberships.personId, personId))
+      .all()
+      .map((m) => ({ initiative: m.name, school: m.school, role: m.role, since: m.since.toISOString() })),
+    interests: db
+      .select({ name: initiatives.name, action: interests.actionKey, at: interests.at })
+      .from(interests)
+      .innerJoin(initiatives, eq(initiatives.id, interests.initiativeId))
+      .where(eq(interests.personId, personId))
+      .all()
+      .map((i) => ({ initiative: i.name, action: i.action, at: i.at.toISOString() })),
+    consents: db
+      .select()
+      .from(consentLog)
+      .where(eq(consentLog.personId, personId))
+      .orderBy(asc(consentLog.id))
+      .all()
+      .map((c) => ({ kind: c.kind, given: c.given, version: c.version, at: c.at.toISOString() })),
+    messagesStored: db.select({ n: count() }).from(outbox).where(and(eq(outbox.personId, personId))).get()?.n ?? 0,
+  };
+}

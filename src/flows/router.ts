@@ -1,0 +1,156 @@
+/**
+ * The top of every conversation: commands and menu buttons work from anywhere; everything
+ * else goes to the flow the parent is in. Pure: (stored state, input, ctx) → result.
+ * A state from an older version of the bot is replaced kindly, never crashes a turn.
+ */
+import type { Reply } from '../core/messages.js';
+import { childPrompt, isChildStep } from './child-entry.js';
+import { beginChildren, handleChildren } from './children.flow.js';
+import { FLOW_STATE_VERSION, type FlowContext, type FlowInput, type FlowResult, type FlowState } from './flow.types.js';
+import { langOf, result, say, state } from './kit.js';
+import { beginLanguage, handleLanguage, isFlowState, languageChoices } from './language.flow.js';
+import { handleMenuChoice, mainMenu } from './menu.flow.js';
+import { beginOnboarding, handleOnboarding, onboardingPrompt } from './onboarding.flow.js';
+import { askDelete, handlePrivacy, myData, resumeMessages, stopMessages } from './privacy.flow.js';
+
+export function step(stored: unknown, input: FlowInput, ctx: FlowContext): FlowResult {
+  const prev = isFlowState(stored) && stored.v === FLOW_STATE_VERSION ? stored : null;
+  const lang = langOf(prev, ctx);
+  if (stored != null && !prev) {
+    // Stored by an older version: start again gently rather than misreading it.
+    if (!ctx.person) return beginOnboarding('', ctx);
+    return mainMenu(lang, ctx, [say('common:botUpdated')]);
+  }
+  if (input.kind === 'command') return command(input.command, input.args, prev, ctx);
+  if (ctx.person && input.kind === 'choice') {
+    const global = globalChoice(input.value, prev, lang, ctx);
+    if (global) return global;
+  }
+  if (!prev) {
+    if (!ctx.person) return beginOnboarding('', ctx);
+    return mainMenu(lang, ctx, [say(answerKey(input))]);
+  }
+  switch (prev.flow) {
+    case 'onboarding':
+      return handleOnboarding(prev, input, ctx);
+    case 'children':
+      return handleChildren(prev, input, ctx);
+    case 'language':
+      return handleLanguage(prev, input, ctx, resume);
+    case 'privacy':
+      return handlePrivacy(prev, input, ctx);
+    case 'menu':
+      return mainMenu(lang, ctx, [say(answerKey(input))]);
+  }
+}
+
+/** What to say to input that no step expects. */
+function answerKey(input: FlowInput): string {
+  if (input.kind === 'unsupported') return 'common:onlyText';
+  if (input.kind === 'choice' || input.kind === 'stale_choice') return 'common:staleButton';
+  return 'common:notUnderstood';
+}
+
+function globalChoice(value: string, prev: FlowState | null, lang: string, ctx: FlowContext): FlowResult | null {
+  switch (value) {
+    case 'menu:children':
+      return beginChildren(ctx, lang);
+    case 'menu:language':
+      return beginLanguage(prev?.flow === 'language' ? null : prev, ctx);
+    case 'menu:mydata':
+      return myData(lang, ctx);
+    case 'menu:stop':
+      return stopMessages(lang, ctx);
+    case 'menu:resume':
+      return resumeMessages(lang, ctx);
+    case 'menu:delete':
+      return askDelete(lang, ctx);
+    case 'menu:find': {
+      const pc4 = ctx.person?.pc4;
+      const next = state('onboarding', pc4 ? 'initiative' : 'postcode', lang, { mode: 'find', ...(pc4 ? { pc4 } : {}) });
+      if (pc4 && ctx.directory.initiativesForPostcode(pc4).length === 0) return mainMenu(lang, ctx, [say('onboarding:noInitiativeNearby')]);
+      return result(next, lang, onboardingPrompt(next, ctx));
+    }
+  }
+  if (/^(menu|a|help):/.test(value)) return handleMenuChoice(value, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
+  return null;
+}
+
+function command(name: string, args: string, prev: FlowState | null, ctx: FlowContext): FlowResult {
+  const lang = langOf(prev, ctx);
+  const person = ctx.person;
+  if (name === 'language' || name === 'taal') return beginLanguage(prev?.flow === 'language' ? null : prev, ctx);
+  if (name === 'help' || name === 'hulp') {
+    return person ? mainMenu(lang, ctx, [say('common:help')]) : result(prev, lang, [say('common:help'), ...reprompt(prev, ctx)]);
+  }
+  if (!person) {
+    if (name === 'start') return beginOnboarding(args, ctx);
+    if (name === 'stop' || name === 'mydata' || name === 'delete') return result(prev, lang, [say('privacy:nothingStored'), ...reprompt(prev, ctx)]);
+    return result(prev ?? state('onboarding', 'language', lang), lang, [say('onboarding:finishFirst'), ...reprompt(prev, ctx)]);
+  }
+  switch (name) {
+    case 'start':
+      return startAgain(args, prev, lang, ctx);
+    case 'menu':
+      return mainMenu(lang, ctx);
+    case 'children':
+      return beginChildren(ctx, lang);
+    case 'stop':
+      return stopMessages(lang, ctx);
+    case 'mydata':
+      return myData(lang, ctx);
+    case 'delete':
+      return askDelete(lang, ctx);
+    default:
+      return mainMenu(lang, ctx, [say('common:unknownCommand')]);
+  }
+}
+
+/** /start from someone we know: messages back on, join a new initiative's link, continue. */
+function startAgain(args: string, prev: FlowState | null, lang: string, ctx: FlowContext): FlowResult {
+  const person = ctx.person;
+  if (!person) return beginOnboarding(args, ctx);
+  const effects: FlowResult['effects'] = [];
+  const before: Reply[] = [];
+  if (!person.proactive) {
+    effects.push({ type: 'proactive', enabled: true });
+    before.push(say('privacy:resumed'));
+  }
+  const code = args.trim();
+  const linked = code ? ctx.directory.initiativeByCode(code) : null;
+  if (linked && linked.id !== person.initiative?.id) {
+    effects.push({ type: 'join', initiativeId: linked.id });
+    before.push(say('onboarding:joinedNamed', { name: linked.name, school: linked.school }));
+  } else if (code && !linked) {
+    before.push(say('onboarding:badLink'));
+  }
+  if (prev?.flow === 'onboarding') return { ...result(prev, lang, [...before, say('onboarding:continue'), ...reprompt(prev, ctx)]), effects };
+  const menu = mainMenu(lang, { ...ctx, person: { ...person, proactive: true } }, [...before, say('common:welcomeBack')]);
+  return { ...menu, effects };
+}
+
+function resume(prev: FlowState | null, lang: string, ctx: FlowContext): FlowResult {
+  if (!prev) return ctx.person ? mainMenu(lang, ctx) : result(state('onboarding', 'consent', lang), lang, onboardingPrompt(state('onboarding', 'consent', lang), ctx));
+  if (prev.flow === 'onboarding' && prev.step === 'language') {
+    const next = { ...prev, step: 'consent', lang };
+    return result(next, lang, onboardingPrompt(next, ctx));
+  }
+  return result(prev, lang, reprompt(prev, ctx));
+}
+
+/** The question of the current step, asked again. */
+export function reprompt(st: FlowState | null, ctx: FlowContext): Reply[] {
+  if (!st) return ctx.person ? mainMenu(langOf(st, ctx), ctx).replies : beginOnboarding('', ctx).replies.slice(1);
+  switch (st.flow) {
+    case 'onboarding':
+      return onboardingPrompt(st, ctx);
+    case 'children':
+      return isChildStep(st.step) ? childPrompt(st.step, st, ctx, false) : beginChildren(ctx, st.lang).replies;
+    case 'language':
+      return [say('language:ask', undefined, languageChoices(ctx))];
+    case 'privacy':
+      return askDelete(st.lang, ctx).replies;
+    case 'menu':
+      return mainMenu(st.lang, ctx).replies;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The real engine, store, flows and locales on a SQLite file, with a recording channel in
+ * place of a messenger. For conversation tests that do not need a messenger's wire format.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine, type Engine } from '../../src/core/engine.js';
+import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18n.js';
+import type { SendOutcome } from '../../src/core/errors.js';
+import type { ChannelName, InboundContent, OutboundMessage } from '../../src/core/messages.js';
+import type { ChannelAdapter, Logger } from '../../src/core/ports.js';
+import { createPreConsentMemory } from '../../src/core/pre-consent.memory.js';
+import { miniHtmlToPlain } from '../../src/core/render.js';
+import { openDatabase, type Db } from '../../src/db/client.js';
+import { createDirectory, createInitiative, type NewInitiative } from '../../src/db/initiatives.repo.js';
+import { createStore } from '../../src/db/store.js';
+import { fixedClock } from './clock.js';
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export class RecordingChannel implements ChannelAdapter {
+  readonly name: ChannelName = 'local';
+  readonly sent = new Map<string, OutboundMessage[]>();
+  nextOutcomes: SendOutcome[] = [];
+  async send(chatId: string, message: OutboundMessage): Promise<SendOutcome> {
+    const forced = this.nextOutcomes.shift();
+    if (forced && forced.status !== 'sent') return forced;
+    const list = this.sent.get(chatId) ?? [];
+    list.push(message);
+    this.sent.set(chatId, list);
+    return { status: 'sent' };
+  }
+}
+
+export interface Harness {
+  db: Db;
+  dir: string;
+  dbPath: string;
+  engine: Engine;
+  channel: RecordingChannel;
+  clock: ReturnType<typeof fixedClock>;
+  /** Sends input as the parent of `chatId` and returns the plain texts of the bot's answers. */
+  say(chatId: string, content: InboundContent | string, hint?: string): Promise<OutboundMessage[]>;
+  initiative(input?: Partial<NewInitiative>): ReturnType<typeof createInitiative>;
+  reopen(): void;
+  close(): void;
+}
+
+export function plain(messages: OutboundMessage[]): string {
+  return messages.map((m) => miniHtmlToPlain(m.text)).join('\n---\n');
+}
+
+export function buttons(messages: OutboundMessage[]): { label: string; value: string }[] {
+  return messages.flatMap((m) => m.choices?.flat() ?? []);
+}
+
+export function createHarness(now = '2026-11-22T10:00:00Z'): Harness {
+  const dir = mkdtempSync(join(tmpdir(), 'ouderbrug-'));
+  const dbPath = join(dir, 'test.db');
+  const clock = fixedClock(now);
+  const locales = loadLocales(DEFAULT_LOCALES_DIR);
+  const i18n = createI18n(locales);
+  const channel = new RecordingChannel();
+  let memory = createPreConsentMemory(clock);
+  let db = openDatabase(dbPath);
+  const build = () =>
+    createEngine({
+      store: createStore(db, clock),
+      directory: createDirectory(db),
+      channels: new Map([['local', channel]]),
+      i18n,
+      languages: locales.languages,
+      memory,
+      clock,
+      logger: silentLogger,
+      defaultLanguage: 'nl',
+      timeZone: 'Europe/Amsterdam',
+    });
+  const h: Harness = {
+    db,
+    dir,
+    dbPath,
+    engine: build(),
+    channel,
+    clock,
+    async say(chatId, content, hint) {
+      const before = channel.sent.get(chatId)?.length ?? 0;
+      const c: InboundContent =
+        typeof content === 'string'
+          ? content.startsWith('/')
+            ? { kind: 'command', command: content.slice(1).split(' ')[0] ?? '', args: content.split(' ').slice(1).join(' ') }
+            : { kind: 'text', text: content }
+          : content;
+      await h.engine.handle({ address: { channel: 'local', chatId }, content: c, ...(hint ? { languageHint: hint } : {}) });
+      return (channel.sent.get(chatId) ?? []).slice(before);
+    },
+    initiative(input = {}) {
+      return createInitiative(
+        db,
+        { name: 'Samen naar De Regenboog', school: 'De Regenboog', neighbourhood: 'Oost', contact: 'info@example.org', municipality: 'Amsterdam', phase: 2, postcodes: ['1094'], ...input },
+        'test',
+      );
+    },
+    reopen() {
+      db.$client.close();
+      db = openDatabase(dbPath);
+      memory = createPreConsentMemory(clock); // a restart forgets everything not stored
+      h.db = db;
+      h.engine = build();
+    },
+    close() {
+      db.$client.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+export const pick = (value: string): InboundContent => ({ kind: 'choice', value });
