@@ -11,6 +11,7 @@ const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
 const schema = z
   .object({
     TELEGRAM_BOT_TOKEN: z.preprocess(emptyToUndefined, z.string().regex(/^\d+:[\w-]{20,}$/, 'looks like 123456:ABC… from @BotFather').optional()),
+    TELEGRAM_BOT_USERNAME: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_]{5,32}$/, '5–32 characters A-Z a-z 0-9 _, without @').optional()),
     TELEGRAM_API_ROOT: z.preprocess(emptyToUndefined, z.url().default('https://api.telegram.org')),
     TELEGRAM_WEBHOOK_URL: optionalUrl,
     TELEGRAM_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, '16–256 characters A-Z a-z 0-9 _ -').optional()),
@@ -45,7 +46,7 @@ const schema = z
   });
 
 export interface Config {
-  telegram: { token?: string; apiRoot: string; webhookUrl?: string; webhookSecret?: string };
+  telegram: { token?: string; username?: string; apiRoot: string; webhookUrl?: string; webhookSecret?: string };
   databasePath: string;
   http: { port: number; host: string };
   defaultLanguage: string;
@@ -70,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     telegram: {
       token: c.TELEGRAM_BOT_TOKEN,
+      username: c.TELEGRAM_BOT_USERNAME,
       apiRoot: c.TELEGRAM_API_ROOT,
       webhookUrl: c.TELEGRAM_WEBHOOK_URL,
       webhookSecret: c.TELEGRAM_WEBHOOK_SECRET,
