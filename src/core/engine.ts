@@ -78,6 +78,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const consenting = res.effects.some((e) => e.type === 'consent');
     if (!identity && !consenting) {
       memory.set(addressKey(address), res.state);
+      if (message.externalId) store.recordHandled(address.channel, message.externalId);
       await sendAll(deps, address, outbound, []);
       return;
     }

@@ -68,6 +68,8 @@ export interface Store {
   commitTurn(input: CommitTurnInput): CommitTurnResult;
   /** True if this update was handled before (a redelivery); records it otherwise. */
   alreadyHandled(channel: ChannelName, externalId: string): boolean;
+  /** Records an update handled outside a commit (before consent). Holds no personal data. */
+  recordHandled(channel: ChannelName, externalId: string): void;
   markOutbox(id: number, outcome: SendOutcome): void;
   markUnreachable(address: Address): void;
   pendingOutbox(): OutboxRow[];

@@ -76,6 +76,10 @@ export function createStore(db: Db, clock: Clock): Store {
       return row !== undefined;
     },
 
+    recordHandled(channel: ChannelName, externalId: string) {
+      db.insert(processedUpdates).values({ channel, externalId, at: clock.now() }).onConflictDoNothing().run();
+    },
+
     markOutbox(id: number, outcome: SendOutcome) {
       const now = clock.now();
       if (outcome.status === 'sent') {
@@ -93,6 +97,8 @@ export function createStore(db: Db, clock: Clock): Store {
     },
 
     pendingOutbox(): OutboxRow[] {
+      // Redeliveries come within minutes; a week of update ids is plenty.
+      db.delete(processedUpdates).where(lt(processedUpdates.at, new Date(clock.now().getTime() - 7 * 24 * 3600 * 1000))).run();
       const since = new Date(clock.now().getTime() - OUTBOX_RESEND_WINDOW_MS);
       // Older pending replies are given up: the parent has moved on.
       db.update(outbox).set({ status: 'failed', lastError: 'expired' }).where(and(eq(outbox.status, 'pending'), lt(outbox.createdAt, since))).run();

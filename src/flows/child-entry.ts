@@ -57,12 +57,13 @@ export function handleChildStep(step: ChildStep, st: FlowState, input: FlowInput
     if (typed) return finish(st, ctx, host, { ...typed, expected: step === 'child_due' }, step);
     return reask(step, st, ctx, host, 'children:error.unreadable', { example: '03-2024' });
   }
-  if (input.kind !== 'choice') return reask(step, st, ctx, host, 'common:onlyText');
+  if (input.kind !== 'choice') return reask(step, st, ctx, host, 'common:pleaseChoose');
   const v = input.value;
   if (v === 'skip' && host.allowSkip) return host.skip(st, ctx);
   if (step === 'child_year' && v === 'y:due') return result({ ...st, step: 'child_due' }, lang, childPrompt('child_due', st, ctx, host.allowSkip));
   const year = /^y:(\d{4})$/.exec(v);
-  if (step === 'child_year' && year) {
+  const thisYear = nowYearMonth(ctx).year;
+  if (step === 'child_year' && year && Number(year[1]) <= thisYear && Number(year[1]) >= thisYear - 4) {
     const next = { ...st, step: 'child_month', data: { ...st.data, year: Number(year[1]) } };
     return result(next, lang, childPrompt('child_month', next, ctx, host.allowSkip));
   }

@@ -24,10 +24,10 @@ export function beginOnboarding(args: string, ctx: FlowContext): FlowResult {
   const initiative = code ? ctx.directory.initiativeByCode(code) : null;
   const data: Record<string, unknown> = {};
   if (initiative) data.initiativeId = initiative.id;
-  else if (code) data.badLink = true;
   const lang = suggestedLanguage(ctx);
   const st = state('onboarding', 'language', lang, data);
-  return result(st, lang, [say('onboarding:welcome'), ...onboardingPrompt(st, ctx)]);
+  const badLink = code && !initiative ? [say('onboarding:badLink')] : [];
+  return result(st, lang, [say('onboarding:welcome'), ...badLink, ...onboardingPrompt(st, ctx)]);
 }
 
 const initiativeOf = (st: FlowState, ctx: FlowContext): InitiativeView | null => {
@@ -44,7 +44,6 @@ export function onboardingPrompt(st: FlowState, ctx: FlowContext): Reply[] {
     case 'consent': {
       const initiative = initiativeOf(st, ctx);
       const intro: Reply[] = [];
-      if (st.data.badLink) intro.push(say('onboarding:badLink'));
       intro.push(initiative ? say('onboarding:introInitiative', { name: initiative.name, school: initiative.school }) : say('onboarding:intro'));
       return [
         ...intro,
@@ -129,7 +128,7 @@ export function handleOnboarding(st: FlowState, input: FlowInput, ctx: FlowConte
       if (value === 'consent:no') return result(null, lang, [say('onboarding:consent.refused')]);
       if (value === 'consent:yes') {
         const initiativeId = num(st.data, 'initiativeId');
-        const res = go(st, 'name', ctx, { ...st.data, badLink: undefined }, [say('onboarding:consent.thanks')]);
+        const res = go(st, 'name', ctx, st.data, [say('onboarding:consent.thanks')]);
         return { ...res, effects: [{ type: 'consent', language: lang, noticeVersion: PRIVACY_NOTICE_VERSION }, ...(initiativeId ? [{ type: 'join' as const, initiativeId }] : [])] };
       }
       return reask(st, ctx, 'onboarding:consent.pleaseChoose');

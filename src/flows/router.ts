@@ -30,6 +30,10 @@ export function step(stored: unknown, input: FlowInput, ctx: FlowContext): FlowR
     if (!ctx.person) return beginOnboarding('', ctx);
     return mainMenu(lang, ctx, [say(answerKey(input))]);
   }
+  if (input.kind === 'unsupported' || input.kind === 'stale_choice') {
+    // Media, edits and old buttons never move a conversation: say so and ask again.
+    return result(prev, lang, [say(answerKey(input)), ...reprompt(prev, ctx)]);
+  }
   switch (prev.flow) {
     case 'onboarding':
       return handleOnboarding(prev, input, ctx);
@@ -46,7 +50,7 @@ export function step(stored: unknown, input: FlowInput, ctx: FlowContext): FlowR
 
 /** What to say to input that no step expects. */
 function answerKey(input: FlowInput): string {
-  if (input.kind === 'unsupported') return 'common:onlyText';
+  if (input.kind === 'unsupported') return input.what === 'edit' ? 'common:editIgnored' : 'common:onlyText';
   if (input.kind === 'choice' || input.kind === 'stale_choice') return 'common:staleButton';
   return 'common:notUnderstood';
 }
