@@ -48,9 +48,20 @@ export function createApp({ config, logger, clock = systemClock }: AppOptions): 
   const local = createLocalChannel({ logger });
   channels.set('local', local);
 
-  // The engine is created after the channels map is filled; the dispatcher forwards to it.
-  let engineRef: Engine | undefined;
-  const dispatcher = createDispatcher((m) => (engineRef ? engineRef.handle(m) : Promise.resolve()), logger);
+  const engine = createEngine({
+    store,
+    directory: createDirectory(db),
+    // The engine reads this map at send time, so channels added below are seen.
+    channels,
+    i18n,
+    languages: locales.languages,
+    memory: createPreConsentMemory(clock),
+    clock,
+    logger,
+    defaultLanguage: config.defaultLanguage,
+    timeZone: config.timeZone,
+  });
+  const dispatcher = createDispatcher(engine.handle, logger);
 
   let telegram: TelegramChannel | undefined;
   if (config.telegram.token) {
@@ -66,20 +77,6 @@ export function createApp({ config, logger, clock = systemClock }: AppOptions): 
     });
     channels.set('telegram', telegram);
   }
-
-  const engine = createEngine({
-    store,
-    directory: createDirectory(db),
-    channels,
-    i18n,
-    languages: locales.languages,
-    memory: createPreConsentMemory(clock),
-    clock,
-    logger,
-    defaultLanguage: config.defaultLanguage,
-    timeZone: config.timeZone,
-  });
-  engineRef = engine;
 
   const health = (): HealthReport => {
     const database = store.ping() ? 'up' : 'down';

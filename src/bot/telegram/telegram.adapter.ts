@@ -1,0 +1,310 @@
+/**
+ * The Telegram channel: I/O only. Updates go through the mapper to `onInbound`; outbound
+ * messages go through the mapper to the Bot API, and every failure becomes a SendOutcome.
+ *
+ * Lifecycle: start() makes one connection attempt (getMe, commands, then polling or
+ * setWebhook) and returns whatever happens; a failure (network down, bad token) leaves
+ * health() 'down' and retries with backoff in the background until stop(). The process
+ * never crashes because Telegram is unreachable.
+ */
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Telegraf } from 'telegraf';
+import type { Context } from 'telegraf';
+import type { Update } from 'telegraf/types';
+import type { ChannelAdapter, ChannelHealth, InboundHandler, Logger } from '../../core/ports.js';
+import type { SendOutcome } from '../../core/errors.js';
+import type { OutboundMessage } from '../../core/messages.js';
+import { splitForTelegram, toInbound, toInlineKeyboard } from './telegram.mapper.js';
+import { classifyTelegramError } from './telegram.errors.js';
+
+export interface TelegramCommandSet {
+  language: string;
+  commands: { command: string; description: string }[];
+}
+
+export interface TelegramChannelOptions {
+  token: string;
+  apiRoot: string;
+  webhook?: { url: string; secret: string };
+  logger: Logger;
+  onInbound: InboundHandler;
+  /** Called when a person blocks the bot (my_chat_member → kicked). */
+  onUnreachable?: (chatId: string) => void;
+  commands: TelegramCommandSet[];
+  defaultLanguage: string;
+  /** Reconnect backoff; tests shorten it. Defaults: 1 s doubling up to 60 s. */
+  retry?: { firstDelayMs?: number; maxDelayMs?: number };
+}
+
+export interface TelegramWebhook {
+  /** URL path Telegram posts to; mount `handler` there. */
+  path: string;
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}
+
+export interface TelegramChannel extends ChannelAdapter {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): ChannelHealth;
+  /** Present in webhook mode only. */
+  webhook?: TelegramWebhook;
+}
+
+const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
+
+export function createTelegramChannel(options: TelegramChannelOptions): TelegramChannel {
+  const { logger } = options;
+  const bot = new Telegraf(options.token, { telegram: telegramOptions(options.apiRoot) });
+  // The default handler rethrows and sets exitCode=1; an update must never take us down.
+  bot.catch((err) => logger.error({ error: describe(err) }, 'telegram update handling failed'));
+  bot.use((ctx) => handleUpdate(ctx, options));
+
+  const lifecycle = createLifecycle(bot, options);
+  const channel: TelegramChannel = {
+    name: 'telegram',
+    send: (chatId, message) => sendMessage(bot, logger, chatId, message),
+    start: lifecycle.start,
+    stop: lifecycle.stop,
+    health: lifecycle.health,
+  };
+  if (options.webhook) {
+    const secret = options.webhook.secret;
+    const path = webhookPath(options.webhook.url);
+    // A wrong or missing X-Telegram-Bot-Api-Secret-Token fails telegraf's filter → 403.
+    const callback = bot.webhookCallback(path, { secretToken: secret });
+    channel.webhook = { path, handler: (req, res) => callback(req, res) };
+  }
+  return channel;
+}
+
+function telegramOptions(apiRoot: string): { apiRoot: string; webhookReply: boolean; agent?: https.Agent } {
+  // telegraf resolves './bot<token>/<method>' against apiRoot: without a trailing slash
+  // the last path segment would be silently dropped.
+  const root = apiRoot.endsWith('/') ? apiRoot : `${apiRoot}/`;
+  // webhookReply would fold answerCallbackQuery into the webhook response, where its
+  // failure is invisible; every call goes over HTTP instead.
+  const base = { apiRoot: root, webhookReply: false };
+  // IPv4 only: hosts with broken IPv6 time out otherwise (telegraf#1961).
+  return root.startsWith('https:') ? { ...base, agent: new https.Agent({ keepAlive: true, family: 4 }) } : base;
+}
+
+function webhookPath(url: string): string {
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search;
+}
+
+async function handleUpdate(ctx: Context, options: TelegramChannelOptions): Promise<void> {
+  const update: Update = ctx.update;
+  const updateId = typeof update.update_id === 'number' ? update.update_id : undefined;
+  if ('callback_query' in update) await answerCallback(ctx, options.logger, updateId);
+  if ('my_chat_member' in update) notifyIfBlocked(update.my_chat_member as unknown, options);
+  const message = toInbound(update);
+  if (!message) {
+    options.logger.debug({ updateId }, 'telegram update ignored');
+    return;
+  }
+  try {
+    await options.onInbound(message);
+  } catch (err) {
+    options.logger.error({ updateId, error: describe(err) }, 'inbound handler failed');
+  }
+}
+
+/** Always answer, even stale or unreadable presses: otherwise the button spins for long. */
+async function answerCallback(ctx: Context, logger: Logger, updateId: number | undefined): Promise<void> {
+  try {
+    await ctx.answerCbQuery();
+  } catch (err) {
+    logger.warn({ updateId, method: 'answerCallbackQuery', error: describe(err) }, 'telegram call failed');
+  }
+}
+
+function notifyIfBlocked(member: unknown, options: TelegramChannelOptions): void {
+  const m = member as { chat?: { id?: unknown; type?: unknown }; new_chat_member?: { status?: unknown } } | null;
+  if (m?.new_chat_member?.status !== 'kicked' || m.chat?.type !== 'private' || typeof m.chat.id !== 'number') return;
+  try {
+    options.onUnreachable?.(String(m.chat.id));
+  } catch (err) {
+    options.logger.error({ error: describe(err) }, 'onUnreachable failed');
+  }
+}
+
+async function sendMessage(bot: Telegraf, logger: Logger, chatId: string, message: OutboundMessage): Promise<SendOutcome> {
+  let chunks: string[];
+  let keyboard: ReturnType<typeof toInlineKeyboard> | undefined;
+  try {
+    chunks = splitForTelegram(message.text);
+    keyboard = message.choices?.length ? toInlineKeyboard(message.choices) : undefined;
+  } catch (err) {
+    // Only our own encoder throws here (callback data too long or empty): a bug in a flow.
+    return failed(logger, 'prepare', { status: 'invalid', reason: `bad outbound message: ${err instanceof Error ? err.message : 'unknown'}` });
+  }
+  if (chunks.length === 0 && (keyboard || !message.attachment)) {
+    return failed(logger, 'prepare', { status: 'invalid', reason: 'message text is empty' });
+  }
+  let lastId: number | undefined;
+  try {
+    for (const [i, chunk] of chunks.entries()) {
+      const markup = keyboard && i === chunks.length - 1 ? { reply_markup: keyboard } : {};
+      const sent = await bot.telegram.sendMessage(chatId, chunk, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...markup });
+      lastId = sent.message_id;
+    }
+    if (message.attachment) {
+      const { content, filename } = message.attachment;
+      lastId = (await bot.telegram.sendDocument(chatId, { source: Buffer.from(content), filename })).message_id;
+    }
+  } catch (err) {
+    return failed(logger, lastId === undefined ? 'first part' : 'later part', classifyTelegramError(err), err);
+  }
+  return { status: 'sent', ...(lastId !== undefined ? { externalId: String(lastId) } : {}) };
+}
+
+function failed(logger: Logger, stage: string, outcome: Exclude<SendOutcome, { status: 'sent' }>, err?: unknown): SendOutcome {
+  // No chat id, no text: the outcome's reason is code + Telegram's description only.
+  logger.warn({ method: 'send', stage, code: errorCode(err), outcome: outcome.status, reason: outcome.reason }, 'telegram send failed');
+  return outcome;
+}
+
+function createLifecycle(bot: Telegraf, options: TelegramChannelOptions) {
+  const { logger, webhook } = options;
+  const firstDelay = options.retry?.firstDelayMs ?? 1000;
+  const maxDelay = options.retry?.maxDelayMs ?? 60_000;
+  let state: ChannelHealth = { name: 'telegram', state: 'off' };
+  let stopping: AbortController | null = null;
+  let loop: Promise<void> | null = null;
+  let polling: Promise<void> | null = null;
+
+  const setHealth = (next: ChannelHealth['state'], detail?: string): void => {
+    state = { name: 'telegram', state: next, ...(detail ? { detail } : {}) };
+  };
+
+  /** getMe and the command menus; the caller then polls or sets the webhook. */
+  async function connect(signal: AbortSignal): Promise<void> {
+    const opts = { signal } as Parameters<typeof bot.telegram.callApi>[2];
+    bot.botInfo = await bot.telegram.callApi('getMe', {}, opts);
+    await registerCommands(bot, options, opts);
+    if (webhook) {
+      await bot.telegram.callApi('setWebhook', { url: webhook.url, secret_token: webhook.secret, allowed_updates: [...ALLOWED_UPDATES] }, opts);
+    }
+  }
+
+  async function run(signal: AbortSignal, firstAttemptDone: () => void): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        await connect(signal);
+        if (signal.aborted) return;
+        failures = 0;
+        setHealth('up');
+        logger.info({ mode: webhook ? 'webhook' : 'polling' }, 'telegram connected');
+        firstAttemptDone();
+        if (webhook) return;
+        // launch() resolves only when polling stops; stop() awaits it through this loop.
+        polling = bot.launch({ dropPendingUpdates: false, allowedUpdates: [...ALLOWED_UPDATES] });
+        try {
+          await polling;
+        } finally {
+          polling = null;
+        }
+        if (signal.aborted) return;
+        throw new Error('polling ended unexpectedly');
+      } catch (err) {
+        if (signal.aborted) return;
+        const delay = Math.min(maxDelay, firstDelay * 2 ** failures++);
+        const reason = classifyTelegramError(err).reason;
+        setHealth('down', `${reason}; retrying in ${Math.round(delay / 100) / 10}s`);
+        logger.warn({ code: errorCode(err), reason, retryInMs: delay }, 'telegram connection failed');
+        firstAttemptDone();
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  async function stopPolling(launched: Promise<void>): Promise<void> {
+    let settled = false;
+    const done = launched
+      .catch((err: unknown) => logger.warn({ error: describe(err) }, 'telegram polling ended with an error'))
+      .finally(() => (settled = true));
+    // bot.stop() throws "Bot is not running!" in the gap between launch() and the first
+    // getUpdates (telegraf#2003), and after a restart it would stop the previous, finished
+    // poller instead. Aborting twice is harmless, so keep asking until launch settles.
+    while (!settled) {
+      try {
+        bot.stop('shutdown');
+      } catch {
+        // Not polling yet: try again shortly.
+      }
+      await Promise.race([done, sleep(20)]);
+    }
+  }
+
+  return {
+    health: (): ChannelHealth => state,
+    async start(): Promise<void> {
+      if (loop) return;
+      stopping = new AbortController();
+      setHealth('starting');
+      let firstAttemptDone = (): void => undefined;
+      const firstAttempt = new Promise<void>((resolve) => (firstAttemptDone = resolve));
+      loop = run(stopping.signal, firstAttemptDone)
+        .catch((err: unknown) => logger.error({ error: describe(err) }, 'telegram lifecycle failed'))
+        .finally(firstAttemptDone);
+      await firstAttempt;
+    },
+    async stop(): Promise<void> {
+      if (!loop || !stopping) return;
+      stopping.abort();
+      if (polling) await stopPolling(polling);
+      await loop;
+      loop = null;
+      stopping = null;
+      setHealth('off');
+    },
+  };
+}
+
+async function registerCommands(bot: Telegraf, options: TelegramChannelOptions, opts: Parameters<typeof bot.telegram.callApi>[2]): Promise<void> {
+  const fallback = options.commands.find((set) => set.language === options.defaultLanguage);
+  const sets: { language_code?: string; commands: TelegramCommandSet['commands'] }[] = [
+    ...(fallback ? [{ commands: fallback.commands }] : []),
+    ...options.commands.map((set) => ({ language_code: set.language, commands: set.commands })),
+  ];
+  for (const set of sets) {
+    try {
+      await bot.telegram.callApi('setMyCommands', set, opts);
+    } catch (err) {
+      // A missing menu is cosmetic; the bot still works, so log and carry on.
+      options.logger.warn({ method: 'setMyCommands', language: set.language_code ?? 'default', error: describe(err) }, 'telegram call failed');
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Code + description only: error messages may embed request URLs, payloads or, from the
+ * inbound handler, personal data; handlers log their own details.
+ */
+function describe(err: unknown): string {
+  const outcome = classifyTelegramError(err);
+  if (!outcome.reason.startsWith('unexpected')) return outcome.reason;
+  const code = errorCode(err);
+  return code === undefined ? outcome.reason : `${outcome.reason} (${code})`;
+}
+
+function errorCode(err: unknown): string | number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' || typeof code === 'string' ? code : undefined;
+}

@@ -1,0 +1,538 @@
+/**
+ * A fake Telegram Bot API server on 127.0.0.1 for tests: the adapter talks real HTTP to it,
+ * exactly as to api.telegram.org. It validates what Telegram validates (HTML parse mode,
+ * text length after entity parsing, callback data bytes, command names) so a test fails
+ * where production would, and it keeps a per-chat record of what the bot sent.
+ *
+ * One file by design: server, validation and test helpers share the same chat state.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventEmitter } from 'node:events';
+import type { BotCommand } from 'telegraf/types';
+
+export interface RecordedMessage {
+  method: 'sendMessage' | 'sendDocument';
+  message_id: number;
+  /** Text as sent (HTML when parse_mode is HTML). */
+  text?: string;
+  /** Text after entity parsing: what the person sees. */
+  plain?: string;
+  parse_mode?: string;
+  reply_markup?: unknown;
+  document?: { filename: string; content: string };
+}
+
+export interface ApiFailure {
+  error_code: number;
+  description: string;
+  retry_after?: number;
+}
+
+export interface UserOptions {
+  languageCode?: string;
+  firstName?: string;
+}
+
+export interface KeyboardButtonView {
+  label: string;
+  data: string | undefined;
+}
+
+export interface FakeBotApi {
+  readonly apiRoot: string;
+  readonly token: string;
+  readonly botUsername: string;
+  /** setMyCommands per language_code; '' is the default (no language_code). */
+  readonly commands: Map<string, BotCommand[]>;
+  readonly answeredCallbacks: { id: string; text?: string }[];
+  webhook(): { url: string; secret?: string } | null;
+  sendText(chatId: number, text: string, opts?: UserOptions): number;
+  sendCommand(chatId: number, command: string, args?: string, opts?: UserOptions): number;
+  press(chatId: number, callbackData: string, opts?: UserOptions): string;
+  pushUpdate(raw: unknown): number;
+  /** Updates queued and not yet confirmed by a later getUpdates offset. */
+  pendingUpdates(): number;
+  sent(chatId: number | string): RecordedMessage[];
+  plainTexts(chatId: number | string): string[];
+  waitForSent(chatId: number | string, count: number, timeoutMs?: number): Promise<RecordedMessage[]>;
+  waitForRequests(method: string, count: number, timeoutMs?: number): Promise<Record<string, unknown>[]>;
+  lastKeyboard(chatId: number | string): KeyboardButtonView[][] | undefined;
+  failNext(method: string, failure: ApiFailure, times?: number): void;
+  block(chatId: number): void;
+  unblock(chatId: number): void;
+  requestsOf(method: string): Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+type Payload = Record<string, unknown>;
+type Result = unknown;
+
+class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly description: string,
+    readonly retryAfter?: number,
+  ) {
+    super(description);
+  }
+}
+
+const badRequest = (detail: string): ApiError => new ApiError(400, `Bad Request: ${detail}`);
+const cantParse = (detail: string): ApiError => badRequest(`can't parse entities: ${detail}`);
+
+// ---------------------------------------------------------------- HTML parse mode
+
+const HTML_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'a', 'code', 'pre', 'tg-spoiler', 'span', 'blockquote', 'tg-emoji']);
+const TAG = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>"']+))?)*)\s*>/;
+const ENTITY = /^&(?:(lt|gt|amp|quot)|#(\d{1,7})|#x([0-9a-fA-F]{1,6}));/;
+const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"' };
+
+/** Telegram's HTML parse mode, strict where Telegram is: returns the plain text. */
+export function parseTelegramHtml(html: string): string {
+  const stack: string[] = [];
+  let plain = '';
+  let i = 0;
+  const at = (): number => Buffer.byteLength(html.slice(0, i));
+  while (i < html.length) {
+    const c = html[i];
+    if (c === '<') {
+      const m = TAG.exec(html.slice(i));
+      if (!m) throw cantParse(`unsupported start tag at byte offset ${at()}`);
+      const [raw, slash, rawName = '', attrs = ''] = m;
+      const name = rawName.toLowerCase();
+      if (!HTML_TAGS.has(name)) throw cantParse(`unsupported start tag "${name}" at byte offset ${at()}`);
+      if (slash) {
+        const open = stack.pop();
+        if (open === undefined) throw cantParse(`unexpected end tag at byte offset ${at()}`);
+        if (open !== name) throw cantParse(`unmatched end tag at byte offset ${at()}, expected "</${open}>", found "</${name}>"`);
+      } else {
+        if (name === 'span' && !/class\s*=\s*["']?tg-spoiler/.test(attrs)) throw cantParse(`unsupported start tag "span" at byte offset ${at()}`);
+        stack.push(name);
+      }
+      i += raw.length;
+    } else if (c === '&') {
+      const m = ENTITY.exec(html.slice(i, i + 12));
+      if (!m) throw cantParse(`unsupported HTML entity at byte offset ${at()}`);
+      plain += decodeEntity(m, at());
+      i += m[0].length;
+    } else {
+      plain += c;
+      i++;
+    }
+  }
+  const unclosed = stack.pop();
+  if (unclosed !== undefined) throw cantParse(`can't find end tag corresponding to start tag "${unclosed}"`);
+  return plain;
+}
+
+function decodeEntity(m: RegExpExecArray, offset: number): string {
+  if (m[1] !== undefined) return NAMED[m[1]] ?? '';
+  const code = m[2] !== undefined ? Number(m[2]) : parseInt(m[3] ?? '', 16);
+  if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) throw cantParse(`invalid character entity at byte offset ${offset}`);
+  return String.fromCodePoint(code);
+}
+
+function plainOf(text: unknown, parseMode: unknown, maxLength: number, what: string): string {
+  if (typeof text !== 'string' || text.length === 0) throw badRequest(`${what} text is empty`);
+  if (parseMode !== undefined && parseMode !== 'HTML') throw badRequest(`the fake supports only the HTML parse mode, got ${String(parseMode)}`);
+  const plain = parseMode === 'HTML' ? parseTelegramHtml(text) : text;
+  if (plain.trim().length === 0) throw badRequest(`${what} text is empty`);
+  // Telegram counts UTF-16 code units, as JavaScript's length does.
+  if (plain.length > maxLength) throw badRequest(`${what} is too long`);
+  return plain;
+}
+
+function validateMarkup(raw: unknown): unknown {
+  if (raw === undefined) return undefined;
+  const markup = typeof raw === 'string' ? parseJson(raw, "can't parse reply keyboard markup JSON object") : raw;
+  const rows = (markup as { inline_keyboard?: unknown } | null)?.inline_keyboard;
+  if (rows === undefined) return markup;
+  if (!Array.isArray(rows) || !rows.every(Array.isArray)) throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
+  for (const button of (rows as unknown[][]).flat()) {
+    const b = button as { text?: unknown; callback_data?: unknown; url?: unknown } | null;
+    if (typeof b?.text !== 'string' || b.text.length === 0) throw badRequest('BUTTON_TEXT_INVALID');
+    if (b.callback_data !== undefined) {
+      const bytes = typeof b.callback_data === 'string' ? Buffer.byteLength(b.callback_data) : 0;
+      if (bytes < 1 || bytes > 64) throw badRequest('BUTTON_DATA_INVALID');
+    } else if (b.url === undefined) throw badRequest('text buttons are unallowed in the inline keyboard');
+  }
+  return markup;
+}
+
+function parseJson(raw: string, error: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw badRequest(error);
+  }
+}
+
+// ---------------------------------------------------------------- request bodies
+
+async function readBody(req: http.IncomingMessage): Promise<Payload> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  const type = req.headers['content-type'] ?? '';
+  const query = Object.fromEntries(new URL(req.url ?? '/', 'http://fake').searchParams);
+  if (body.length === 0) return query;
+  if (type.startsWith('application/json')) {
+    const parsed = parseJson(body.toString('utf8'), "can't parse JSON");
+    return { ...query, ...(typeof parsed === 'object' && parsed !== null ? (parsed as Payload) : {}) };
+  }
+  if (type.startsWith('application/x-www-form-urlencoded')) return { ...query, ...Object.fromEntries(new URLSearchParams(body.toString('utf8'))) };
+  if (type.startsWith('multipart/form-data')) {
+    // Node 20's fetch Request parses multipart for us: no extra dependency.
+    const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': type }, body }).formData();
+    const payload: Payload = { ...query };
+    for (const [key, value] of form.entries()) {
+      payload[key] = typeof value === 'string' ? value : { filename: value.name, content: await value.text() };
+    }
+    return payload;
+  }
+  throw badRequest('unsupported content type');
+}
+
+/** Form fields arrive as strings; JSON-valued fields need decoding. */
+const jsonField = (v: unknown): unknown => (typeof v === 'string' && /^[[{]/.test(v) ? parseJson(v, "can't parse JSON field") : v);
+const numField = (v: unknown, fallback: number): number => (v === undefined || v === '' ? fallback : Number(v));
+
+// ---------------------------------------------------------------- the server
+
+interface ChatState {
+  id: number;
+  firstName: string;
+  languageCode?: string;
+  blocked: boolean;
+  nextMessageId: number;
+  sent: RecordedMessage[];
+  lastBotMessage?: Payload;
+}
+
+interface Poll {
+  offset: number;
+  limit: number;
+  respond: (result: Result | ApiError) => void;
+}
+
+const TOKEN = '123456:TEST-abcdefghijklmnopqrstuvwxyz';
+const BOT = { id: 123456, is_bot: true, first_name: 'Ouderbrug Test', username: 'OuderbrugTestBot', can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false };
+
+export async function startFakeBotApi(): Promise<FakeBotApi> {
+  const events = new EventEmitter();
+  const chats = new Map<string, ChatState>();
+  const queue: { update_id: number; type: string | undefined; body: unknown }[] = [];
+  const requests: { method: string; payload: Payload }[] = [];
+  const failures = new Map<string, ApiFailure[]>();
+  const openCallbacks = new Set<string>();
+  const commands = new Map<string, BotCommand[]>();
+  const answeredCallbacks: { id: string; text?: string }[] = [];
+  let webhook: { url: string; secret?: string } | null = null;
+  let allowedUpdates: string[] = [];
+  let poll: Poll | null = null;
+  let nextUpdateId = 700_000;
+  let nextCallbackId = 1;
+  const now = (): number => Math.floor(Date.now() / 1000);
+
+  const chatOf = (chatId: unknown): ChatState => {
+    if (chatId === undefined || chatId === '') throw badRequest('chat_id is empty');
+    const chat = chats.get(String(chatId));
+    if (!chat) throw badRequest('chat not found');
+    if (chat.blocked) throw new ApiError(403, 'Forbidden: bot was blocked by the user');
+    return chat;
+  };
+
+  const ensureChat = (chatId: number, opts: UserOptions = {}): ChatState => {
+    const chat = chats.get(String(chatId)) ?? { id: chatId, firstName: 'Parent', blocked: false, nextMessageId: 1, sent: [] };
+    if (opts.firstName) chat.firstName = opts.firstName;
+    if (opts.languageCode) chat.languageCode = opts.languageCode;
+    chats.set(String(chatId), chat);
+    return chat;
+  };
+
+  const userOf = (chat: ChatState): Payload => ({ id: chat.id, is_bot: false, first_name: chat.firstName, ...(chat.languageCode ? { language_code: chat.languageCode } : {}) });
+  const privateChat = (chat: ChatState): Payload => ({ id: chat.id, type: 'private', first_name: chat.firstName });
+
+  /** Hands queued updates to a waiting long poll, dropping types it did not ask for. */
+  const deliverable = (offset: number, limit: number): unknown[] => {
+    const wanted = (u: (typeof queue)[number]): boolean => u.update_id >= offset && (u.type === undefined || allowedUpdates.length === 0 || allowedUpdates.includes(u.type));
+    // Confirmed updates and types the bot did not ask for are gone for good, as on Telegram.
+    queue.splice(0, queue.length, ...queue.filter(wanted));
+    return queue.slice(0, limit).map((u) => u.body);
+  };
+
+  const wakePoll = (): void => {
+    if (!poll) return;
+    const updates = deliverable(poll.offset, poll.limit);
+    if (updates.length > 0) poll.respond(updates);
+  };
+
+  const pushUpdate = (raw: unknown): number => {
+    const rec = typeof raw === 'object' && raw !== null ? (raw as Payload) : null;
+    const given = rec?.update_id;
+    const updateId = typeof given === 'number' ? given : nextUpdateId;
+    nextUpdateId = Math.max(nextUpdateId, updateId) + 1;
+    const body = rec && typeof given !== 'number' ? { update_id: updateId, ...rec } : raw;
+    const type = rec ? Object.keys(rec).find((k) => k !== 'update_id') : undefined;
+    queue.push({ update_id: updateId, type, body });
+    wakePoll();
+    return updateId;
+  };
+
+  const record = (chat: ChatState, entry: Omit<RecordedMessage, 'message_id'>, message: Payload): Payload => {
+    const messageId = chat.nextMessageId++;
+    const full = { message_id: messageId, from: BOT, chat: privateChat(chat), date: now(), ...message };
+    chat.sent.push({ ...entry, message_id: messageId });
+    chat.lastBotMessage = full;
+    events.emit('sent');
+    return full;
+  };
+
+  const methods: Record<string, (p: Payload, req: http.IncomingMessage) => Result | Promise<Result>> = {
+    getMe: () => BOT,
+    deleteWebhook: (p) => {
+      webhook = null;
+      if (p.drop_pending_updates === true || p.drop_pending_updates === 'true') queue.length = 0;
+      return true;
+    },
+    setWebhook: (p) => {
+      const url = typeof p.url === 'string' ? p.url : '';
+      if (!url.startsWith('https://')) throw badRequest('bad webhook: An HTTPS URL must be provided for webhook');
+      const secret = typeof p.secret_token === 'string' ? p.secret_token : undefined;
+      if (secret !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secret)) throw badRequest('secret token contains unallowed characters');
+      webhook = { url, ...(secret ? { secret } : {}) };
+      const allowed = jsonField(p.allowed_updates);
+      if (Array.isArray(allowed)) allowedUpdates = allowed.map(String);
+      return true;
+    },
+    getUpdates: (p, req) => getUpdates(p, req),
+    sendMessage: (p) => {
+      const chat = chatOf(p.chat_id);
+      const plain = plainOf(p.text, p.parse_mode, 4096, 'message');
+      const markup = validateMarkup(jsonField(p.reply_markup));
+      const entry = { method: 'sendMessage' as const, text: p.text as string, plain, ...(p.parse_mode ? { parse_mode: String(p.parse_mode) } : {}), ...(markup ? { reply_markup: markup } : {}) };
+      return record(chat, entry, { text: plain, ...(markup ? { reply_markup: markup } : {}) });
+    },
+    sendDocument: (p) => {
+      const chat = chatOf(p.chat_id);
+      const doc = p.document as { filename?: unknown; content?: unknown } | string | undefined;
+      if (doc === undefined || doc === '') throw badRequest('there is no document in the request');
+      const document = typeof doc === 'string' ? { filename: '', content: doc } : { filename: String(doc.filename ?? ''), content: String(doc.content ?? '') };
+      const caption = p.caption === undefined ? undefined : plainOf(p.caption, p.parse_mode, 1024, 'caption');
+      const markup = validateMarkup(jsonField(p.reply_markup));
+      const entry = { method: 'sendDocument' as const, document, ...(caption ? { plain: caption } : {}), ...(markup ? { reply_markup: markup } : {}) };
+      return record(chat, entry, { document: { file_id: `doc-${chat.nextMessageId}`, file_unique_id: 'u', file_name: document.filename }, ...(caption ? { caption } : {}) });
+    },
+    answerCallbackQuery: (p) => {
+      const id = String(p.callback_query_id ?? '');
+      if (!openCallbacks.delete(id)) throw badRequest('query is too old and response timeout expired or query ID is invalid');
+      answeredCallbacks.push({ id, ...(typeof p.text === 'string' ? { text: p.text } : {}) });
+      return true;
+    },
+    setMyCommands: (p) => {
+      const list = jsonField(p.commands);
+      if (!Array.isArray(list) || list.length > 100) throw badRequest('commands must be an array of at most 100 BotCommand');
+      for (const c of list as { command?: unknown; description?: unknown }[]) {
+        if (typeof c.command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(c.command)) throw badRequest('BOT_COMMAND_INVALID');
+        if (typeof c.description !== 'string' || c.description.length < 1 || c.description.length > 256) throw badRequest('BOT_COMMAND_DESCRIPTION_INVALID');
+      }
+      const language = typeof p.language_code === 'string' ? p.language_code : '';
+      if (language && !/^[a-z]{2}$/.test(language)) throw badRequest('invalid language code specified');
+      commands.set(language, list as BotCommand[]);
+      return true;
+    },
+    editMessageReplyMarkup: (p) => {
+      const chat = chatOf(p.chat_id);
+      const target = chat.sent.find((m) => m.message_id === numField(p.message_id, -1));
+      if (!target) throw badRequest('message to edit not found');
+      const markup = validateMarkup(jsonField(p.reply_markup));
+      target.reply_markup = markup;
+      return { message_id: target.message_id, from: BOT, chat: privateChat(chat), date: now(), ...(markup ? { reply_markup: markup } : {}) };
+    },
+    sendChatAction: (p) => {
+      chatOf(p.chat_id);
+      if (typeof p.action !== 'string' || !p.action) throw badRequest('wrong parameter action in request');
+      return true;
+    },
+  };
+
+  function getUpdates(p: Payload, req: http.IncomingMessage): Promise<Result> | Result {
+    if (webhook) throw new ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+    const offset = numField(p.offset, 0);
+    const limit = Math.min(100, Math.max(1, numField(p.limit, 100)));
+    const allowed = jsonField(p.allowed_updates);
+    if (Array.isArray(allowed) && allowed.length > 0) allowedUpdates = allowed.map(String);
+    // Like Telegram: a newer poll terminates the one still waiting.
+    poll?.respond(new ApiError(409, 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running'));
+    const ready = deliverable(offset, limit);
+    const timeoutMs = numField(p.timeout, 0) * 1000;
+    if (ready.length > 0 || timeoutMs <= 0) return ready;
+    return new Promise((resolve) => {
+      const mine: Poll = {
+        offset,
+        limit,
+        respond: (result) => {
+          clearTimeout(timer);
+          req.off('close', onClose);
+          if (poll === mine) poll = null;
+          resolve(result);
+        },
+      };
+      const timer = setTimeout(() => mine.respond([]), timeoutMs);
+      // The client gave up (telegraf aborts its poll on stop): forget this poll.
+      const onClose = (): void => mine.respond([]);
+      req.on('close', onClose);
+      poll = mine;
+    });
+  }
+
+  const server = http.createServer((req, res) => void serve(req, res));
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const reply = (status: number, body: Payload): void => {
+      if (res.writableEnded || res.destroyed) return;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url ?? '/', 'http://fake').pathname);
+    if (!match) return reply(404, { ok: false, error_code: 404, description: 'Not Found' });
+    const [, token, method = ''] = match;
+    if (token !== TOKEN) return reply(401, { ok: false, error_code: 401, description: 'Unauthorized' });
+    try {
+      const payload = await readBody(req);
+      requests.push({ method, payload });
+      events.emit('request');
+      const failure = failures.get(method)?.shift();
+      if (failure) throw new ApiError(failure.error_code, failure.description, failure.retry_after);
+      const handler = methods[method];
+      if (!handler) return reply(404, { ok: false, error_code: 404, description: 'Not Found' });
+      const result = await handler(payload, req);
+      if (result instanceof ApiError) throw result;
+      reply(200, { ok: true, result });
+    } catch (err) {
+      const e = err instanceof ApiError ? err : new ApiError(500, 'Internal Server Error');
+      reply(e.code, { ok: false, error_code: e.code, description: e.description, ...(e.retryAfter !== undefined ? { parameters: { retry_after: e.retryAfter } } : {}) });
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const waitUntil = <T>(check: () => T | undefined, timeoutMs: number, describe: () => string): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const attempt = (): boolean => {
+        const value = check();
+        if (value === undefined) return false;
+        cleanup();
+        resolve(value);
+        return true;
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        events.off('sent', attempt);
+        events.off('request', attempt);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`fake Bot API: timed out after ${timeoutMs}ms waiting for ${describe()}`));
+      }, timeoutMs);
+      events.on('sent', attempt);
+      events.on('request', attempt);
+      attempt();
+    });
+
+  const sent = (chatId: number | string): RecordedMessage[] => [...(chats.get(String(chatId))?.sent ?? [])];
+  const requestsOf = (method: string): Payload[] => requests.filter((r) => r.method === method).map((r) => r.payload);
+
+  const memberUpdate = (chatId: number, status: string): void => {
+    const chat = ensureChat(chatId);
+    const member = (s: string): Payload => ({ user: BOT, status: s, ...(s === 'kicked' ? { until_date: 0 } : {}) });
+    pushUpdate({ my_chat_member: { chat: privateChat(chat), from: userOf(chat), date: now(), old_chat_member: member(status === 'kicked' ? 'member' : 'kicked'), new_chat_member: member(status) } });
+  };
+
+  const sendText = (chatId: number, text: string, opts?: UserOptions): number => {
+    const chat = ensureChat(chatId, opts);
+    const command = /^\/\S+/.exec(text)?.[0];
+    const entities = command ? { entities: [{ type: 'bot_command', offset: 0, length: command.length }] } : {};
+    return pushUpdate({ message: { message_id: chat.nextMessageId++, from: userOf(chat), chat: privateChat(chat), date: now(), text, ...entities } });
+  };
+
+  return {
+    apiRoot: `http://127.0.0.1:${port}/`,
+    token: TOKEN,
+    botUsername: BOT.username,
+    commands,
+    answeredCallbacks,
+    webhook: () => webhook,
+    sendText,
+    sendCommand: (chatId, command, args, opts) => sendText(chatId, `/${command.replace(/^\//, '')}${args ? ` ${args}` : ''}`, opts),
+    press: (chatId, callbackData, opts) => {
+      const chat = ensureChat(chatId, opts);
+      const id = String(nextCallbackId++);
+      openCallbacks.add(id);
+      // With no bot message to point at, Telegram sends an "inaccessible message" (date 0).
+      const message = chat.lastBotMessage ?? { message_id: 0, date: 0, chat: privateChat(chat) };
+      pushUpdate({ callback_query: { id, from: userOf(chat), message, chat_instance: `ci-${chat.id}`, data: callbackData } });
+      return id;
+    },
+    pushUpdate,
+    pendingUpdates: () => queue.length,
+    sent,
+    plainTexts: (chatId) => sent(chatId).flatMap((m) => (m.plain !== undefined ? [m.plain] : [])),
+    waitForSent: (chatId, count, timeoutMs = 5000) =>
+      waitUntil(
+        () => (sent(chatId).length >= count ? sent(chatId) : undefined),
+        timeoutMs,
+        () => `${count} message(s) to chat ${chatId}, got ${JSON.stringify(sent(chatId).map((m) => m.plain ?? m.document?.filename))}`,
+      ),
+    waitForRequests: (method, count, timeoutMs = 5000) =>
+      waitUntil(
+        () => (requestsOf(method).length >= count ? requestsOf(method) : undefined),
+        timeoutMs,
+        () => `${count} ${method} request(s), got ${requestsOf(method).length}`,
+      ),
+    lastKeyboard: (chatId) => {
+      const markup = sent(chatId).findLast((m) => m.reply_markup !== undefined)?.reply_markup as { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined;
+      return markup?.inline_keyboard?.map((row) => row.map((b) => ({ label: b.text, data: b.callback_data })));
+    },
+    failNext: (method, failure, times = 1) => {
+      const list = failures.get(method) ?? [];
+      for (let i = 0; i < times; i++) list.push(failure);
+      failures.set(method, list);
+    },
+    block: (chatId) => {
+      ensureChat(chatId).blocked = true;
+      memberUpdate(chatId, 'kicked');
+    },
+    unblock: (chatId) => {
+      ensureChat(chatId).blocked = false;
+      memberUpdate(chatId, 'member');
+    },
+    requestsOf,
+    close: async () => {
+      poll?.respond([]);
+      // Let that answer flush before the sockets go, or the poller sees a reset and waits 5 s.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** POSTs an update to a webhook URL as Telegram would; resolves with the HTTP status. */
+export function postWebhook(url: string, update: unknown, secret?: string): Promise<number> {
+  const body = JSON.stringify(update);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+  if (secret !== undefined) headers['x-telegram-bot-api-secret-token'] = secret;
+  return new Promise((resolve, reject) => {
+    // agent:false → one connection per call, closed afterwards: nothing keeps vitest alive.
+    const req = http.request(url, { method: 'POST', headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
