@@ -43,7 +43,10 @@ export interface Text {
   /** Render in this language instead of the conversation's (e.g. endonyms in the language menu). */
   lng?: string;
 }
-export type TextParam = string | number | Text;
+export type TextParam = string | number | Text | DateParam;
+
+/** Dates are rendered by Intl in the reader's language, never spelled out in code. */
+export type DateParam = { yearMonth: { year: number; month: number } } | { monthName: number };
 
 export interface Choice {
   /** Short, ASCII, stable: it travels as callback data (≤ 56 bytes). */

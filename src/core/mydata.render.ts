@@ -11,7 +11,7 @@ export function renderMyData(i18n: i18n, lang: string, data: PersonExport): Outb
   const none = r(t('privacy:mydata.none'));
   const children = data.children.length
     ? data.children
-        .map((c) => `• ${r(t(c.expected ? 'children:dueIn' : 'children:bornIn', { when: t('common:monthYear', { month: t(`common:months.m${c.month}`), year: String(c.year) }) }))}`)
+        .map((c) => `• ${r(t(c.expected ? 'children:dueIn' : 'children:bornIn', { when: t('common:plain', { value: { yearMonth: { year: c.year, month: c.month } } }) }))}`)
         .join('\n')
     : none;
   const memberships = data.memberships.length

@@ -23,17 +23,17 @@ export interface ChildEntryHost {
 export function childPrompt(step: ChildStep, st: FlowState, ctx: FlowContext, allowSkip: boolean): Reply[] {
   const now = nowYearMonth(ctx);
   if (step === 'child_month') {
-    const months = Array.from({ length: 12 }, (_, i) => choice(`m:${i + 1}`, `common:months.m${i + 1}`));
+    const months = Array.from({ length: 12 }, (_, i) => choice(`m:${i + 1}`, 'common:plain', { value: { monthName: i + 1 } }));
     return [say('children:askMonth', { year: String(num(st.data, 'year') ?? now.year) }, rows(months, 3))];
   }
   if (step === 'child_due') {
     const start = monthIndex(now);
     const options = Array.from({ length: MAX_DUE_AHEAD_MONTHS + 1 }, (_, i) => fromIndex(start + i)).map((ym) =>
-      choice(`d:${ym.year}-${ym.month}`, 'common:monthYear', monthYear(ym).params),
+      choice(`d:${ym.year}-${ym.month}`, monthYear(ym).key, monthYear(ym).params),
     );
     return [say('children:askDue', undefined, rows(options, 3))];
   }
-  const years = Array.from({ length: 5 }, (_, i) => now.year - i).map((y) => choice(`y:${y}`, 'common:plain', { value: String(y) }));
+  const years = Array.from({ length: 5 }, (_, i) => now.year - i).map((y) => choice(`y:${y}`, 'common:plain', { value: y }));
   const extra = [choice('y:due', 'children:expecting')];
   if (allowSkip) extra.push(choice('skip', 'children:skip'));
   return [say('children:askYear', { example: '03-2024' }, [...rows(years, 5), ...extra.map((c) => [c])])];

@@ -34,8 +34,8 @@ export const nowYearMonth = (ctx: FlowContext): YearMonth => yearMonthIn(ctx.now
 /** The conversation's language: the person's, else what was chosen before consent, else the default. */
 export const langOf = (st: FlowState | null, ctx: FlowContext): string => ctx.person?.language ?? st?.lang ?? ctx.defaultLanguage;
 
-/** "maart 2024" as a translatable text. */
-export const monthYear = (ym: YearMonth): Text => text('common:monthYear', { month: text(`common:months.m${ym.month}`), year: String(ym.year) });
+/** "maart 2024", rendered by Intl in the reader's language. */
+export const monthYear = (ym: YearMonth): Text => text('common:plain', { value: { yearMonth: { year: ym.year, month: ym.month } } });
 
 export const str = (data: Record<string, unknown>, key: string): string | undefined => {
   const v = data[key];

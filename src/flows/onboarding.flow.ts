@@ -11,7 +11,7 @@ import { HEARD_FROM, isHeardFrom } from '../domain/heard-from.js';
 import { normalizePc4 } from '../domain/postcode.js';
 import { childPrompt, handleChildStep, isChildStep, type ChildEntryHost } from './child-entry.js';
 import type { FlowContext, FlowInput, FlowResult, FlowState, InitiativeView } from './flow.types.js';
-import { choice, langOf, num, result, rows, say, state, str } from './kit.js';
+import { choice, langOf, monthYear, num, result, rows, say, state, str } from './kit.js';
 import { languageChoices, matchLanguage, suggestedLanguage } from './language.flow.js';
 import { mainMenu } from './menu.flow.js';
 
@@ -97,7 +97,7 @@ const childHost: ChildEntryHost = {
 
 const childWhen = (child: { year: number; month: number; expected: boolean }) => ({
   key: child.expected ? 'children:dueIn' : 'children:bornIn',
-  params: { when: { key: 'common:monthYear', params: { month: { key: `common:months.m${child.month}` }, year: String(child.year) } } },
+  params: { when: monthYear(child) },
 });
 
 function finishOnboarding(st: FlowState, ctx: FlowContext, data: Record<string, unknown>, effects: FlowResult['effects']): FlowResult {
