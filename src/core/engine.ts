@@ -74,6 +74,8 @@ export function createEngine(deps: EngineDeps): Engine {
       if (data) outbound.push(...renderMyData(deps.i18n, res.language, data));
     }
     outbound.push(...res.replies.map((r) => renderReply(deps.i18n, res.language, r)));
+    const dir = deps.i18n.dir(res.language) === 'rtl' ? 'rtl' : 'ltr';
+    for (const m of outbound) Object.assign(m, { lang: res.language, dir });
 
     const consenting = res.effects.some((e) => e.type === 'consent');
     if (!identity && !consenting) {

@@ -73,6 +73,9 @@ export interface Reply {
  */
 export interface OutboundMessage {
   text: string;
+  /** The language it was rendered in, and its writing direction (for channels that lay out text). */
+  lang?: string;
+  dir?: 'ltr' | 'rtl';
   choices?: { label: string; value: string }[][];
   attachment?: Attachment;
 }

@@ -42,7 +42,7 @@ export function formatDate(lang: string, value: DateParam): string {
 const formatNumber = (lang: string, n: number): string => new Intl.NumberFormat(lang).format(n);
 
 export function renderReply(i18n: i18n, lang: string, reply: Reply): OutboundMessage {
-  const message: OutboundMessage = { text: renderText(i18n, lang, reply.text) };
+  const message: OutboundMessage = { text: renderText(i18n, lang, reply.text), lang, dir: i18n.dir(lang) === 'rtl' ? 'rtl' : 'ltr' };
   if (reply.choices?.length) {
     message.choices = reply.choices.map((row) => row.map((c) => ({ value: c.value, label: renderText(i18n, lang, c.label) })));
   }

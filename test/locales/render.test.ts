@@ -35,3 +35,13 @@ describe('rendering', () => {
     expect(renderText(i18n, 'nl', { key: 'onboarding:nameThanks', params: { name: '<b>Ben & "Co"' } })).toBe('Leuk je te ontmoeten, &lt;b&gt;Ben &amp; &quot;Co&quot;!');
   });
 });
+
+describe('right-to-left', () => {
+  it('wraps interpolated values in Unicode isolates for RTL languages only', async () => {
+    const { createInstance } = await import('i18next');
+    const rtl = createInstance();
+    await rtl.init({ resources: { ar: { common: { hi: 'مرحبا {{name}} في {{school}}' } }, nl: { common: { hi: 'Hoi {{name}} bij {{school}}' } } }, fallbackLng: 'nl', interpolation: { escapeValue: false } });
+    expect(renderText(rtl, 'ar', { key: 'common:hi', params: { name: 'Anna', school: 'De Regenboog' } })).toBe('مرحبا \u2068Anna\u2069 في \u2068De Regenboog\u2069');
+    expect(renderText(rtl, 'nl', { key: 'common:hi', params: { name: 'Anna', school: 'De Regenboog' } })).toBe('Hoi Anna bij De Regenboog');
+  });
+});
