@@ -90,6 +90,12 @@ export function createApp({ config, logger, clock = systemClock }: AppOptions): 
     local,
     onInbound: dispatcher.dispatch,
     health,
+    uiTexts: (browserLang) => {
+      const wanted = browserLang.toLowerCase().split(/[-_]/)[0] ?? '';
+      const lang = locales.languages.some((l) => l.code === wanted) ? wanted : config.defaultLanguage;
+      const texts = (i18n.getResourceBundle(lang, 'webchat') ?? {}) as Record<string, string>;
+      return { lang, dir: i18n.dir(lang) === 'rtl' ? 'rtl' : 'ltr', texts };
+    },
     routes: telegram?.webhook ? [{ method: 'POST', path: telegram.webhook.path, handler: telegram.webhook.handler }] : [],
   });
 

@@ -11,6 +11,7 @@ import { formatDate, renderText } from '../../src/core/render.js';
 import { readTexts } from '../../src/cli/i18n/locale-files.js';
 import { createInitiative } from '../../src/db/initiatives.repo.js';
 import { keyboard, startAppHarness, texts, type AppHarness } from '../support/app-harness.js';
+import type { RecordedMessage } from '../support/fake-bot-api.js';
 
 const locales = loadLocales(DEFAULT_LOCALES_DIR);
 const i18n = createI18n(locales);
@@ -40,7 +41,7 @@ afterAll(async () => {
 
 describe.each(codes.map((c, i) => [c, 1000 + i] as const))('in %s', (lang, chat) => {
   it('onboarding and the phase walkthrough are entirely in the language', async () => {
-    const seen = [];
+    const seen: RecordedMessage[] = [];
     const press = async (data: string) => {
       const out = await h.exchange(chat, () => h.api.press(chat, data));
       seen.push(...out);

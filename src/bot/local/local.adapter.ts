@@ -1,0 +1,146 @@
+/**
+ * The local web chat channel: lets someone try the bot as a parent in a browser, without
+ * Telegram. There is no messenger behind it, so "sending" is appending to an in-memory
+ * history per chat and telling the open page (Server-Sent Events) about it.
+ *
+ * Memory is bounded (a chat page left open for weeks, or many test parents, must not grow the
+ * process): the last MAX_EVENTS_PER_CHAT events per chat, at most MAX_CHATS chats, the least
+ * recently used chat forgotten first. Sequence numbers are global and only ever grow, so a
+ * page reconnecting with `after=N` never misses or repeats an event, even after an eviction.
+ */
+import type { Attachment, InboundContent, OutboundMessage } from '../../core/messages.js';
+import type { SendOutcome } from '../../core/errors.js';
+import type { ChannelAdapter, ChannelHealth, Logger } from '../../core/ports.js';
+import { escapeHtml } from '../../core/render.js';
+import { describeError } from '../../core/dispatcher.js';
+
+export const MAX_EVENTS_PER_CHAT = 200;
+export const MAX_CHATS = 1_000;
+
+type ChoiceRow = { label: string; value: string }[];
+
+/** Outbound messages carry their language and direction, so the page can lay out RTL text. */
+export type LocalOutbound = OutboundMessage;
+
+/** One line of a chat's transcript, as the page receives it. `text` is mini-HTML. */
+export interface LocalEvent {
+  seq: number;
+  from: 'bot' | 'parent';
+  text: string;
+  choices: ChoiceRow[];
+  attachment: Attachment | null;
+  dir?: 'ltr' | 'rtl';
+  lang?: string;
+}
+
+export type LocalListener = (event: LocalEvent) => void;
+
+export interface LocalChannel extends ChannelAdapter {
+  readonly name: 'local';
+  /** Appends a bot message to the chat and pushes it to open pages. Never fails. */
+  send(chatId: string, message: LocalOutbound): Promise<SendOutcome>;
+  /** Records what the parent sent, so the transcript survives a reload or a switch of parent. */
+  recordParent(chatId: string, content: InboundContent): void;
+  subscribe(chatId: string, listener: LocalListener): () => void;
+  /** Events with `seq > afterSeq`, oldest first. */
+  history(chatId: string, afterSeq: number): LocalEvent[];
+  health(): ChannelHealth;
+}
+
+export function createLocalChannel(deps: { logger: Logger }): LocalChannel {
+  const { logger } = deps;
+  // Map keeps insertion order: re-inserting on use makes the first key the least recently used.
+  const chats = new Map<string, LocalEvent[]>();
+  const listeners = new Map<string, Set<LocalListener>>();
+  let lastSeq = 0;
+
+  function touch(chatId: string): LocalEvent[] {
+    const events = chats.get(chatId) ?? [];
+    chats.delete(chatId);
+    chats.set(chatId, events);
+    while (chats.size > MAX_CHATS) {
+      const oldest = chats.keys().next().value;
+      if (oldest === undefined) break;
+      chats.delete(oldest);
+    }
+    return events;
+  }
+
+  function append(chatId: string, event: Omit<LocalEvent, 'seq'>): void {
+    const events = touch(chatId);
+    const full: LocalEvent = { seq: ++lastSeq, ...event };
+    events.push(full);
+    if (events.length > MAX_EVENTS_PER_CHAT) events.splice(0, events.length - MAX_EVENTS_PER_CHAT);
+    for (const listener of listeners.get(chatId) ?? []) {
+      // A broken page connection must not make the bot's send fail.
+      try {
+        listener(full);
+      } catch (err) {
+        logger.warn({ err: describeError(err), channel: 'local' }, 'local chat listener failed');
+      }
+    }
+  }
+
+  function send(chatId: string, message: LocalOutbound): Promise<SendOutcome> {
+    append(chatId, {
+      from: 'bot',
+      text: message.text,
+      choices: message.choices ?? [],
+      attachment: message.attachment ?? null,
+      ...(message.dir ? { dir: message.dir } : {}),
+      ...(message.lang ? { lang: message.lang } : {}),
+    });
+    return Promise.resolve({ status: 'sent', externalId: String(lastSeq) });
+  }
+
+  function recordParent(chatId: string, content: InboundContent): void {
+    append(chatId, { from: 'parent', text: parentText(chats.get(chatId) ?? [], content), choices: [], attachment: null });
+  }
+
+  function subscribe(chatId: string, listener: LocalListener): () => void {
+    touch(chatId);
+    const set = listeners.get(chatId) ?? new Set<LocalListener>();
+    set.add(listener);
+    listeners.set(chatId, set);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && listeners.get(chatId) === set) listeners.delete(chatId);
+    };
+  }
+
+  function history(chatId: string, afterSeq: number): LocalEvent[] {
+    if (!chats.has(chatId)) return [];
+    return touch(chatId).filter((e) => e.seq > afterSeq);
+  }
+
+  function health(): ChannelHealth {
+    return { name: 'local', state: 'up', detail: `${chats.size} chats` };
+  }
+
+  return { name: 'local', send, recordParent, subscribe, history, health };
+}
+
+/** The parent's bubble as mini-HTML; a button press shows the label the parent saw. */
+function parentText(events: LocalEvent[], content: InboundContent): string {
+  switch (content.kind) {
+    case 'text':
+      return escapeHtml(content.text);
+    case 'command':
+      return escapeHtml(`/${content.command}${content.args ? ` ${content.args}` : ''}`);
+    case 'choice':
+      return labelOf(events, content.value) ?? escapeHtml(content.value);
+    default:
+      return '…';
+  }
+}
+
+/** The label of the most recent bot button with this value (labels are already mini-HTML). */
+function labelOf(events: LocalEvent[], value: string): string | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    for (const row of events[i]?.choices ?? []) {
+      const hit = row.find((c) => c.value === value);
+      if (hit) return hit.label;
+    }
+  }
+  return undefined;
+}
