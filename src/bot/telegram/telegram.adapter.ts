@@ -15,7 +15,8 @@ import type { Update } from 'telegraf/types';
 import type { ChannelAdapter, ChannelHealth, InboundHandler, Logger } from '../../core/ports.js';
 import type { SendOutcome } from '../../core/errors.js';
 import type { OutboundMessage } from '../../core/messages.js';
-import { splitForTelegram, toInbound, toInlineKeyboard } from './telegram.mapper.js';
+import { toInbound, toInlineKeyboard } from './telegram.mapper.js';
+import { splitForTelegram } from './telegram.split.js';
 import { classifyTelegramError } from './telegram.errors.js';
 
 export interface TelegramCommandSet {

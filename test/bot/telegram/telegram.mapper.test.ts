@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Update } from 'telegraf/types';
-import { encodeCallbackData, splitForTelegram, toInbound, toInlineKeyboard } from '../../../src/bot/telegram/telegram.mapper.js';
+import { encodeCallbackData, toInbound, toInlineKeyboard } from '../../../src/bot/telegram/telegram.mapper.js';
+import { splitForTelegram } from '../../../src/bot/telegram/telegram.split.js';
 import { parseTelegramHtml } from '../../support/fake-bot-api.js';
 
 const user = { id: 4242, is_bot: false, first_name: 'Fatima', language_code: 'ar' };
