@@ -1,4 +1,3 @@
-/** Splits long mini-HTML into chunks Telegram accepts (pure). */
 /**
  * Splitting long messages. Telegram limits a message to 4096 UTF-16 code units of text
  * AFTER entity parsing, so tags weigh nothing and "&amp;" weighs one. We cut at the last
