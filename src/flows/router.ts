@@ -55,59 +55,51 @@ function answerKey(input: FlowInput): string {
   return 'common:notUnderstood';
 }
 
+type Action = (prev: FlowState | null, lang: string, ctx: FlowContext) => FlowResult;
+
+/** What a consented person can do from anywhere, as a command (/children) or a menu button (menu:children). */
+const ACTIONS: Record<string, Action> = {
+  menu: (_prev, lang, ctx) => mainMenu(lang, ctx),
+  children: (_prev, lang, ctx) => beginChildren(ctx, lang),
+  language: (prev, _lang, ctx) => beginLanguage(prev?.flow === 'language' ? null : prev, ctx),
+  mydata: (_prev, lang, ctx) => myData(lang, ctx),
+  stop: (_prev, lang, ctx) => stopMessages(lang, ctx),
+  resume: (_prev, lang, ctx) => resumeMessages(lang, ctx),
+  delete: (_prev, lang, ctx) => askDelete(lang, ctx),
+  find: (_prev, lang, ctx) => findInitiative(lang, ctx),
+};
+
+/** Own keys only: "/constructor" or "menu:toString" must not reach Object.prototype. */
+const actionFor = (name: string): Action | undefined => (Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined);
+
+function findInitiative(lang: string, ctx: FlowContext): FlowResult {
+  const pc4 = ctx.person?.pc4;
+  if (pc4 && ctx.directory.initiativesForPostcode(pc4).length === 0) return mainMenu(lang, ctx, [say('onboarding:noInitiativeNearby')]);
+  const next = state('onboarding', pc4 ? 'initiative' : 'postcode', lang, { mode: 'find', ...(pc4 ? { pc4 } : {}) });
+  return result(next, lang, onboardingPrompt(next, ctx));
+}
+
 function globalChoice(value: string, prev: FlowState | null, lang: string, ctx: FlowContext): FlowResult | null {
-  switch (value) {
-    case 'menu:children':
-      return beginChildren(ctx, lang);
-    case 'menu:language':
-      return beginLanguage(prev?.flow === 'language' ? null : prev, ctx);
-    case 'menu:mydata':
-      return myData(lang, ctx);
-    case 'menu:stop':
-      return stopMessages(lang, ctx);
-    case 'menu:resume':
-      return resumeMessages(lang, ctx);
-    case 'menu:delete':
-      return askDelete(lang, ctx);
-    case 'menu:find': {
-      const pc4 = ctx.person?.pc4;
-      const next = state('onboarding', pc4 ? 'initiative' : 'postcode', lang, { mode: 'find', ...(pc4 ? { pc4 } : {}) });
-      if (pc4 && ctx.directory.initiativesForPostcode(pc4).length === 0) return mainMenu(lang, ctx, [say('onboarding:noInitiativeNearby')]);
-      return result(next, lang, onboardingPrompt(next, ctx));
-    }
-  }
+  const action = value.startsWith('menu:') ? actionFor(value.slice(5)) : undefined;
+  if (action && value !== 'menu:menu') return action(prev, lang, ctx);
   if (/^(menu|a|help):/.test(value)) return handleMenuChoice(value, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   return null;
 }
 
 function command(name: string, args: string, prev: FlowState | null, ctx: FlowContext): FlowResult {
   const lang = langOf(prev, ctx);
-  const person = ctx.person;
   if (name === 'language' || name === 'taal') return beginLanguage(prev?.flow === 'language' ? null : prev, ctx);
   if (name === 'help' || name === 'hulp') {
-    return person ? mainMenu(lang, ctx, [say('common:help')]) : result(prev, lang, [say('common:help'), ...reprompt(prev, ctx)]);
+    return ctx.person ? mainMenu(lang, ctx, [say('common:help')]) : result(prev, lang, [say('common:help'), ...reprompt(prev, ctx)]);
   }
-  if (!person) {
+  if (!ctx.person) {
     if (name === 'start') return beginOnboarding(args, ctx);
     if (name === 'stop' || name === 'mydata' || name === 'delete') return result(prev, lang, [say('privacy:nothingStored'), ...reprompt(prev, ctx)]);
     return result(prev ?? state('onboarding', 'language', lang), lang, [say('onboarding:finishFirst'), ...reprompt(prev, ctx)]);
   }
-  switch (name) {
-    case 'start':
-      return startAgain(args, prev, lang, ctx);
-    case 'menu':
-      return mainMenu(lang, ctx);
-    case 'children':
-      return beginChildren(ctx, lang);
-    case 'stop':
-      return stopMessages(lang, ctx);
-    case 'mydata':
-      return myData(lang, ctx);
-    case 'delete':
-      return askDelete(lang, ctx);
-    default:
-      return mainMenu(lang, ctx, [say('common:unknownCommand')]);
-  }
+  if (name === 'start') return startAgain(args, prev, lang, ctx);
+  const action = name === 'resume' || name === 'find' ? undefined : actionFor(name);
+  return action ? action(prev, lang, ctx) : mainMenu(lang, ctx, [say('common:unknownCommand')]);
 }
 
 /** /start from someone we know: messages back on, join a new initiative's link, continue. */

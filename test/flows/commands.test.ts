@@ -179,6 +179,14 @@ describe('commands', () => {
     expect(plain(out)).toContain('Ouderbrug is vernieuwd');
   });
 
+  it('commands and buttons named like object internals are just unknown', async () => {
+    await onboard('n');
+    for (const input of ['/constructor', '/__proto__', pick('menu:toString'), pick('menu:constructor')]) {
+      const out = await h.say('n', input);
+      expect(buttons(out).map((b) => b.value)).toContain('menu:now');
+    }
+  });
+
   it('free text the bot does not understand gets the menu, never silence', async () => {
     await onboard('m');
     const out = await h.say('m', 'wanneer is de inloopochtend?');
