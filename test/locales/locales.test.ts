@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LOCALES_DIR } from '../../src/core/i18n.js';
+import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18n.js';
 import { miniHtmlProblem, placeholderProblem, pluralCategories } from '../../src/core/locale-rules.js';
 import { expectedKeys, sourceText } from '../../src/cli/i18n/review.js';
 import { baseKey, languagesIn, pluralSuffix, readTexts, SOURCE, type Flat } from '../../src/cli/i18n/locale-files.js';
@@ -32,6 +32,7 @@ function problemsOf(source: Flat, texts: Flat, lang: string): string[] {
 }
 
 const languages = languagesIn(DEFAULT_LOCALES_DIR);
+const i18n = createI18n(loadLocales(DEFAULT_LOCALES_DIR));
 const source = readTexts(DEFAULT_LOCALES_DIR, SOURCE);
 
 describe('locales', () => {
@@ -47,7 +48,8 @@ describe('locales', () => {
   it.each(languages)('%s has metadata for the language menu', (lang) => {
     const meta = JSON.parse(readFileSync(join(DEFAULT_LOCALES_DIR, lang, 'meta.json'), 'utf8')) as Record<string, unknown>;
     expect(typeof meta.endonym === 'string' && meta.endonym.length > 0).toBe(true);
-    expect(['ltr', 'rtl']).toContain(meta.dir);
+    // The renderer lays text out by i18next's direction table; the metadata must agree with it.
+    expect(meta.dir).toBe(i18n.dir(lang));
     expect(['draft', 'reviewed']).toContain(meta.status);
   });
 
