@@ -103,7 +103,8 @@ describe('plural and date forms', () => {
 
   it('Arabic and Polish use distinct forms where their grammar does', () => {
     const forms = (lang: string) => [0, 1, 2, 3, 5, 11, 100].map((n) => new Intl.PluralRules(lang).select(n));
-    if (codes.includes('ar')) expect(forms('ar')).toEqual(['zero', 'one', 'two', 'few', 'few', 'many', 'other']);
-    if (codes.includes('pl')) expect(forms('pl')).toEqual(['many', 'one', 'few', 'few', 'many', 'many', 'many']);
+    expect(codes).toEqual(expect.arrayContaining(['ar', 'pl']));
+    expect(forms('ar')).toEqual(['zero', 'one', 'two', 'few', 'few', 'many', 'other']);
+    expect(forms('pl')).toEqual(['many', 'one', 'few', 'few', 'many', 'many', 'many']);
   });
 });
