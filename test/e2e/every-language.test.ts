@@ -106,5 +106,8 @@ describe('plural and date forms', () => {
     expect(codes).toEqual(expect.arrayContaining(['ar', 'pl']));
     expect(forms('ar')).toEqual(['zero', 'one', 'two', 'few', 'few', 'many', 'other']);
     expect(forms('pl')).toEqual(['many', 'one', 'few', 'few', 'many', 'many', 'many']);
+    const years = (lang: string, n: number) => renderText(i18n, lang, { key: 'common:years', params: { count: n } });
+    expect([0, 1, 2, 5, 22].map((n) => years('pl', n))).toEqual(['0 lat', '1 rok', '2 lata', '5 lat', '22 lata']);
+    expect([1, 2, 3, 11, 100].map((n) => years('ar', n))).toEqual(['سنة واحدة', 'سنتان', '3 سنوات', '11 سنة', '100 سنة']);
   });
 });
