@@ -11,13 +11,17 @@ export class AppError extends Error {
   }
 }
 
-/** The outcome of one attempt to deliver a message, as every channel reports it. */
+/**
+ * The outcome of one attempt to deliver a message, as every channel reports it. A message a
+ * channel sends in parts (long texts, a file) reports how many parts went out before a
+ * retryable failure, so a retry resumes there instead of repeating them.
+ */
 export type SendOutcome =
   | { status: 'sent'; externalId?: string }
   /** Network trouble or a server error: try again with backoff. */
-  | { status: 'retry'; reason: string }
+  | { status: 'retry'; reason: string; partsSent?: number }
   /** The messenger asked us to slow down. */
-  | { status: 'wait'; retryAfterMs: number; reason: string }
+  | { status: 'wait'; retryAfterMs: number; reason: string; partsSent?: number }
   /** The person blocked the bot or cannot be reached: stop proactive messages. */
   | { status: 'unreachable'; reason: string }
   /** We sent something the messenger refuses: a bug. Log, never retry forever. */

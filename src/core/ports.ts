@@ -12,8 +12,8 @@ import type { Effect, PersonView } from '../flows/flow.types.js';
 
 export interface ChannelAdapter {
   readonly name: ChannelName;
-  /** Sends one message (split into parts if the messenger needs it). Never throws. */
-  send(chatId: string, message: OutboundMessage): Promise<SendOutcome>;
+  /** Sends one message (split into parts if the messenger needs it), from part `fromPart` on. Never throws. */
+  send(chatId: string, message: OutboundMessage, options?: { fromPart?: number }): Promise<SendOutcome>;
 }
 
 export type InboundHandler = (message: InboundMessage) => Promise<void>;

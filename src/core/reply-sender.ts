@@ -24,8 +24,11 @@ export async function sendOne(deps: ReplySenderDeps, address: Address, message: 
   const channel = deps.channels.get(address.channel);
   let outcome: SendOutcome = { status: 'invalid', reason: 'channel not running' };
   if (channel) {
+    let fromPart = 0;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      outcome = await channel.send(address.chatId, message);
+      outcome = await channel.send(address.chatId, message, fromPart ? { fromPart } : undefined);
+      if ((outcome.status === 'retry' || outcome.status === 'wait') && outcome.partsSent) fromPart += outcome.partsSent;
+      if (attempt === MAX_ATTEMPTS - 1) break; // no point waiting after the last try
       if (outcome.status === 'retry') {
         deps.logger.warn({ channel: address.channel, outboxId, attempt, reason: outcome.reason }, 'send failed, retrying');
         await deps.clock.sleep(backoffMs(attempt));

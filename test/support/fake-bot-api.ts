@@ -58,7 +58,8 @@ export interface FakeBotApi {
   waitForSent(chatId: number | string, count: number, timeoutMs?: number): Promise<RecordedMessage[]>;
   waitForRequests(method: string, count: number, timeoutMs?: number): Promise<Record<string, unknown>[]>;
   lastKeyboard(chatId: number | string): KeyboardButtonView[][] | undefined;
-  failNext(method: string, failure: ApiFailure, times?: number): void;
+  /** The next `times` calls of `method` fail; with `after`, that many calls succeed first. */
+  failNext(method: string, failure: ApiFailure, times?: number, after?: number): void;
   block(chatId: number): void;
   unblock(chatId: number): void;
   requestsOf(method: string): Record<string, unknown>[];
@@ -224,7 +225,7 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
   const chats = new Map<string, ChatState>();
   const queue: { update_id: number; type: string | undefined; body: unknown }[] = [];
   const requests: { method: string; payload: Payload }[] = [];
-  const failures = new Map<string, ApiFailure[]>();
+  const failures = new Map<string, (ApiFailure | null)[]>();
   const openCallbacks = new Set<string>();
   const commands = new Map<string, BotCommand[]>();
   const answeredCallbacks: { id: string; text?: string }[] = [];
@@ -495,8 +496,9 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
       const markup = sent(chatId).findLast((m) => m.reply_markup !== undefined)?.reply_markup as { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined;
       return markup?.inline_keyboard?.map((row) => row.map((b) => ({ label: b.text, data: b.callback_data })));
     },
-    failNext: (method, failure, times = 1) => {
+    failNext: (method, failure, times = 1, after = 0) => {
       const list = failures.get(method) ?? [];
+      for (let i = 0; i < after; i++) list.push(null);
       for (let i = 0; i < times; i++) list.push(failure);
       failures.set(method, list);
     },

@@ -64,7 +64,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   const lifecycle = createLifecycle(bot, options);
   const channel: TelegramChannel = {
     name: 'telegram',
-    send: (chatId, message) => sendMessage(bot, logger, chatId, message),
+    send: (chatId, message, opts) => sendMessage(bot, logger, chatId, message, opts?.fromPart ?? 0),
     start: lifecycle.start,
     stop: lifecycle.stop,
     health: lifecycle.health,
@@ -131,7 +131,7 @@ function notifyIfBlocked(member: unknown, options: TelegramChannelOptions): void
   }
 }
 
-async function sendMessage(bot: Telegraf, logger: Logger, chatId: string, message: OutboundMessage): Promise<SendOutcome> {
+async function sendMessage(bot: Telegraf, logger: Logger, chatId: string, message: OutboundMessage, fromPart: number): Promise<SendOutcome> {
   let chunks: string[];
   let keyboard: ReturnType<typeof toInlineKeyboard> | undefined;
   try {
@@ -145,18 +145,24 @@ async function sendMessage(bot: Telegraf, logger: Logger, chatId: string, messag
     return failed(logger, 'prepare', { status: 'invalid', reason: 'message text is empty' });
   }
   let lastId: number | undefined;
+  let partsSent = 0;
   try {
+    // Parts are the text chunks, then the file; a retry resumes at the part that failed.
     for (const [i, chunk] of chunks.entries()) {
+      if (i < fromPart) continue;
       const markup = keyboard && i === chunks.length - 1 ? { reply_markup: keyboard } : {};
       const sent = await bot.telegram.sendMessage(chatId, chunk, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...markup });
       lastId = sent.message_id;
+      partsSent++;
     }
-    if (message.attachment) {
+    if (message.attachment && fromPart <= chunks.length) {
       const { content, filename } = message.attachment;
       lastId = (await bot.telegram.sendDocument(chatId, { source: Buffer.from(content), filename })).message_id;
     }
   } catch (err) {
-    return failed(logger, lastId === undefined ? 'first part' : 'later part', classifyTelegramError(err), err);
+    const outcome = classifyTelegramError(err);
+    const resumable = (outcome.status === 'retry' || outcome.status === 'wait') && partsSent > 0 ? { ...outcome, partsSent } : outcome;
+    return failed(logger, lastId === undefined ? 'first part' : 'later part', resumable, err);
   }
   return { status: 'sent', ...(lastId !== undefined ? { externalId: String(lastId) } : {}) };
 }

@@ -221,6 +221,17 @@ describe('telegram adapter: send', () => {
     expect(sent.map((m) => m.plain).join('').replace(/\s+/g, '')).toBe(parseTelegramHtml(text).replace(/\s+/g, ''));
   });
 
+  it('a failure after some parts reports them, and a retry resumes at the failed part (no duplicates)', async () => {
+    const h = await ready();
+    const text = Array.from({ length: 3 }, (_, n) => `Deel ${n} ${'x'.repeat(3000)}`).join('\n\n');
+    h.api.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' }, 1, 1);
+    const first = await h.channel.send(String(CHAT), { text });
+    expect(first).toMatchObject({ status: 'retry', partsSent: 1 });
+    const again = await h.channel.send(String(CHAT), { text }, { fromPart: 1 });
+    expect(again.status).toBe('sent');
+    expect(h.api.plainTexts(CHAT).map((t) => t.slice(0, 6))).toEqual(['Deel 0', 'Deel 1', 'Deel 2']);
+  });
+
   it('sends an attachment as a document after the text', async () => {
     const h = await ready();
     const outcome = await h.channel.send(String(CHAT), { text: 'Je gegevens:', attachment: { filename: 'mijn-gegevens.json', mimeType: 'application/json', content: '{"taal":"nl"}' } });
