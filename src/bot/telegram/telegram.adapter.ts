@@ -1,11 +1,8 @@
 /**
  * The Telegram channel: I/O only. Updates go through the mapper to `onInbound`; outbound
  * messages go through the mapper to the Bot API, and every failure becomes a SendOutcome.
- *
- * Lifecycle: start() makes one connection attempt (getMe, commands, then polling or
- * setWebhook) and returns whatever happens; a failure (network down, bad token) leaves
- * health() 'down' and retries with backoff in the background until stop(). The process
- * never crashes because Telegram is unreachable.
+ * Starting, stopping and reconnecting live in telegram.lifecycle.ts: the process never
+ * crashes because Telegram is unreachable.
  */
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,7 +14,8 @@ import type { SendOutcome } from '../../core/errors.js';
 import type { OutboundMessage } from '../../core/messages.js';
 import { toInbound, toInlineKeyboard } from './telegram.mapper.js';
 import { splitForTelegram } from './telegram.split.js';
-import { classifyTelegramError } from './telegram.errors.js';
+import { classifyTelegramError, describeTelegramError as describe, errorCode } from './telegram.errors.js';
+import { createLifecycle } from './telegram.lifecycle.js';
 
 export interface TelegramCommandSet {
   language: string;
@@ -51,8 +49,6 @@ export interface TelegramChannel extends ChannelAdapter {
   /** Present in webhook mode only. */
   webhook?: TelegramWebhook;
 }
-
-const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
 
 export function createTelegramChannel(options: TelegramChannelOptions): TelegramChannel {
   const { logger } = options;
@@ -171,147 +167,4 @@ function failed(logger: Logger, stage: string, outcome: Exclude<SendOutcome, { s
   // No chat id, no text: the outcome's reason is code + Telegram's description only.
   logger.warn({ method: 'send', stage, code: errorCode(err), outcome: outcome.status, reason: outcome.reason }, 'telegram send failed');
   return outcome;
-}
-
-function createLifecycle(bot: Telegraf, options: TelegramChannelOptions) {
-  const { logger, webhook } = options;
-  const firstDelay = options.retry?.firstDelayMs ?? 1000;
-  const maxDelay = options.retry?.maxDelayMs ?? 60_000;
-  let state: ChannelHealth = { name: 'telegram', state: 'off' };
-  let stopping: AbortController | null = null;
-  let loop: Promise<void> | null = null;
-  let polling: Promise<void> | null = null;
-
-  const setHealth = (next: ChannelHealth['state'], detail?: string): void => {
-    state = { name: 'telegram', state: next, ...(detail ? { detail } : {}) };
-  };
-
-  /** getMe and the command menus; the caller then polls or sets the webhook. */
-  async function connect(signal: AbortSignal): Promise<void> {
-    const opts = { signal } as Parameters<typeof bot.telegram.callApi>[2];
-    bot.botInfo = await bot.telegram.callApi('getMe', {}, opts);
-    await registerCommands(bot, options, opts);
-    if (webhook) {
-      await bot.telegram.callApi('setWebhook', { url: webhook.url, secret_token: webhook.secret, allowed_updates: [...ALLOWED_UPDATES] }, opts);
-    }
-  }
-
-  async function run(signal: AbortSignal, firstAttemptDone: () => void): Promise<void> {
-    let failures = 0;
-    while (!signal.aborted) {
-      try {
-        await connect(signal);
-        if (signal.aborted) return;
-        failures = 0;
-        setHealth('up');
-        logger.info({ mode: webhook ? 'webhook' : 'polling' }, 'telegram connected');
-        firstAttemptDone();
-        if (webhook) return;
-        // launch() resolves only when polling stops; stop() awaits it through this loop.
-        polling = bot.launch({ dropPendingUpdates: false, allowedUpdates: [...ALLOWED_UPDATES] });
-        try {
-          await polling;
-        } finally {
-          polling = null;
-        }
-        if (signal.aborted) return;
-        throw new Error('polling ended unexpectedly');
-      } catch (err) {
-        if (signal.aborted) return;
-        const delay = Math.min(maxDelay, firstDelay * 2 ** failures++);
-        const reason = classifyTelegramError(err).reason;
-        setHealth('down', `${reason}; retrying in ${Math.round(delay / 100) / 10}s`);
-        logger.warn({ code: errorCode(err), reason, retryInMs: delay }, 'telegram connection failed');
-        firstAttemptDone();
-        await sleep(delay, signal);
-      }
-    }
-  }
-
-  async function stopPolling(launched: Promise<void>): Promise<void> {
-    let settled = false;
-    const done = launched
-      .catch((err: unknown) => logger.warn({ error: describe(err) }, 'telegram polling ended with an error'))
-      .finally(() => (settled = true));
-    // bot.stop() throws "Bot is not running!" in the gap between launch() and the first
-    // getUpdates (telegraf#2003), and after a restart it would stop the previous, finished
-    // poller instead. Aborting twice is harmless, so keep asking until launch settles.
-    while (!settled) {
-      try {
-        bot.stop('shutdown');
-      } catch {
-        // Not polling yet: try again shortly.
-      }
-      await Promise.race([done, sleep(20)]);
-    }
-  }
-
-  return {
-    health: (): ChannelHealth => state,
-    async start(): Promise<void> {
-      if (loop) return;
-      stopping = new AbortController();
-      setHealth('starting');
-      let firstAttemptDone = (): void => undefined;
-      const firstAttempt = new Promise<void>((resolve) => (firstAttemptDone = resolve));
-      loop = run(stopping.signal, firstAttemptDone)
-        .catch((err: unknown) => logger.error({ error: describe(err) }, 'telegram lifecycle failed'))
-        .finally(firstAttemptDone);
-      await firstAttempt;
-    },
-    async stop(): Promise<void> {
-      if (!loop || !stopping) return;
-      stopping.abort();
-      if (polling) await stopPolling(polling);
-      await loop;
-      loop = null;
-      stopping = null;
-      setHealth('off');
-    },
-  };
-}
-
-async function registerCommands(bot: Telegraf, options: TelegramChannelOptions, opts: Parameters<typeof bot.telegram.callApi>[2]): Promise<void> {
-  const fallback = options.commands.find((set) => set.language === options.defaultLanguage);
-  const sets: { language_code?: string; commands: TelegramCommandSet['commands'] }[] = [
-    ...(fallback ? [{ commands: fallback.commands }] : []),
-    ...options.commands.map((set) => ({ language_code: set.language, commands: set.commands })),
-  ];
-  for (const set of sets) {
-    try {
-      await bot.telegram.callApi('setMyCommands', set, opts);
-    } catch (err) {
-      // A missing menu is cosmetic; the bot still works, so log and carry on.
-      options.logger.warn({ method: 'setMyCommands', language: set.language_code ?? 'default', error: describe(err) }, 'telegram call failed');
-    }
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/**
- * Code + description only: error messages may embed request URLs, payloads or, from the
- * inbound handler, personal data; handlers log their own details.
- */
-function describe(err: unknown): string {
-  const outcome = classifyTelegramError(err);
-  if (!outcome.reason.startsWith('unexpected')) return outcome.reason;
-  const code = errorCode(err);
-  return code === undefined ? outcome.reason : `${outcome.reason} (${code})`;
-}
-
-function errorCode(err: unknown): string | number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'number' || typeof code === 'string' ? code : undefined;
 }

@@ -67,3 +67,20 @@ function networkCode(err: unknown): string | null {
   if (typeof e.name === 'string' && NETWORK_NAMES.has(e.name)) return code ?? e.name;
   return e.cause !== undefined && e.cause !== err ? networkCode(e.cause) : null;
 }
+
+/**
+ * Code + description only: error messages may embed request URLs, payloads or, from the
+ * inbound handler, personal data; handlers log their own details.
+ */
+export function describeTelegramError(err: unknown): string {
+  const outcome = classifyTelegramError(err);
+  if (!outcome.reason.startsWith('unexpected')) return outcome.reason;
+  const code = errorCode(err);
+  return code === undefined ? outcome.reason : `${outcome.reason} (${code})`;
+}
+
+export function errorCode(err: unknown): string | number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' || typeof code === 'string' ? code : undefined;
+}
