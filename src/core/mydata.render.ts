@@ -18,6 +18,9 @@ export function renderMyData(i18n: i18n, lang: string, data: PersonExport): Outb
     ? data.memberships.map((m) => `• ${r(t('privacy:mydata.membership', { name: m.initiative, school: m.school, role: t(`common:roles.${m.role}`) }))}`).join('\n')
     : none;
   const interests = data.interests.length ? data.interests.map((i) => `• ${r(t(`phases:actions.${i.action}.title`))}`).join('\n') : none;
+  const consents = data.consents
+    .map((c) => `• ${r(t('privacy:mydata.consentLine', { kind: t(c.kind === 'data' ? 'privacy:mydata.kindData' : 'privacy:mydata.kindProactive'), answer: t(c.given ? 'privacy:mydata.yes' : 'privacy:mydata.no'), date: c.at.slice(0, 10) }))}`)
+    .join('\n');
   const summary = r(
     t('privacy:mydata.summary', {
       id: String(data.person.id),
@@ -31,7 +34,7 @@ export function renderMyData(i18n: i18n, lang: string, data: PersonExport): Outb
     }),
   );
   // The parts are already rendered mini-HTML, so they are joined as text, not re-escaped.
-  const text = [summary, `<b>${r(t('privacy:mydata.children'))}</b>\n${children}`, `<b>${r(t('privacy:mydata.initiatives'))}</b>\n${memberships}`, `<b>${r(t('privacy:mydata.interests'))}</b>\n${interests}`, r(t('privacy:mydata.fileNote'))].join('\n\n');
+  const text = [summary, `<b>${r(t('privacy:mydata.children'))}</b>\n${children}`, `<b>${r(t('privacy:mydata.initiatives'))}</b>\n${memberships}`, `<b>${r(t('privacy:mydata.interests'))}</b>\n${interests}`, `<b>${r(t('privacy:mydata.consents'))}</b>\n${consents || none}`, r(t('privacy:mydata.messagesStored', { count: String(data.messagesStored) })), r(t('privacy:mydata.fileNote'))].join('\n\n');
   return [
     { text },
     {

@@ -121,6 +121,9 @@ describe('commands', () => {
     const out = await h.say('h', '/mydata');
     expect(plain(out)).toContain('Naam: Yusuf');
     expect(plain(out)).toContain('Postcode: 1094');
+    expect(plain(out)).toContain('Gegevens bewaren: ja (2026-11-22)');
+    expect(plain(out)).toContain('Berichten van ons: ja (2026-11-22)');
+    expect(plain(out)).toMatch(/Berichten van de bot die we bewaren: \d+/);
     const file = out.find((m) => m.attachment)?.attachment;
     expect(file?.mimeType).toBe('application/json');
     const data = JSON.parse(file?.content ?? '{}') as { person: { displayName: string }; children: unknown[]; consents: unknown[] };
