@@ -148,7 +148,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }
       throw new HttpError(404, 'not_found');
     } catch (err) {
-      if (err instanceof HttpError) return void sendJson(res, err.status, { error: err.code });
+      if (err instanceof HttpError) {
+        // After a refused body the connection is not reused: the rest of the body is still coming.
+        if (err.status === 413) res.setHeader('Connection', 'close');
+        return void sendJson(res, err.status, { error: err.code });
+      }
       // Path only: query strings carry chat ids and bodies carry what parents typed.
       logger.error({ err: describeError(err), method, path }, 'http request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });

@@ -6,7 +6,8 @@
  * Memory is bounded (a chat page left open for weeks, or many test parents, must not grow the
  * process): the last MAX_EVENTS_PER_CHAT events per chat, at most MAX_CHATS chats, the least
  * recently used chat forgotten first. Sequence numbers are global and only ever grow, so a
- * page reconnecting with `after=N` never misses or repeats an event, even after an eviction.
+ * page reconnecting with `after=N` never misses or repeats an event, even after an eviction
+ * or a restart.
  */
 import type { Attachment, InboundContent, OutboundMessage } from '../../core/messages.js';
 import type { SendOutcome } from '../../core/errors.js';
@@ -52,7 +53,9 @@ export function createLocalChannel(deps: { logger: Logger }): LocalChannel {
   // Map keeps insertion order: re-inserting on use makes the first key the least recently used.
   const chats = new Map<string, LocalEvent[]>();
   const listeners = new Map<string, Set<LocalListener>>();
-  let lastSeq = 0;
+  // Starts at the wall clock, not 0: a page left open across a restart (after=N) still
+  // receives the new process's messages instead of skipping them as already seen.
+  let lastSeq = Date.now();
 
   function touch(chatId: string): LocalEvent[] {
     const events = chats.get(chatId) ?? [];

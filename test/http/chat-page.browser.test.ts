@@ -1,0 +1,145 @@
+/**
+ * The local chat page in a real headless Chromium against the real server and local channel,
+ * with a scripted echo bot in place of the engine: what the page itself must get right
+ * (markup safety, attachments, buttons, parents, reloads). The whole app with real flows is
+ * exercised in test/e2e/web-chat.browser.test.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createHttpServer, type HttpServer } from '../../src/http/server.js';
+import { createLocalChannel, type LocalChannel } from '../../src/bot/local/local.adapter.js';
+import { escapeHtml } from '../../src/core/render.js';
+import type { InboundMessage } from '../../src/core/messages.js';
+import type { Logger } from '../../src/core/ports.js';
+
+const nlTexts = JSON.parse(readFileSync(new URL('../../locales/nl/webchat.json', import.meta.url), 'utf8')) as Record<string, string>;
+const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+async function echoBot(local: LocalChannel, message: InboundMessage): Promise<void> {
+  const chat = message.address.chatId;
+  const c = message.content;
+  if (c.kind === 'command' && c.command === 'start') {
+    await local.send(chat, { text: 'Welkom <b>ouder</b>', choices: [[{ label: 'Ja, graag', value: 'yes' }, { label: 'Nee', value: 'no' }]] });
+  } else if (c.kind === 'choice') {
+    await local.send(chat, { text: `Je koos: ${c.value}` });
+  } else if (c.kind === 'text' && c.text === 'raw') {
+    // Deliberately NOT escaped: the page itself must never turn message text into markup.
+    await local.send(chat, { text: '<img src=x onerror="alert(2)"><i>schuin</i>' });
+  } else if (c.kind === 'text' && c.text === 'agenda') {
+    await local.send(chat, { text: 'Hier is de agenda', attachment: { filename: 'ouderavond.ics', mimeType: 'text/calendar', content: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n' } });
+  } else if (c.kind === 'text' && c.text === 'rtl') {
+    await local.send(chat, { text: 'مرحبا بكم', dir: 'rtl' });
+  } else if (c.kind === 'text') {
+    await local.send(chat, { text: `Je zei: ${escapeHtml(c.text)}` });
+  }
+}
+
+let browser: Browser;
+let server: HttpServer;
+let base: string;
+const inbound: InboundMessage[] = [];
+
+beforeAll(async () => {
+  const local = createLocalChannel({ logger: silent });
+  server = createHttpServer({
+    logger: silent,
+    local,
+    onInbound: async (m) => {
+      inbound.push(m);
+      await echoBot(local, m);
+    },
+    health: () => ({ status: 'ok', database: 'up', channels: [local.health()], uptimeSeconds: 1 }),
+    uiTexts: () => ({ lang: 'nl', dir: 'ltr', texts: nlTexts }),
+  });
+  base = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// A string, not a function: the tests compile without the DOM library.
+const focusedId = (page: Page): Promise<unknown> => page.evaluate('document.activeElement && document.activeElement.id');
+const bubbles = (page: Page, who: 'bot' | 'parent') => page.locator(`#messages .msg.${who} .bubble`);
+
+describe('local chat page', () => {
+  it('chats as a parent: welcome, buttons, safe text, attachment, new parent', async () => {
+    const context = await browser.newContext({ locale: 'nl-NL', viewport: { width: 420, height: 760 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    let dialogs = 0;
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+
+    // First visit: a new parent, /start sent by itself, the welcome rendered with real <b>.
+    await page.goto(base);
+    await expect.poll(() => bubbles(page, 'bot').first().textContent()).toBe('Welkom ouder');
+    expect(await bubbles(page, 'bot').first().locator('b').textContent()).toBe('ouder');
+    expect(await bubbles(page, 'parent').first().textContent()).toBe('/start');
+    expect(inbound[0]).toMatchObject({ content: { kind: 'command', command: 'start' }, languageHint: 'nl-NL' });
+    expect(await focusedId(page)).toBe('input');
+
+    // A button press: the label becomes the parent's bubble, the bot answers, buttons retire.
+    await page.getByRole('button', { name: 'Ja, graag' }).click();
+    await expect.poll(() => bubbles(page, 'bot').last().textContent()).toBe('Je koos: yes');
+    expect(await bubbles(page, 'parent').last().textContent()).toBe('Ja, graag');
+    expect(await page.getByRole('button', { name: 'Nee' }).isDisabled()).toBe(true);
+
+    // Typed markup stays text, both in the parent's bubble and in the bot's echo.
+    const evil = '<script>alert(1)</script>';
+    await page.locator('#input').fill(evil);
+    await page.locator('#input').press('Enter');
+    await expect.poll(() => bubbles(page, 'bot').last().textContent()).toBe(`Je zei: ${evil}`);
+    expect(await bubbles(page, 'parent').last().textContent()).toBe(evil);
+    expect(await page.locator('#input').inputValue()).toBe('');
+    expect(await focusedId(page)).toBe('input');
+
+    // Even unescaped HTML from the server only ever yields <b>/<i> elements.
+    await page.locator('#input').fill('raw');
+    await page.locator('#send').click();
+    await expect.poll(() => bubbles(page, 'bot').last().textContent()).toBe('<img src=x onerror="alert(2)">schuin');
+    expect(await page.locator('#messages script, #messages img').count()).toBe(0);
+    expect(await bubbles(page, 'bot').last().locator('i').textContent()).toBe('schuin');
+
+    // An attachment is a download link; right-to-left text gets dir="rtl".
+    await page.locator('#input').fill('agenda');
+    await page.locator('#input').press('Enter');
+    const link = page.locator('#messages a.attachment');
+    await expect.poll(() => link.count()).toBe(1);
+    expect(await link.getAttribute('download')).toBe('ouderavond.ics');
+    expect(await link.getAttribute('href')).toMatch(/^blob:/);
+    await page.locator('#input').fill('rtl');
+    await page.locator('#input').press('Enter');
+    await expect.poll(() => bubbles(page, 'bot').last().getAttribute('dir')).toBe('rtl');
+    await page.screenshot({ path: '/tmp/local-chat.png' });
+
+    // A second parent starts a fresh conversation; the first one can be picked again.
+    const firstChat = inbound[0]?.address.chatId;
+    await page.getByRole('button', { name: 'Nieuwe ouder', exact: true }).click();
+    await expect.poll(() => bubbles(page, 'bot').allTextContents()).toEqual(['Welkom ouder']);
+    expect(inbound.at(-1)?.address.chatId).not.toBe(firstChat);
+    expect(await page.locator('#parent-select option').count()).toBe(2);
+    await page.locator('#parent-select').selectOption(firstChat ?? '');
+    await expect.poll(() => bubbles(page, 'parent').allTextContents()).toEqual(['/start', 'Ja, graag', evil, 'raw', 'agenda', 'rtl']);
+
+    // A reload keeps the current parent and its transcript, without a second /start.
+    const startsBefore = inbound.filter((m) => m.content.kind === 'command').length;
+    await page.reload();
+    await expect.poll(() => bubbles(page, 'parent').count()).toBe(6);
+    expect(inbound.filter((m) => m.content.kind === 'command').length).toBe(startsBefore);
+
+    expect(dialogs).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
