@@ -16,6 +16,12 @@ export const people = sqliteTable('people', {
   pc4: text('pc4'),
   heardFrom: text('heard_from'),
   proactive: integer('proactive', { mode: 'boolean' }).notNull().default(true),
+  /** Consent per kind of message (DOMAIN.md): reminders are on with the first consent, the newsletter is opt-in. */
+  reminders: integer('reminders', { mode: 'boolean' }).notNull().default(true),
+  newsletter: integer('newsletter', { mode: 'boolean' }).notNull().default(false),
+  /** The parent's own quiet hours ("HH:MM" local); null means the default window. */
+  quietStart: text('quiet_start'),
+  quietEnd: text('quiet_end'),
   createdAt: createdAt(),
 });
 
@@ -40,6 +46,10 @@ export const children = sqliteTable(
     birthYear: integer('birth_year').notNull(),
     birthMonth: integer('birth_month').notNull(),
     expected: integer('expected', { mode: 'boolean' }).notNull().default(false),
+    /** The parent answered "registered" for this child (stops deadline reminders). */
+    registeredAt: integer('registered_at', { mode: 'timestamp_ms' }),
+    /** The parent's answer to the placement check. */
+    placement: text('placement', { enum: ['yes', 'no', 'unknown'] }),
     createdAt: createdAt(),
   },
   (t) => [index('children_person').on(t.personId)],
@@ -54,6 +64,8 @@ export const initiatives = sqliteTable('initiatives', {
   contact: text('contact').notNull().default(''),
   municipality: text('municipality').notNull(),
   phase: integer('phase').notNull().default(1),
+  /** Reminder times are local to the initiative (quiet hours, "10:00"). */
+  timeZone: text('time_zone').notNull().default('Europe/Amsterdam'),
   createdAt: createdAt(),
 });
 
@@ -92,7 +104,7 @@ export const consentLog = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     personId: integer('person_id').notNull().references(() => people.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: ['data', 'proactive'] }).notNull(),
+    kind: text('kind', { enum: ['data', 'proactive', 'reminders', 'newsletter'] }).notNull(),
     given: integer('given', { mode: 'boolean' }).notNull(),
     version: text('version').notNull(),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
@@ -150,3 +162,120 @@ export const auditLog = sqliteTable('audit_log', {
   detail: text('detail', { mode: 'json' }),
   at: integer('at', { mode: 'timestamp_ms' }).notNull(),
 });
+
+/** A municipality's registration rule (cohorts, quarter, rounds or from age 3), from config/municipalities.json or the CLI. */
+export const municipalities = sqliteTable('municipalities', {
+  name: text('name').primaryKey(),
+  rule: text('rule', { mode: 'json' }).notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/** Published deadline days ("2027-03" → "2027-03-04"); coordinators add next year's with the CLI. */
+export const registrationDates = sqliteTable(
+  'registration_dates',
+  {
+    municipality: text('municipality').notNull(),
+    deadlineMonth: text('deadline_month').notNull(),
+    date: text('date').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.municipality, t.deadlineMonth] })],
+);
+
+export const EVENT_KINDS = ['tour', 'open_morning', 'carrousel', 'kickoff', 'play_morning'] as const;
+
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    initiativeId: integer('initiative_id').notNull().references(() => initiatives.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: EVENT_KINDS }).notNull(),
+    startsAt: integer('starts_at', { mode: 'timestamp_ms' }).notNull(),
+    endsAt: integer('ends_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Null: no limit. */
+    capacity: integer('capacity'),
+    /** Audience: the child's age at the event, in months. */
+    minAgeMonths: integer('min_age_months').notNull().default(24),
+    maxAgeMonths: integer('max_age_months').notNull().default(42),
+    /** Per language: { nl: "...", en: "..." }; Dutch is required. */
+    titles: text('titles', { mode: 'json' }).notNull(),
+    places: text('places', { mode: 'json' }).notNull(),
+    cancelledAt: integer('cancelled_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('events_initiative').on(t.initiativeId, t.startsAt)],
+);
+
+export const eventRsvps = sqliteTable(
+  'event_rsvps',
+  {
+    eventId: integer('event_id').notNull().references(() => events.id, { onDelete: 'cascade' }),
+    personId: integer('person_id').notNull().references(() => people.id, { onDelete: 'cascade' }),
+    answer: text('answer', { enum: ['yes', 'no', 'maybe'] }).notNull(),
+    /** For "yes": a place, or a spot on the waiting list (ordered by `answeredAt`). */
+    status: text('status', { enum: ['going', 'waiting', 'none'] }).notNull(),
+    answeredAt: integer('answered_at', { mode: 'timestamp_ms' }).notNull(),
+    attended: integer('attended', { mode: 'boolean' }),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.personId] }), index('event_rsvps_person').on(t.personId)],
+);
+
+/** When an initiative's newsletter goes out: every N weeks from a first local date and time. */
+export const newsletterSchedules = sqliteTable('newsletter_schedules', {
+  initiativeId: integer('initiative_id')
+    .primaryKey()
+    .references(() => initiatives.id, { onDelete: 'cascade' }),
+  everyWeeks: integer('every_weeks').notNull(),
+  firstDate: text('first_date').notNull(),
+  time: text('time').notNull(),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+});
+
+/** A newsletter written per language; the oldest unissued one goes out at the next scheduled moment. */
+export const newsletters = sqliteTable(
+  'newsletters',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    initiativeId: integer('initiative_id').notNull().references(() => initiatives.id, { onDelete: 'cascade' }),
+    texts: text('texts', { mode: 'json' }).notNull(),
+    /** The scheduled moment ("2027-03-01T10:00") it was issued for; null while waiting. */
+    issuedFor: text('issued_for'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('newsletters_initiative').on(t.initiativeId)],
+);
+
+export const DELIVERY_STATUSES = ['planned', 'queued', 'sending', 'sent', 'skipped', 'expired', 'failed', 'unreachable'] as const;
+
+/**
+ * Every proactive message is first a row here, with a unique key (rule, person, child,
+ * occurrence); when it is nearly due, a BullMQ job whose id is `d<id>`. The row is the truth:
+ * the worker re-checks it before sending and records the result after.
+ */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull().unique(),
+    personId: integer('person_id').notNull().references(() => people.id, { onDelete: 'cascade' }),
+    childId: integer('child_id').references(() => children.id, { onDelete: 'cascade' }),
+    ruleId: text('rule_id').notNull(),
+    /** The channel (and so the queue) it goes out on, chosen when planned. */
+    channel: text('channel', { enum: ['telegram', 'local', 'whatsapp'] }).notNull(),
+    kind: text('kind', { enum: ['reminder', 'newsletter', 'notice'] }).notNull(),
+    priority: integer('priority').notNull().default(0),
+    dueAt: integer('due_at', { mode: 'timestamp_ms' }).notNull(),
+    sendAt: integer('send_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    /** A deadline reminder may break the frequency cap from 48 h before this moment. */
+    urgentFrom: integer('urgent_from', { mode: 'timestamp_ms' }),
+    payload: text('payload', { mode: 'json' }).notNull(),
+    /** planned (row only) → queued (a job in Redis) → sending (claimed) → sent | skipped | expired | failed | unreachable. */
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('planned'),
+    attempts: integer('attempts').notNull().default(0),
+    partsSent: integer('parts_sent').notNull().default(0),
+    lastError: text('last_error'),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('deliveries_status_send').on(t.status, t.sendAt), index('deliveries_person_send').on(t.personId, t.sendAt)],
+);

@@ -1,0 +1,177 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, type CliIo } from '../../src/cli/main.js';
+import { openDatabase, type Db } from '../../src/db/client.js';
+import { auditLog } from '../../src/db/schema.js';
+import { fixedClock } from '../support/clock.js';
+
+let dir: string;
+let dbPath: string;
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    env: { DATABASE_PATH: dbPath },
+    cwd: dir,
+    clock: fixedClock('2025-06-15T10:00:00Z'),
+  };
+  const code = await runCli(args, io);
+  return { code, out, err };
+}
+
+function withDb<T>(fn: (db: Db) => T): T {
+  const db = openDatabase(dbPath);
+  try {
+    return fn(db);
+  } finally {
+    db.$client.close();
+  }
+}
+
+const audit = () => withDb((db) => db.select().from(auditLog).all().filter((a) => a.action.startsWith('municipality.')));
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ouderbrug-municipality-'));
+  dbPath = join(dir, 'test.db');
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('municipality list and show', () => {
+  it('knows the built-in cities on a fresh database', async () => {
+    const r = await run(['municipality', 'list']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^municipality\s+rule\s+published days$/m);
+    expect(r.out).toMatch(/^amsterdam\s+cohorts\s+-$/m);
+    expect(r.out).toMatch(/^den haag\s+fromAge3\s+-$/m);
+    expect(r.out).toMatch(/^nijmegen\s+rounds\s+-$/m);
+    expect(r.out).toMatch(/^rotterdam\s+fromAge3\s+-$/m);
+    expect(r.out).toMatch(/^utrecht\s+quarterTurning3\s+-$/m);
+    const asJson = JSON.parse((await run(['municipality', 'list', '--json'])).out) as { name: string; rule: { kind: string }; note: string | null }[];
+    expect(asJson.map((m) => [m.name, m.rule.kind])).toEqual([
+      ['amsterdam', 'cohorts'],
+      ['den haag', 'fromAge3'],
+      ['nijmegen', 'rounds'],
+      ['rotterdam', 'fromAge3'],
+      ['utrecht', 'quarterTurning3'],
+    ]);
+    expect(asJson.find((m) => m.name === 'den haag')?.note).toMatch(/unverified/i);
+  });
+
+  it('notes initiatives whose municipality has no rule', async () => {
+    await run(['initiative', 'create', '--name', 'N', '--school', 'S', '--municipality', 'Haarlem', '--postcodes', '2011']);
+    const r = await run(['municipality', 'list']);
+    expect(r.err).toContain('note: no rule for haarlem (used by initiatives): they get the default, fromAge3.');
+  });
+
+  it('shows the rule, the note, the published days and worked examples', async () => {
+    const r = await run(['municipality', 'show', 'Amsterdam']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('municipality: amsterdam\n');
+    expect(r.out).toContain('rule: cohorts — born January–April: deadline in June of the birth year + 3; born May–August: deadline in November of the birth year + 3;');
+    expect(r.out).toMatch(/^note: .*published each year/m);
+    expect(r.out).toContain('published days: none yet (add one with: municipality add-date amsterdam --date YYYY-MM-DD)');
+    // Now is June 2025: examples for children born in 2023.
+    expect(r.out).toContain('  born 2023-01: deadline in 2026-06; the date is not known yet (registration opens 2026-01)\n');
+    expect(r.out).toContain('  born 2023-05: deadline in 2026-11; the date is not known yet (registration opens 2026-05)\n');
+    expect(r.out).toContain('  born 2023-09: deadline in 2027-03; the date is not known yet (registration opens 2026-09)\n');
+
+    const unknown = await run(['municipality', 'show', 'Haarlem']);
+    expect(unknown.out).toContain('rule: fromAge3 (not configured: the default) — no central deadline');
+    expect(unknown.out).toContain('  born 2023-05: no central deadline: register at the school from 2026-05 (age 3)\n');
+  });
+});
+
+describe('municipality deadline and published days', () => {
+  it('says the date is not known yet until a coordinator adds it, then prints it', async () => {
+    const before = await run(['municipality', 'deadline', 'amsterdam', '--born', '2024-09']);
+    expect(before.out).toBe('amsterdam, born 2024-09: deadline in 2028-03; the date is not known yet (registration opens 2027-09)\n');
+
+    const add = await run(['municipality', 'add-date', 'amsterdam', '--date', '2028-03-02']);
+    expect(add).toMatchObject({ code: 0, out: 'amsterdam: the deadline in 2028-03 is 2028-03-02\n' });
+    expect((await run(['municipality', 'add-date', 'amsterdam', '--date', '2028-03-02'])).out).toContain('nothing changed');
+    expect((await run(['municipality', 'add-date', 'amsterdam', '--date', '2028-03-09'])).out).toBe('amsterdam: the deadline in 2028-03 is 2028-03-09 (was 2028-03-02)\n');
+
+    const after = await run(['municipality', 'deadline', 'Amsterdam', '--born', '2024-09']);
+    expect(after.out).toBe('amsterdam, born 2024-09: deadline 2028-03-09 (registration opens 2027-09)\n');
+    expect((await run(['municipality', 'show', 'amsterdam'])).out).toContain('published days: 2028-03-09\n');
+    expect(audit().map((a) => [a.actor, a.action, a.subjectType])).toEqual([
+      ['cli', 'municipality.date.add', 'municipality'],
+      ['cli', 'municipality.date.add', 'municipality'],
+    ]);
+  });
+
+  it('refuses a day outside the deadline months, for a computed rule, or for an unknown city', async () => {
+    const april = await run(['municipality', 'add-date', 'amsterdam', '--date', '2028-04-02']);
+    expect(april).toMatchObject({ code: 1, out: '' });
+    expect(april.err).toBe("error: 2028-04-02 is in April, but amsterdam's deadlines are in March, June, November; the published day must be in a deadline month.\n");
+    expect((await run(['municipality', 'add-date', 'utrecht', '--date', '2028-03-31'])).err).toMatch(/^error: utrecht uses the quarterTurning3 rule/);
+    expect((await run(['municipality', 'add-date', 'zwolle', '--date', '2028-03-31'])).err).toMatch(/^error: no rule is configured for "zwolle"/);
+    expect((await run(['municipality', 'add-date', 'amsterdam', '--date', '2028-02-30'])).err).toMatch(/argument '2028-02-30' is invalid\. expected a real date/);
+    expect(audit()).toEqual([]);
+  });
+
+  it('removes a published day, and says when there was none', async () => {
+    await run(['municipality', 'add-date', 'amsterdam', '--date', '2027-11-04']);
+    expect((await run(['municipality', 'remove-date', 'amsterdam', '--date', '2027-11-04'])).out).toBe('amsterdam: removed 2027-11-04\n');
+    expect((await run(['municipality', 'remove-date', 'amsterdam', '--date', '2027-11-04'])).out).toContain('nothing changed');
+    expect(audit().map((a) => a.action)).toEqual(['municipality.date.add', 'municipality.date.remove']);
+  });
+
+  it('computes deadlines for the other kinds of rules', async () => {
+    expect((await run(['municipality', 'deadline', 'utrecht', '--born', '2024-02'])).out).toBe('utrecht, born 2024-02: deadline 2027-03-31 (registration opens 2027-01)\n');
+    expect((await run(['municipality', 'deadline', 'nijmegen', '--born', '2023-12'])).out).toBe('nijmegen, born 2023-12: deadline 2027-02-01 (registration opens 2026-12)\n');
+    expect((await run(['municipality', 'deadline', 'Rotterdam', '--born', '2024-3'])).out).toBe('rotterdam, born 2024-03: no central deadline: register at the school from 2027-03 (age 3)\n');
+    expect((await run(['municipality', 'deadline', 'rotterdam', '--born', '2024-13'])).err).toMatch(/expected a birth year and month YYYY-MM/);
+  });
+});
+
+describe('municipality set-rule', () => {
+  it('changes a rule, which the seeding of the next command keeps', async () => {
+    const r = await run(['municipality', 'set-rule', 'Den Haag', '--kind', 'quarterTurning3']);
+    expect(r.out).toBe('den haag now uses quarterTurning3 (was fromAge3): deadline on the last day of the quarter in which the child turns 3\n');
+    expect((await run(['municipality', 'deadline', 'den haag', '--born', '2024-05'])).out).toBe('den haag, born 2024-05: deadline 2027-06-30 (registration opens 2027-04)\n');
+    expect((await run(['municipality', 'set-rule', 'den haag', '--kind', 'quarterTurning3'])).out).toContain('nothing changed');
+    expect(audit()).toMatchObject([{ actor: 'cli', action: 'municipality.rule', detail: { municipality: 'den haag', kind: 'quarterTurning3', previousKind: 'fromAge3' } }]);
+  });
+
+  it('creates a new municipality with rounds or cohorts', async () => {
+    const rounds = await run(['municipality', 'set-rule', 'Zwolle', '--kind', 'rounds', '--rounds', '02-01,09-15']);
+    expect(rounds.out).toBe('zwolle now uses rounds (new): rounds closing 1 February, 15 September; the first one after the child turns 3\n');
+    expect((await run(['municipality', 'deadline', 'zwolle', '--born', '2024-03'])).out).toBe('zwolle, born 2024-03: deadline 2027-09-15 (registration opens 2027-03)\n');
+
+    const cohorts = await run(['municipality', 'set-rule', 'zwolle', '--kind', 'cohorts', '--windows', '1-6:+3:6,7-12:+4:1']);
+    expect(cohorts.out).toMatch(/^zwolle now uses cohorts \(was rounds\): born January–June: deadline in June of the birth year \+ 3/);
+    expect((await run(['municipality', 'add-date', 'zwolle', '--date', '2028-01-10'])).code).toBe(0);
+    expect((await run(['municipality', 'deadline', 'zwolle', '--born', '2024-08'])).out).toBe('zwolle, born 2024-08: deadline 2028-01-10 (registration opens 2027-08)\n');
+  });
+
+  it.each([
+    [['--kind', 'cohorts'], /--kind cohorts needs --windows/],
+    [['--kind', 'rounds'], /--kind rounds needs --rounds/],
+    [['--kind', 'fromAge3', '--rounds', '02-01'], /--rounds is only for --kind rounds/],
+    [['--kind', 'weekly'], /Allowed choices are cohorts, quarterTurning3, rounds, fromAge3/],
+    [['--kind', 'cohorts', '--windows', '1-6:+3:6,5-12:+4:3'], /windows must not overlap/],
+    [['--kind', 'cohorts', '--windows', '1-6'], /"1-6" is not a window/],
+    [['--kind', 'rounds', '--rounds', '02-30'], /a round must be a day that exists every year/],
+    [[], /required option '--kind <kind>' not specified/],
+  ])('refuses %j', async (options, message) => {
+    const r = await run(['municipality', 'set-rule', 'zwolle', ...options]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(audit()).toEqual([]);
+  });
+
+  it('shows help without touching the database', async () => {
+    expect((await run(['municipality', 'set-rule', '--help'])).out).toContain('--windows <list>');
+    expect(existsSync(dbPath)).toBe(false);
+  });
+});
