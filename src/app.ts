@@ -17,6 +17,7 @@ import { createLocalChannel, type LocalChannel } from './bot/local/local.adapter
 import { createTelegramChannel, type TelegramChannel } from './bot/telegram/telegram.adapter.js';
 import { commandMenus } from './bot/telegram/telegram.commands.js';
 import { createHttpServer, type HealthReport } from './http/server.js';
+import { createNurture, type Nurture } from './jobs/nurture.service.js';
 
 export interface AppOptions {
   config: Config;
@@ -31,6 +32,8 @@ export interface App {
   dispatcher: Dispatcher;
   local: LocalChannel;
   telegram?: TelegramChannel;
+  /** Reminders, events and newsletters (absent when NURTURE_ENABLED=false). */
+  nurture?: Nurture;
   /** Starts the HTTP server and the channels; resolves with the HTTP port actually used. */
   start(): Promise<number>;
   stop(): Promise<void>;
@@ -78,6 +81,8 @@ export function createApp({ config, logger, clock = systemClock }: AppOptions): 
     channels.set('telegram', telegram);
   }
 
+  const nurture = config.nurture.enabled ? createNurture({ db, config, i18n, channels, store, clock, logger }) : undefined;
+
   const health = (): HealthReport => {
     const database = store.ping() ? 'up' : 'down';
     const channelHealth = [local.health(), ...(telegram ? [telegram.health()] : [])];
@@ -107,17 +112,20 @@ export function createApp({ config, logger, clock = systemClock }: AppOptions): 
     dispatcher,
     local,
     telegram,
+    nurture,
     health,
     async start() {
       const port = await http.listen(config.http.port, config.http.host);
       await engine.resendPending();
       if (telegram) await telegram.start();
+      if (nurture) await nurture.start();
       logger.info({ port, telegram: telegram ? (config.telegram.webhookUrl ? 'webhook' : 'polling') : 'off' }, 'ouderbrug started');
       return port;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      if (nurture) await nurture.stop();
       if (telegram) await telegram.stop();
       await http.close();
       await dispatcher.idle();

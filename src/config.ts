@@ -35,6 +35,15 @@ const schema = z
     ),
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
     LOCALES_DIR: optionalString,
+    REDIS_URL: z.preprocess(emptyToUndefined, z.string().regex(/^rediss?:\/\//, 'looks like redis://host:6379').default('redis://127.0.0.1:6379')),
+    REDIS_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, '1–40 characters A-Z a-z 0-9 _ -').default('ouderbrug')),
+    NURTURE_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true')),
+    REMINDER_RULES_PATH: optionalString,
+    MUNICIPALITIES_PATH: optionalString,
+    QUIET_HOURS: z.preprocess(emptyToUndefined, z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'like 20:00-08:30').default('20:00-08:30')),
+    FREQUENCY_CAP: z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,2}\/\d{1,2}$/, 'messages/days, like 3/7').default('3/7')),
+    TELEGRAM_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(30).default(25)),
+    DASHBOARD_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, 'at least 12 characters').optional()),
   })
   .superRefine((c, ctx) => {
     if (c.TELEGRAM_WEBHOOK_URL && !c.TELEGRAM_WEBHOOK_SECRET) {
@@ -53,6 +62,17 @@ export interface Config {
   timeZone: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   localesDir?: string;
+  nurture: {
+    enabled: boolean;
+    redisUrl: string;
+    redisPrefix: string;
+    rulesPath?: string;
+    municipalitiesPath?: string;
+    quietHours: { start: string; end: string };
+    cap: { max: number; days: number };
+    telegramRatePerSecond: number;
+    dashboardPassword?: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -82,5 +102,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone: c.BOT_TIMEZONE,
     logLevel: c.LOG_LEVEL,
     localesDir: c.LOCALES_DIR,
+    nurture: {
+      enabled: c.NURTURE_ENABLED === 'true',
+      redisUrl: c.REDIS_URL,
+      redisPrefix: c.REDIS_PREFIX,
+      rulesPath: c.REMINDER_RULES_PATH,
+      municipalitiesPath: c.MUNICIPALITIES_PATH,
+      quietHours: { start: c.QUIET_HOURS.slice(0, 5), end: c.QUIET_HOURS.slice(6) },
+      cap: { max: Number(c.FREQUENCY_CAP.split('/')[0]), days: Number(c.FREQUENCY_CAP.split('/')[1]) },
+      telegramRatePerSecond: c.TELEGRAM_RATE_PER_SECOND,
+      dashboardPassword: c.DASHBOARD_PASSWORD,
+    },
   };
 }

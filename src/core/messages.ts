@@ -46,7 +46,13 @@ export interface Text {
 export type TextParam = string | number | Text | DateParam;
 
 /** Dates are rendered by Intl in the reader's language, never spelled out in code. */
-export type DateParam = { yearMonth: { year: number; month: number } } | { monthName: number };
+export type DateParam =
+  | { yearMonth: { year: number; month: number } }
+  | { monthName: number }
+  /** A calendar day ("2027-03-04"), shown with its weekday. */
+  | { date: string }
+  /** An instant shown as a day and time in a time zone (an event's start). */
+  | { dateTime: string; timeZone: string };
 
 export interface Choice {
   /** Short, ASCII, stable: it travels as callback data (≤ 56 bytes). */

@@ -4,6 +4,13 @@ import type { OutboundMessage, Text } from './messages.js';
 import type { PersonExport } from './ports.js';
 import { renderText } from './render.js';
 
+const CONSENT_KIND_KEYS: Record<string, string> = {
+  data: 'privacy:mydata.kindData',
+  proactive: 'privacy:mydata.kindProactive',
+  reminders: 'privacy:mydata.kindReminders',
+  newsletter: 'privacy:mydata.kindNewsletter',
+};
+
 const t = (key: string, params?: Text['params']): Text => (params ? { key, params } : { key });
 
 export function renderMyData(i18n: i18n, lang: string, data: PersonExport): OutboundMessage[] {
@@ -17,9 +24,10 @@ export function renderMyData(i18n: i18n, lang: string, data: PersonExport): Outb
   const memberships = data.memberships.length
     ? data.memberships.map((m) => `• ${r(t('privacy:mydata.membership', { name: m.initiative, school: m.school, role: t(`common:roles.${m.role}`) }))}`).join('\n')
     : none;
-  const interests = data.interests.length ? data.interests.map((i) => `• ${r(t(`phases:actions.${i.action}.title`))}`).join('\n') : none;
+  const interestKey = (action: string) => (action === 'registration-help' ? 'nurture:helpInterest' : `phases:actions.${action}.title`);
+  const interests = data.interests.length ? data.interests.map((i) => `• ${r(t(interestKey(i.action)))}`).join('\n') : none;
   const consents = data.consents
-    .map((c) => `• ${r(t('privacy:mydata.consentLine', { kind: t(c.kind === 'data' ? 'privacy:mydata.kindData' : 'privacy:mydata.kindProactive'), answer: t(c.given ? 'privacy:mydata.yes' : 'privacy:mydata.no'), date: c.at.slice(0, 10) }))}`)
+    .map((c) => `• ${r(t('privacy:mydata.consentLine', { kind: t(CONSENT_KIND_KEYS[c.kind] ?? 'privacy:mydata.kindProactive'), answer: t(c.given ? 'privacy:mydata.yes' : 'privacy:mydata.no'), date: c.at.slice(0, 10) }))}`)
     .join('\n');
   const summary = r(
     t('privacy:mydata.summary', {

@@ -87,10 +87,16 @@ export interface PersonExport {
     postcode: string | null;
     heardFrom: string | null;
     proactiveMessages: boolean;
+    reminders: boolean;
+    newsletter: boolean;
+    quietHours: { start: string; end: string } | null;
     createdAt: string;
   };
   channels: { channel: ChannelName; createdAt: string; unreachable: boolean }[];
-  children: { id: number; year: number; month: number; expected: boolean }[];
+  children: { id: number; year: number; month: number; expected: boolean; registered: string | null; placement: string | null }[];
+  events: { event: number; answer: string; status: string; attended: boolean | null; answeredAt: string }[];
+  /** Proactive messages: what was planned or sent, when (the text is rendered only when sent). */
+  deliveries: { rule: string; status: string; sendAt: string; sentAt: string | null }[];
   memberships: { initiative: string; school: string; role: string; since: string }[];
   interests: { initiative: string; action: string; at: string }[];
   consents: { kind: string; given: boolean; version: string; at: string }[];

@@ -36,7 +36,12 @@ export function formatDate(lang: string, value: DateParam): string {
     const { year, month } = value.yearMonth;
     return new Intl.DateTimeFormat(lang, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 15)));
   }
-  return new Intl.DateTimeFormat(lang, { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, value.monthName - 1, 15)));
+  if ('monthName' in value) return new Intl.DateTimeFormat(lang, { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, value.monthName - 1, 15)));
+  if ('date' in value) {
+    const [y, m, d] = value.date.split('-').map(Number) as [number, number, number];
+    return new Intl.DateTimeFormat(lang, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d, 12)));
+  }
+  return new Intl.DateTimeFormat(lang, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZone: value.timeZone }).format(new Date(value.dateTime));
 }
 
 const formatNumber = (lang: string, n: number): string => new Intl.NumberFormat(lang).format(n);

@@ -9,6 +9,8 @@ import type { Effect } from '../flows/flow.types.js';
 import type { Db } from './client.js';
 import { children, consentLog, identities, interests, memberships, people } from './schema.js';
 import { writeAudit } from './audit.repo.js';
+import { cancelPendingFor, cancelPendingOfKind, insertNotice } from './deliveries.repo.js';
+import { applyRsvp } from './events.repo.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -53,6 +55,40 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       tx.update(people).set({ proactive: effect.enabled }).where(eq(people.id, personId)).run();
       tx.insert(consentLog).values({ personId, kind: 'proactive', given: effect.enabled, version: 'command', at: now }).run();
       if (effect.enabled) tx.update(identities).set({ unreachableAt: null }).where(eq(identities.id, identity.identityId)).run();
+      // /stop is honoured at once, also for messages already waiting in the queue.
+      else cancelPendingFor(tx, personId, 'stopped');
+      break;
+    case 'consentKind':
+      tx.update(people)
+        .set(effect.kind === 'reminders' ? { reminders: effect.enabled } : { newsletter: effect.enabled })
+        .where(eq(people.id, personId))
+        .run();
+      tx.insert(consentLog).values({ personId, kind: effect.kind, given: effect.enabled, version: 'chat', at: now }).run();
+      if (!effect.enabled) cancelPendingOfKind(tx, personId, effect.kind === 'reminders' ? 'reminder' : 'newsletter', `${effect.kind} off`);
+      break;
+    case 'quietHours':
+      tx.update(people)
+        .set({ quietStart: effect.quiet?.start ?? null, quietEnd: effect.quiet?.end ?? null })
+        .where(eq(people.id, personId))
+        .run();
+      break;
+    case 'registered':
+      tx.update(children)
+        .set({ registeredAt: now })
+        .where(and(eq(children.id, effect.childId), eq(children.personId, personId)))
+        .run();
+      break;
+    case 'placement':
+      tx.update(children)
+        .set({ placement: effect.answer })
+        .where(and(eq(children.id, effect.childId), eq(children.personId, personId)))
+        .run();
+      break;
+    case 'rsvp':
+      applyRsvpEffect(tx, personId, effect.eventId, effect.answer, now);
+      break;
+    case 'helpRequest':
+      requestHelp(tx, personId, effect.childId, now);
       break;
     case 'erase':
       // ON DELETE CASCADE removes identities, children, memberships, conversations, consents,
@@ -64,4 +100,32 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       break;
   }
   return identity;
+}
+
+function applyRsvpEffect(tx: Tx, personId: number, eventId: number, answer: 'yes' | 'no' | 'maybe', now: Date): void {
+  const { promoted } = applyRsvp(tx, { eventId, personId, answer, now });
+  for (const other of promoted) {
+    insertNotice(tx, { personId: other, ruleId: 'notice-place-free', occurrence: `e${eventId}`, payload: { key: 'nurture:eventPromoted', params: {}, buttons: null, eventId }, now });
+  }
+}
+
+/** "Help me register": every ambassador of the parent's initiative gets a notice (ids only in the row). */
+function requestHelp(tx: Tx, personId: number, childId: number, now: Date): void {
+  const member = tx
+    .select({ initiativeId: memberships.initiativeId })
+    .from(memberships)
+    .where(and(eq(memberships.personId, personId), eq(memberships.role, 'parent')))
+    .get();
+  if (!member) return;
+  tx.insert(interests).values({ personId, initiativeId: member.initiativeId, actionKey: 'registration-help', at: now }).onConflictDoNothing().run();
+  const ambassadors = tx
+    .select({ personId: memberships.personId })
+    .from(memberships)
+    .where(and(eq(memberships.initiativeId, member.initiativeId), eq(memberships.role, 'ambassador')))
+    .all();
+  const day = now.toISOString().slice(0, 10);
+  for (const a of ambassadors) {
+    if (a.personId === personId) continue;
+    insertNotice(tx, { personId: a.personId, ruleId: 'notice-help', occurrence: `p${personId}c${childId}-${day}`, payload: { key: 'nurture:helpRequestAmbassador', params: {}, buttons: null, aboutPersonId: personId, childId }, now });
+  }
 }

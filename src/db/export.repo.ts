@@ -2,7 +2,7 @@
 import { and, asc, count, eq } from 'drizzle-orm';
 import type { PersonExport } from '../core/ports.js';
 import type { Db } from './client.js';
-import { children, consentLog, identities, initiatives, interests, memberships, outbox, people } from './schema.js';
+import { children, consentLog, deliveries, eventRsvps, identities, initiatives, interests, memberships, outbox, people } from './schema.js';
 
 export function exportPerson(db: Db, personId: number, now: Date): PersonExport | null {
   const p = db.select().from(people).where(eq(people.id, personId)).get();
@@ -16,6 +16,9 @@ export function exportPerson(db: Db, personId: number, now: Date): PersonExport 
       postcode: p.pc4,
       heardFrom: p.heardFrom,
       proactiveMessages: p.proactive,
+      reminders: p.reminders,
+      newsletter: p.newsletter,
+      quietHours: p.quietStart && p.quietEnd ? { start: p.quietStart, end: p.quietEnd } : null,
       createdAt: p.createdAt.toISOString(),
     },
     channels: db
@@ -30,7 +33,20 @@ export function exportPerson(db: Db, personId: number, now: Date): PersonExport 
       .where(eq(children.personId, personId))
       .orderBy(asc(children.birthYear), asc(children.birthMonth))
       .all()
-      .map((c) => ({ id: c.id, year: c.birthYear, month: c.birthMonth, expected: c.expected })),
+      .map((c) => ({ id: c.id, year: c.birthYear, month: c.birthMonth, expected: c.expected, registered: c.registeredAt?.toISOString() ?? null, placement: c.placement })),
+    events: db
+      .select()
+      .from(eventRsvps)
+      .where(eq(eventRsvps.personId, personId))
+      .all()
+      .map((e) => ({ event: e.eventId, answer: e.answer, status: e.status, attended: e.attended, answeredAt: e.answeredAt.toISOString() })),
+    deliveries: db
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.personId, personId))
+      .orderBy(asc(deliveries.sendAt))
+      .all()
+      .map((d) => ({ rule: d.ruleId, status: d.status, sendAt: d.sendAt.toISOString(), sentAt: d.sentAt?.toISOString() ?? null })),
     memberships: db
       .select({ name: initiatives.name, school: initiatives.school, role: memberships.role, since: memberships.createdAt })
       .from(memberships)

@@ -5,6 +5,7 @@ import type { Db } from './client.js';
 import { initiativePostcodes, initiatives, memberships } from './schema.js';
 import { writeAudit } from './audit.repo.js';
 import type { Directory, InitiativeView, Phase, Role } from '../flows/flow.types.js';
+import { eventFor } from './event-info.repo.js';
 
 export interface NewInitiative {
   name: string;
@@ -95,6 +96,7 @@ export function createDirectory(db: Db): Directory {
     initiativeById: (id) => initiativeById(db, id),
     initiativeByCode: (code) => initiativeByCode(db, code),
     initiativesForPostcode: (pc4) => initiativesForPostcode(db, pc4),
+    eventFor: (eventId, personId) => eventFor(db, eventId, personId),
   };
 }
 

@@ -144,7 +144,10 @@ export function loadPerson(db: Db, personId: number): PersonView | null {
     pc4: person.pc4,
     heardFrom: person.heardFrom,
     proactive: person.proactive,
-    children: kids.map((c) => ({ id: c.id, year: c.birthYear, month: c.birthMonth, expected: c.expected })),
+    reminders: person.reminders,
+    newsletter: person.newsletter,
+    quiet: person.quietStart && person.quietEnd ? { start: person.quietStart, end: person.quietEnd } : null,
+    children: kids.map((c) => ({ id: c.id, year: c.birthYear, month: c.birthMonth, expected: c.expected, registered: c.registeredAt !== null })),
     initiative: membership ? initiativeById(db, membership.initiativeId) : null,
   };
 }

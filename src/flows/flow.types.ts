@@ -26,6 +26,8 @@ export interface ChildView {
   year: number;
   month: number;
   expected: boolean;
+  /** The parent answered "registered" (optional so older call sites stay simple). */
+  registered?: boolean;
 }
 
 export const PHASES = [0, 1, 2, 3, 4, 5] as const;
@@ -52,15 +54,37 @@ export interface PersonView {
   pc4: string | null;
   heardFrom: string | null;
   proactive: boolean;
+  /** Consent per kind of message; quiet hours chosen by the parent (null: the default). */
+  reminders: boolean;
+  newsletter: boolean;
+  quiet: { start: string; end: string } | null;
   children: ChildView[];
   /** The initiative the person follows as a parent (the first one joined), if any. */
   initiative: InitiativeView | null;
 }
 
+export interface EventInfo {
+  id: number;
+  initiativeId: number;
+  startsAt: Date;
+  endsAt: Date;
+  cancelled: boolean;
+  capacity: number | null;
+  /** People with a place, not counting the asking person. */
+  goingOthers: number;
+  titles: Record<string, string>;
+  places: Record<string, string>;
+  timeZone: string;
+}
+
+export type RsvpAnswer = 'yes' | 'no' | 'maybe';
+
 export interface Directory {
   initiativeByCode(code: string): InitiativeView | null;
   initiativeById(id: number): InitiativeView | null;
   initiativesForPostcode(pc4: string): InitiativeView[];
+  /** An event as the person answering sees it (their own place not counted). */
+  eventFor(eventId: number, personId: number): EventInfo | null;
 }
 
 export interface LanguageInfo {
@@ -90,6 +114,15 @@ export type Effect =
   | { type: 'join'; initiativeId: number }
   | { type: 'interest'; initiativeId: number; actionKey: string }
   | { type: 'proactive'; enabled: boolean }
+  /** Consent for one kind of message; switching off cancels what was planned of that kind. */
+  | { type: 'consentKind'; kind: 'reminders' | 'newsletter'; enabled: boolean }
+  | { type: 'quietHours'; quiet: { start: string; end: string } | null }
+  | { type: 'registered'; childId: number }
+  | { type: 'placement'; childId: number; answer: 'yes' | 'no' | 'unknown' }
+  /** Records the answer; a place freed on a full event goes to the first on the waiting list. */
+  | { type: 'rsvp'; eventId: number; answer: RsvpAnswer }
+  /** "Help me register": the initiative's ambassadors get a notice. */
+  | { type: 'helpRequest'; childId: number }
   /** Irreversibly removes the person and everything linked to them. */
   | { type: 'erase' }
   /** Ask the engine to send everything stored (readable text plus a JSON file). */

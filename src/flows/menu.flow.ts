@@ -16,7 +16,8 @@ export function menuChoices(ctx: FlowContext): Choice[][] {
     [choice('menu:now', 'menu:item.now')],
     [choice('menu:about', 'menu:item.about'), choice('menu:who', 'menu:item.who')],
     [choice('menu:children', 'menu:item.children'), choice('menu:language', 'menu:item.language')],
-    [choice('menu:mydata', 'menu:item.mydata'), stopOrStart],
+    [choice('menu:messages', 'menu:item.messages'), choice('menu:mydata', 'menu:item.mydata')],
+    [stopOrStart],
     [choice('menu:delete', 'menu:item.delete')],
   ];
 }

@@ -10,6 +10,8 @@ import { FLOW_STATE_VERSION, type FlowContext, type FlowInput, type FlowResult, 
 import { langOf, result, say, state } from './kit.js';
 import { beginLanguage, handleLanguage, isFlowState, languageChoices } from './language.flow.js';
 import { handleMenuChoice, mainMenu } from './menu.flow.js';
+import { handleMessagesChoice, messageSettings } from './messages.flow.js';
+import { handleNurtureChoice, isNurtureChoice } from './nurture.flow.js';
 import { beginOnboarding, handleOnboarding, onboardingPrompt } from './onboarding.flow.js';
 import { askDelete, handlePrivacy, myData, resumeMessages, stopMessages } from './privacy.flow.js';
 
@@ -67,6 +69,7 @@ const ACTIONS: Record<string, Action> = {
   resume: (_prev, lang, ctx) => resumeMessages(lang, ctx),
   delete: (_prev, lang, ctx) => askDelete(lang, ctx),
   find: (_prev, lang, ctx) => findInitiative(lang, ctx),
+  messages: (_prev, lang, ctx) => messageSettings(lang, ctx),
 };
 
 /** Own keys only: "/constructor" or "menu:toString" must not reach Object.prototype. */
@@ -80,6 +83,8 @@ function findInitiative(lang: string, ctx: FlowContext): FlowResult {
 }
 
 function globalChoice(value: string, prev: FlowState | null, lang: string, ctx: FlowContext): FlowResult | null {
+  if (isNurtureChoice(value)) return handleNurtureChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
+  if (value.startsWith('msg:')) return handleMessagesChoice(value, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   const action = value.startsWith('menu:') ? actionFor(value.slice(5)) : undefined;
   if (action && value !== 'menu:menu') return action(prev, lang, ctx);
   if (/^(menu|a|help):/.test(value)) return handleMenuChoice(value, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);

@@ -1,0 +1,154 @@
+/**
+ * Loads what the planner needs in a few bulk queries (not one per parent): everyone who
+ * still wants messages, their children, their initiative with its municipality rule,
+ * upcoming events with RSVPs, newsletter slots, the channel to use, and the recent send
+ * history for the frequency cap. Also loads the same for one person (the worker's re-check).
+ * Ids and dates only: no names, postcodes or chat ids leave this module.
+ */
+import type { ChannelName } from '../core/messages.js';
+import { newsletterSlots } from '../domain/newsletter-slots.js';
+import type { NewsletterSlot, PlanChild, PlanEvent, PlanInitiative, PlanPerson, RsvpLabel } from '../domain/nurture.types.js';
+import type { Db } from './client.js';
+import { capHistory } from './deliveries.repo.js';
+import { eventRsvpsForPlanning, type RsvpState } from './events.repo.js';
+import { allRegistrationRules, normalizeMunicipality } from './municipalities.repo.js';
+import { allNewsletterSchedules } from './newsletters.repo.js';
+
+export interface PlanningWorld {
+  people: PlanPerson[];
+  channelOf: Map<number, ChannelName>;
+  initiatives: Map<number, PlanInitiative>;
+  eventsOf: Map<number, PlanEvent[]>;
+  slotsOf: Map<number, NewsletterSlot[]>;
+  history: Map<number, Date[]>;
+}
+
+const DAY_MS = 86_400_000;
+/** Channels in order of preference for proactive messages (the local web chat is for trying out). */
+const CHANNEL_RANK: Record<ChannelName, number> = { whatsapp: 3, telegram: 2, local: 1 };
+
+interface PersonRow {
+  id: number;
+  proactive: number;
+  reminders: number;
+  newsletter: number;
+  quiet_start: string | null;
+  quiet_end: string | null;
+}
+
+export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; capWindowMs: number }): PlanningWorld {
+  const sqlite = db.$client;
+  const one = opts.personId !== undefined;
+  const where = one ? 'where p.id = ?' : 'where p.proactive = 1';
+  const args = one ? [opts.personId] : [];
+  const peopleRows = sqlite.prepare(`select p.id, p.proactive, p.reminders, p.newsletter, p.quiet_start, p.quiet_end from people p ${where}`).all(...args) as PersonRow[];
+
+  const kids = new Map<number, PlanChild[]>();
+  const childRows = sqlite
+    .prepare(`select c.id, c.person_id, c.birth_year, c.birth_month, c.expected, c.registered_at, c.placement from children c ${one ? 'where c.person_id = ?' : ''} order by c.birth_year, c.birth_month, c.id`)
+    .all(...args) as { id: number; person_id: number; birth_year: number; birth_month: number; expected: number; registered_at: number | null; placement: PlanChild['placement'] }[];
+  for (const c of childRows) {
+    const list = kids.get(c.person_id) ?? [];
+    list.push({ id: c.id, year: c.birth_year, month: c.birth_month, expected: c.expected === 1, registered: c.registered_at !== null, placement: c.placement });
+    kids.set(c.person_id, list);
+  }
+
+  const membership = new Map<number, { initiativeId: number; joinedAt: Date }>();
+  const memberRows = sqlite
+    .prepare(`select person_id, initiative_id, created_at from memberships where role = 'parent' ${one ? 'and person_id = ?' : ''} order by id`)
+    .all(...args) as { person_id: number; initiative_id: number; created_at: number }[];
+  for (const m of memberRows) if (!membership.has(m.person_id)) membership.set(m.person_id, { initiativeId: m.initiative_id, joinedAt: new Date(m.created_at) });
+
+  const channelOf = new Map<number, ChannelName>();
+  const identityRows = sqlite
+    .prepare(`select person_id, channel from identities where unreachable_at is null ${one ? 'and person_id = ?' : ''} order by id`)
+    .all(...args) as { person_id: number; channel: ChannelName }[];
+  for (const i of identityRows) {
+    const had = channelOf.get(i.person_id);
+    if (!had || CHANNEL_RANK[i.channel] >= CHANNEL_RANK[had]) channelOf.set(i.person_id, i.channel);
+  }
+
+  const people: PlanPerson[] = peopleRows.map((p) => {
+    const m = membership.get(p.id);
+    return {
+      id: p.id,
+      proactive: p.proactive === 1,
+      reminders: p.reminders === 1,
+      newsletter: p.newsletter === 1,
+      quiet: p.quiet_start && p.quiet_end ? { start: p.quiet_start, end: p.quiet_end } : null,
+      initiativeId: m?.initiativeId ?? null,
+      joinedAt: m?.joinedAt ?? null,
+      children: kids.get(p.id) ?? [],
+    };
+  });
+
+  const initiatives = loadInitiatives(db);
+  return {
+    people,
+    channelOf,
+    initiatives,
+    eventsOf: loadEvents(db, now, initiatives),
+    slotsOf: loadSlots(db, now),
+    history: one ? personHistory(db, now, opts) : capHistory(db, new Date(now.getTime() - opts.capWindowMs)),
+  };
+}
+
+function personHistory(db: Db, now: Date, opts: { personId?: number; capWindowMs: number }): Map<number, Date[]> {
+  const all = capHistory(db, new Date(now.getTime() - opts.capWindowMs));
+  const mine = opts.personId !== undefined ? all.get(opts.personId) : undefined;
+  return new Map(mine && opts.personId !== undefined ? [[opts.personId, mine]] : []);
+}
+
+function loadInitiatives(db: Db): Map<number, PlanInitiative> {
+  const rules = allRegistrationRules(db);
+  const scheduled = new Set(allNewsletterSchedules(db).filter((s) => s.active).map((s) => s.initiativeId));
+  const rows = db.$client.prepare('select id, phase, time_zone, municipality from initiatives').all() as { id: number; phase: number; time_zone: string; municipality: string }[];
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      { id: r.id, phase: r.phase, timeZone: r.time_zone, registration: rules.get(normalizeMunicipality(r.municipality)) ?? { kind: 'fromAge3' }, hasNewsletterSchedule: scheduled.has(r.id) },
+    ]),
+  );
+}
+
+function loadEvents(db: Db, now: Date, initiatives: Map<number, PlanInitiative>): Map<number, PlanEvent[]> {
+  // Invitations start 7 days before; the day's reminder runs until the start.
+  const rows = db.$client
+    .prepare('select id, initiative_id, starts_at, min_age_months, max_age_months from events where cancelled_at is null and starts_at > ? and starts_at < ?')
+    .all(now.getTime() - DAY_MS, now.getTime() + 9 * DAY_MS) as { id: number; initiative_id: number; starts_at: number; min_age_months: number; max_age_months: number }[];
+  const rsvps = eventRsvpsForPlanning(db, rows.map((r) => r.id));
+  const out = new Map<number, PlanEvent[]>();
+  for (const r of rows) {
+    if (!initiatives.has(r.initiative_id)) continue;
+    const answers = rsvps.get(r.id) ?? new Map<number, RsvpState>();
+    const list = out.get(r.initiative_id) ?? [];
+    list.push({
+      id: r.id,
+      initiativeId: r.initiative_id,
+      startsAt: new Date(r.starts_at),
+      minAgeMonths: r.min_age_months,
+      maxAgeMonths: r.max_age_months,
+      rsvpOf: (personId) => labels(answers.get(personId)),
+    });
+    out.set(r.initiative_id, list);
+  }
+  return out;
+}
+
+function labels(state: RsvpState | undefined): RsvpLabel[] {
+  if (!state) return ['none'];
+  return state.status === 'none' ? [state.answer] : [state.answer, state.status];
+}
+
+function loadSlots(db: Db, now: Date): Map<number, NewsletterSlot[]> {
+  const out = new Map<number, NewsletterSlot[]>();
+  for (const s of allNewsletterSchedules(db)) {
+    if (!s.active) continue;
+    const slots = newsletterSlots(s, s.timeZone, new Date(now.getTime() - 7 * DAY_MS), new Date(now.getTime() + 2 * DAY_MS));
+    out.set(
+      s.initiativeId,
+      slots.map((x) => ({ initiativeId: s.initiativeId, slot: x.slot, at: x.at })),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,96 @@
+/**
+ * The shapes shared by the planner, the delivery worker and the rules: a snapshot of one
+ * person as the timeline sees it, and the candidate messages it yields. Ids only; the
+ * snapshot carries no name, postcode or chat id.
+ */
+import type { RegistrationRule } from './registration-deadline.js';
+import type { ButtonSet } from './reminder-rules.js';
+
+export interface PlanChild {
+  id: number;
+  year: number;
+  month: number;
+  expected: boolean;
+  registered: boolean;
+  placement: 'yes' | 'no' | 'unknown' | null;
+}
+
+export interface QuietHours {
+  /** Local "HH:MM"; the window may wrap past midnight (20:00–08:30). */
+  start: string;
+  end: string;
+}
+
+export interface PlanPerson {
+  id: number;
+  proactive: boolean;
+  reminders: boolean;
+  newsletter: boolean;
+  /** The parent's own quiet hours, or null for the default. */
+  quiet: QuietHours | null;
+  initiativeId: number | null;
+  joinedAt: Date | null;
+  children: PlanChild[];
+}
+
+export interface PlanInitiative {
+  id: number;
+  phase: number;
+  timeZone: string;
+  registration: RegistrationRule;
+  hasNewsletterSchedule: boolean;
+}
+
+export type RsvpLabel = 'none' | 'yes' | 'maybe' | 'no' | 'going' | 'waiting';
+
+export interface PlanEvent {
+  id: number;
+  initiativeId: number;
+  startsAt: Date;
+  minAgeMonths: number;
+  maxAgeMonths: number;
+  /** The person's answer and place: e.g. ['yes', 'going']; ['none'] when they have not answered. */
+  rsvpOf(personId: number): RsvpLabel[];
+}
+
+export interface NewsletterSlot {
+  initiativeId: number;
+  /** Local "YYYY-MM-DDTHH:MM", the occurrence of the schedule. */
+  slot: string;
+  at: Date;
+}
+
+export type MessageKind = 'reminder' | 'newsletter' | 'notice';
+
+/** JSON-safe text parameters (rendered at send time in the parent's language of that moment). */
+export type PayloadParam = string | number | { yearMonth: { year: number; month: number } } | { date: string };
+
+export interface DeliveryPayload {
+  key: string;
+  params: Record<string, PayloadParam>;
+  buttons: ButtonSet | null;
+  childId?: number;
+  eventId?: number;
+  newsletterSlot?: string;
+  initiativeId?: number;
+  /** For a notice about another person (a help request): resolved at send time, skipped once erased. */
+  aboutPersonId?: number;
+}
+
+export interface Candidate {
+  ruleId: string;
+  personId: number;
+  childId: number | null;
+  occurrence: string;
+  kind: MessageKind;
+  dueAt: Date;
+  expiresAt: Date | null;
+  priority: number;
+  /** From this moment the message may break the frequency cap (48 h before a deadline). */
+  urgentFrom: Date | null;
+  payload: DeliveryPayload;
+}
+
+/** The unique key of a delivery: one row per (rule, person, child, occurrence), ever. */
+export const deliveryKey = (c: Pick<Candidate, 'ruleId' | 'personId' | 'childId' | 'occurrence'>): string =>
+  `${c.ruleId}|p${c.personId}|c${c.childId ?? '-'}|${c.occurrence}`;

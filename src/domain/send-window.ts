@@ -1,0 +1,79 @@
+/**
+ * When a due message may actually go out: never in the quiet hours (default 20:00–08:30
+ * local, or the parent's own window), and at most `cap.max` proactive messages per parent
+ * per `cap.windowMs` (default 3 per 7 days). Deferred messages keep their order: a message
+ * is never planned before the person's last planned one. A deadline reminder within 48 h of
+ * its deadline (`urgentFrom`) may break the cap, never the quiet hours. Applied by the
+ * planner, and again by the worker just before sending.
+ */
+import { DateTime } from 'luxon';
+import { minutesOf } from './local-time.js';
+import type { QuietHours } from './nurture.types.js';
+
+export interface SendPolicy {
+  quiet: QuietHours;
+  cap: { max: number; windowMs: number };
+}
+
+export const DEFAULT_POLICY: SendPolicy = {
+  quiet: { start: '20:00', end: '08:30' },
+  cap: { max: 3, windowMs: 7 * 86_400_000 },
+};
+
+/** True when `t` falls inside the quiet window in `zone`. */
+export function isQuiet(t: Date, quiet: QuietHours, zone: string): boolean {
+  const d = DateTime.fromJSDate(t, { zone });
+  const m = d.hour * 60 + d.minute;
+  const start = minutesOf(quiet.start);
+  const end = minutesOf(quiet.end);
+  if (start === end) return false;
+  return start < end ? m >= start && m < end : m >= start || m < end;
+}
+
+/** The first moment at or after `t` outside the quiet window (DST-correct: "08:30" is local). */
+export function afterQuiet(t: Date, quiet: QuietHours, zone: string): Date {
+  if (!isQuiet(t, quiet, zone)) return t;
+  const d = DateTime.fromJSDate(t, { zone });
+  const end = minutesOf(quiet.end);
+  const m = d.hour * 60 + d.minute;
+  const day = m < end ? d : d.plus({ days: 1 });
+  return DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour: Math.floor(end / 60), minute: end % 60 }, { zone }).toJSDate();
+}
+
+export interface PlanSendInput {
+  dueAt: Date;
+  now: Date;
+  expiresAt: Date | null;
+  urgentFrom: Date | null;
+  /** Whether this message counts toward (and is limited by) the cap; notices do not. */
+  capped: boolean;
+  /** Send times of the person's capped messages, sent or planned (any order). */
+  history: Date[];
+  /** The person's last planned send time: later messages keep their order behind it. */
+  notBefore: Date | null;
+  policy: SendPolicy;
+  zone: string;
+}
+
+export type PlanSendResult = { sendAt: Date } | { expired: true };
+
+export function planSendTime(input: PlanSendInput): PlanSendResult {
+  const { policy, zone } = input;
+  const urgent = (t: Date) => input.urgentFrom !== null && t >= input.urgentFrom;
+  let t = new Date(Math.max(input.dueAt.getTime(), input.now.getTime()));
+  if (input.notBefore && !urgent(t) && input.notBefore >= t) t = new Date(input.notBefore.getTime() + 1000);
+  const history = input.history.map((d) => d.getTime()).sort((a, b) => a - b);
+  for (let guard = 0; guard < 50; guard++) {
+    t = afterQuiet(t, policy.quiet, zone);
+    if (input.expiresAt && t >= input.expiresAt) return { expired: true };
+    if (!input.capped || urgent(t)) return { sendAt: t };
+    const from = t.getTime() - policy.cap.windowMs;
+    const inWindow = history.filter((h) => h > from && h <= t.getTime());
+    if (inWindow.length < policy.cap.max) return { sendAt: t };
+    // Wait until enough of the window's messages have aged out.
+    const oldest = inWindow[inWindow.length - policy.cap.max];
+    if (oldest === undefined) return { sendAt: t };
+    t = new Date(oldest + policy.cap.windowMs + 1000);
+  }
+  return { expired: true };
+}

@@ -1,0 +1,209 @@
+/**
+ * One person's timeline: which reminder rules are due now. Pure and fast (the planner runs
+ * it for every parent every minute). A candidate is produced only while it is still
+ * relevant (due ≤ now + horizon and not expired), so a parent who joins late gets what
+ * matters now and never a stale deadline or a pile of old messages: the windows of one
+ * series (deadline −14 d, −2 d) follow each other without overlap. Each child has its own
+ * timeline; event invitations and newsletters are per person.
+ */
+import { fromIndex, monthIndex } from './birth-month.js';
+import { addDays, localAt, localDayOf, localMidnight, parseDay, type LocalDay } from './local-time.js';
+import type { Candidate, DeliveryPayload, NewsletterSlot, PlanChild, PlanEvent, PlanInitiative, PlanPerson, RsvpLabel } from './nurture.types.js';
+import { registrationDeadline, type RegistrationDeadline } from './registration-deadline.js';
+import { messageKeyOf, type ReminderRule, type RuleAudience } from './reminder-rules.js';
+
+export interface TimelineInput {
+  now: Date;
+  /** Plan messages due up to this far ahead (they wait in the queue as delayed jobs). */
+  horizonMs: number;
+  rules: ReminderRule[];
+  person: PlanPerson;
+  initiative: PlanInitiative | null;
+  /** Upcoming events of the person's initiative. */
+  events: PlanEvent[];
+  /** Newsletter slots of the person's initiative near now. */
+  newsletterSlots: NewsletterSlot[];
+  defaultTimeZone: string;
+}
+
+interface Window {
+  dueAt: Date;
+  expiresAt: Date | null;
+}
+
+const DAY_MS = 86_400_000;
+
+export function candidatesFor(input: TimelineInput): Candidate[] {
+  const { person, rules } = input;
+  if (!person.proactive) return [];
+  const zone = input.initiative?.timeZone ?? input.defaultTimeZone;
+  const out: Candidate[] = [];
+  const live = (w: Window | null): w is Window =>
+    w !== null && w.dueAt.getTime() <= input.now.getTime() + input.horizonMs && (w.expiresAt === null || (w.expiresAt > input.now && w.expiresAt > w.dueAt));
+
+  for (const rule of rules) {
+    if (rule.consent === 'reminders' ? !person.reminders : !person.newsletter) continue;
+    if (!personMatches(rule.audience, person, input.initiative)) continue;
+    const t = rule.trigger;
+    const base = { ruleId: rule.id, personId: person.id, kind: rule.consent === 'newsletter' ? ('newsletter' as const) : ('reminder' as const), priority: rule.priority };
+    const push = (childId: number | null, occurrence: string, w: Window, payload: DeliveryPayload, urgentFrom: Date | null = null) =>
+      out.push({ ...base, childId, occurrence, dueAt: w.dueAt, expiresAt: w.expiresAt, urgentFrom, payload });
+
+    if (t.type === 'event') {
+      for (const ev of input.events) {
+        if (!inAgeBand(person.children, ev) || !rsvpMatches(rule.audience.rsvp, ev.rsvpOf(person.id))) continue;
+        const day = localDayOf(ev.startsAt, zone);
+        const until = localMidnight(addDays(day, t.untilOffsetDays), zone);
+        const w = { dueAt: localAt(addDays(day, t.offsetDays), t.at, zone), expiresAt: until < ev.startsAt ? until : ev.startsAt };
+        if (live(w)) push(null, `e${ev.id}`, w, { key: rule.message as string, params: {}, buttons: rule.buttons, eventId: ev.id });
+      }
+      continue;
+    }
+    if (t.type === 'newsletter') {
+      for (const s of input.newsletterSlots) {
+        const w = { dueAt: s.at, expiresAt: new Date(s.at.getTime() + t.validDays * DAY_MS) };
+        if (live(w)) push(null, s.slot, w, { key: rule.message as string, params: {}, buttons: null, newsletterSlot: s.slot, initiativeId: s.initiativeId });
+      }
+      continue;
+    }
+    if (t.type === 'joined') {
+      if (!person.joinedAt) continue;
+      const day = localDayOf(person.joinedAt, zone);
+      const w = { dueAt: localAt(addDays(day, t.offsetDays), t.at, zone), expiresAt: localMidnight(addDays(day, t.untilOffsetDays), zone) };
+      if (live(w)) push(null, `i${person.initiativeId ?? 0}`, w, { key: rule.message as string, params: {}, buttons: rule.buttons });
+      continue;
+    }
+    if (t.type === 'fixedDate') {
+      const day = parseDay(t.date);
+      const w = { dueAt: localAt(day, t.at, zone), expiresAt: localMidnight(addDays(day, t.validDays), zone) };
+      if (live(w)) push(null, t.date, w, { key: rule.message as string, params: {}, buttons: rule.buttons });
+      continue;
+    }
+    for (const child of person.children) {
+      if (!childMatches(rule.audience, child)) continue;
+      const payload = (key: string, params: DeliveryPayload['params'] = {}): DeliveryPayload => ({
+        key,
+        params: { birth: { yearMonth: { year: child.year, month: child.month } }, ...params },
+        buttons: rule.buttons,
+        childId: child.id,
+      });
+      if (t.type === 'childAge') {
+        // Cheap month test first: most children are nowhere near this rule's window.
+        const nowIdx = monthIndex(localMonth(input.now, zone));
+        const dueIdx = monthIndex(child) + t.months;
+        if (dueIdx > nowIdx + 1 || monthIndex(child) + t.untilMonths < nowIdx) continue;
+        const w = { dueAt: firstOfMonth(dueIdx, t.at, zone), expiresAt: firstOfMonth(monthIndex(child) + t.untilMonths, '00:00', zone) };
+        if (live(w)) push(child.id, 'once', w, payload(rule.message as string));
+        continue;
+      }
+      const deadline = input.initiative ? registrationDeadline(child, input.initiative.registration) : null;
+      if (!deadline) continue;
+      if (t.type === 'registration') {
+        if (!t.deadlineKinds.includes(deadline.kind)) continue;
+        const anchor = t.anchor === 'opens' ? firstDay(deadline.opens) : deadlineDay(deadline);
+        if (!anchor || !nearDays(anchor, t.offsetDays, t.untilOffsetDays, input)) continue;
+        const key = messageKeyOf(rule, deadline.kind);
+        if (!key) continue;
+        const w = { dueAt: localAt(addDays(anchor, t.offsetDays), t.at, zone), expiresAt: localMidnight(addDays(anchor, t.untilOffsetDays), zone) };
+        const urgentFrom = rule.urgent && deadline.kind === 'date' ? new Date(localMidnight(addDays(anchor, 1), zone).getTime() - 2 * DAY_MS) : null;
+        if (live(w)) push(child.id, occurrenceOf(deadline), w, payload(key, deadlineParams(deadline)), urgentFrom);
+        continue;
+      }
+      // keepWarm: every 6–8 weeks from some weeks after the deadline until the child turns 4.
+      const start = deadlineDay(deadline) ?? firstDay(deadline.opens);
+      const end = firstOfMonth(monthIndex(child) + t.untilMonths, '00:00', zone);
+      const current = keepWarmOccurrence(start, t, person.id, child.id, input.now.getTime() + input.horizonMs, zone);
+      if (!current) continue;
+      const w = { dueAt: current.dueAt, expiresAt: current.nextAt < end ? current.nextAt : end };
+      if (live(w)) push(child.id, `n${current.n}`, w, payload(rule.message as string));
+    }
+  }
+  return out;
+}
+
+function localMonth(instant: Date, zone: string): { year: number; month: number } {
+  const d = localDayOf(instant, zone);
+  return { year: d.year, month: d.month };
+}
+
+const firstDay = (ym: { year: number; month: number }): LocalDay => ({ year: ym.year, month: ym.month, day: 1 });
+
+function firstOfMonth(index: number, time: string, zone: string): Date {
+  return localAt(firstDay(fromIndex(index)), time, zone);
+}
+
+/** The deadline day; for a month whose day is not published yet, the 1st of that month. */
+function deadlineDay(d: RegistrationDeadline): LocalDay | null {
+  if (d.kind === 'date') return parseDay(d.date);
+  if (d.kind === 'monthOnly') return firstDay(d.deadline);
+  return null;
+}
+
+const occurrenceOf = (d: RegistrationDeadline): string =>
+  d.kind === 'date' ? d.date : d.kind === 'monthOnly' ? `${d.deadline.year}-${String(d.deadline.month).padStart(2, '0')}` : `opens-${d.opens.year}-${d.opens.month}`;
+
+function deadlineParams(d: RegistrationDeadline): DeliveryPayload['params'] {
+  if (d.kind === 'date') return { deadline: { date: d.date }, opens: { yearMonth: d.opens } };
+  if (d.kind === 'monthOnly') return { deadlineMonth: { yearMonth: d.deadline }, opens: { yearMonth: d.opens } };
+  return { opens: { yearMonth: d.opens } };
+}
+
+/** A quick test in whole days (a day of margin for time zones) before any calendar work. */
+function nearDays(anchor: LocalDay, fromDays: number, untilDays: number, input: TimelineInput): boolean {
+  const anchorMs = Date.UTC(anchor.year, anchor.month - 1, anchor.day);
+  const now = input.now.getTime();
+  return anchorMs + (fromDays - 1) * DAY_MS <= now + input.horizonMs && anchorMs + (untilDays + 1) * DAY_MS > now;
+}
+
+/** A stable pseudo-random number per (person, child, n): spreads keep-warm messages over 6–8 weeks. */
+function spread(personId: number, childId: number, n: number, range: number): number {
+  let h = (personId * 2654435761) ^ (childId * 40503) ^ (n * 2246822519);
+  h = Math.imul(h ^ (h >>> 15), 2246822507) >>> 0;
+  return range > 0 ? h % (range + 1) : 0;
+}
+
+function keepWarmOccurrence(
+  start: LocalDay,
+  t: { afterDeadlineDays: number; minDays: number; maxDays: number; at: string },
+  personId: number,
+  childId: number,
+  upTo: number,
+  zone: string,
+): { n: number; dueAt: Date; nextAt: Date } | null {
+  let day = addDays(start, t.afterDeadlineDays);
+  let dueAt = localAt(day, t.at, zone);
+  if (dueAt.getTime() > upTo) return null;
+  for (let n = 0; n < 100; n++) {
+    const nextDay = addDays(day, t.minDays + spread(personId, childId, n, t.maxDays - t.minDays));
+    const nextAt = localAt(nextDay, t.at, zone);
+    if (nextAt.getTime() > upTo) return { n, dueAt, nextAt };
+    day = nextDay;
+    dueAt = nextAt;
+  }
+  return null;
+}
+
+function personMatches(a: RuleAudience, p: PlanPerson, ini: PlanInitiative | null): boolean {
+  if (a.member !== undefined && a.member !== (p.initiativeId !== null)) return false;
+  if (a.phases && (!ini || !a.phases.includes(ini.phase))) return false;
+  if (a.hasNewsletterSchedule !== undefined && a.hasNewsletterSchedule !== (ini?.hasNewsletterSchedule ?? false)) return false;
+  if (a.newsletterConsent !== undefined && a.newsletterConsent !== p.newsletter) return false;
+  return true;
+}
+
+function childMatches(a: RuleAudience, c: PlanChild): boolean {
+  if (a.expected !== undefined && a.expected !== c.expected) return false;
+  if (a.registered !== undefined && a.registered !== c.registered) return false;
+  if (a.notPlaced !== undefined && a.notPlaced !== (c.placement === 'no')) return false;
+  return true;
+}
+
+function inAgeBand(children: PlanChild[], ev: PlanEvent): boolean {
+  const d = ev.startsAt;
+  const at = monthIndex({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1 });
+  return children.some((c) => !c.expected && at - monthIndex(c) >= ev.minAgeMonths && at - monthIndex(c) <= ev.maxAgeMonths);
+}
+
+function rsvpMatches(wanted: RsvpLabel[] | undefined, labels: RsvpLabel[]): boolean {
+  return !wanted || labels.some((l) => wanted.includes(l));
+}

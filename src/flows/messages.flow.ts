@@ -1,0 +1,57 @@
+/**
+ * "Your messages": which proactive messages the parent wants (reminders, the newsletter)
+ * and when they may arrive (quiet hours). States: none of its own; every button works from
+ * any earlier message, like the main menu.
+ *
+ * Choice values: `msg:rem:on|off`, `msg:news:on|off`, `msg:quiet` (show the windows),
+ * `msg:q:<HHMM>-<HHMM>` (choose one; the first is the default).
+ */
+import type { Choice } from '../core/messages.js';
+import type { Effect, FlowContext, FlowResult } from './flow.types.js';
+import { choice, result, say, state } from './kit.js';
+
+/** The windows a parent can choose, default first. */
+export const QUIET_WINDOWS = ['2000-0830', '2100-0800', '1900-0900', '2200-0730'] as const;
+
+const asWindow = (w: string) => ({ start: `${w.slice(0, 2)}:${w.slice(2, 4)}`, end: `${w.slice(5, 7)}:${w.slice(7, 9)}` });
+const DEFAULT_WINDOW = asWindow(QUIET_WINDOWS[0]);
+
+export function messageSettings(lang: string, ctx: FlowContext, before: FlowResult['replies'] = [], effects: Effect[] = [], override: Partial<{ reminders: boolean; newsletter: boolean; quiet: { start: string; end: string } | null }> = {}): FlowResult {
+  const person = ctx.person;
+  if (!person) return result(null, lang, []);
+  const view = { reminders: person.reminders, newsletter: person.newsletter, quiet: person.quiet, ...override };
+  const quiet = view.quiet ?? DEFAULT_WINDOW;
+  const onOff = (on: boolean) => ({ key: on ? 'privacy:mydata.on' : 'privacy:mydata.off' });
+  const choices: Choice[][] = [
+    [choice(view.reminders ? 'msg:rem:off' : 'msg:rem:on', view.reminders ? 'nurture:settings.remindersOff' : 'nurture:settings.remindersOn')],
+    [choice(view.newsletter ? 'msg:news:off' : 'msg:news:on', view.newsletter ? 'nurture:settings.newsletterOff' : 'nurture:settings.newsletterOn')],
+    [choice('msg:quiet', 'nurture:settings.quietChange')],
+    [choice('menu:main', 'menu:back')],
+  ];
+  const summary = say('nurture:settings.summary', { reminders: onOff(view.reminders), newsletter: onOff(view.newsletter), from: quiet.start, to: quiet.end }, choices);
+  const note = person.proactive ? [] : [say('nurture:settings.allStopped')];
+  return { ...result(state('menu', 'main', lang), lang, [...before, ...note, summary]), effects };
+}
+
+export function handleMessagesChoice(value: string, lang: string, ctx: FlowContext): FlowResult | null {
+  const person = ctx.person;
+  if (!person || !value.startsWith('msg:')) return null;
+  const rest = value.slice(4);
+  if (rest === 'rem:on' || rest === 'rem:off' || rest === 'news:on' || rest === 'news:off') {
+    const kind = rest.startsWith('rem') ? 'reminders' : 'newsletter';
+    const enabled = rest.endsWith(':on');
+    const effects: Effect[] = person[kind] === enabled ? [] : [{ type: 'consentKind', kind, enabled }];
+    return messageSettings(lang, ctx, [say(`nurture:reply.${kind}.${enabled ? 'yes' : 'no'}`)], effects, { [kind]: enabled });
+  }
+  if (rest === 'quiet') {
+    const rows = QUIET_WINDOWS.map((w) => [choice(`msg:q:${w}`, 'nurture:settings.window', asWindow(w) as unknown as Record<string, string>)]);
+    return result(state('menu', 'main', lang), lang, [say('nurture:settings.quietAsk', undefined, [...rows, [choice('menu:messages', 'menu:back')]])]);
+  }
+  const w = rest.startsWith('q:') ? rest.slice(2) : '';
+  if ((QUIET_WINDOWS as readonly string[]).includes(w)) {
+    const quiet = w === QUIET_WINDOWS[0] ? null : asWindow(w);
+    const chosen = asWindow(w);
+    return messageSettings(lang, ctx, [say('nurture:settings.quietSaved', { from: chosen.start, to: chosen.end })], [{ type: 'quietHours', quiet }], { quiet });
+  }
+  return null;
+}

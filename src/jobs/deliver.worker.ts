@@ -1,0 +1,120 @@
+/**
+ * The delivery worker of one channel: a thin BullMQ processor around the delivery row.
+ *   re-check (still wanted? quiet hours? cap?) → claim (queued → sending, one UPDATE)
+ *   → send through the channel adapter → record the outcome.
+ * Outcomes: sent · retry (network, 5xx: backoff, 5 attempts) · wait (429: the whole queue
+ * pauses for retry_after, not counted as an attempt) · unreachable (403: never again) ·
+ * invalid (400: one more try, then failed). The limiter is the channel's rate.
+ */
+import { RateLimitError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { i18n } from 'i18next';
+import type { ChannelName } from '../core/messages.js';
+import type { ChannelAdapter } from '../core/ports.js';
+import { describeError } from '../core/dispatcher.js';
+import { renderReply } from '../core/render.js';
+import { deliveryReply } from '../domain/delivery-message.js';
+import { claimDelivery, deferDelivery, finishDelivery, getDelivery, requeueDelivery, type DeliveryRow } from '../db/deliveries.repo.js';
+import { deliveryContext } from '../db/delivery-context.repo.js';
+import { checkDelivery } from './delivery.check.js';
+import { JOB_ATTEMPTS, queueName, type DeliveryJobData } from './delivery.queue.js';
+import type { PlanPassDeps } from './plan-pass.js';
+
+export interface DeliveryWorkerDeps extends PlanPassDeps {
+  connection: Redis;
+  prefix: string;
+  channel: ChannelName;
+  adapter: ChannelAdapter;
+  i18n: i18n;
+  /** Messages per second on this channel (Telegram: 25, leaving room for replies). */
+  ratePerSecond: number;
+  concurrency?: number;
+  onUnreachable(personId: number, chatId: string): void;
+}
+
+export type JobResult = 'sent' | 'skipped' | 'expired' | 'deferred' | 'failed' | 'unreachable' | 'noop';
+
+export function createDeliveryWorker(deps: DeliveryWorkerDeps): Worker<DeliveryJobData, JobResult> {
+  const worker: Worker<DeliveryJobData, JobResult> = new Worker<DeliveryJobData, JobResult>(queueName(deps.channel), (job) => processJob(deps, worker, job), {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: deps.concurrency ?? 4,
+    limiter: { max: deps.ratePerSecond, duration: 1000 },
+    autorun: false,
+  });
+  worker.on('error', (err) => deps.logger.error({ err: describeError(err), channel: deps.channel }, 'delivery worker error'));
+  return worker;
+}
+
+async function processJob(deps: DeliveryWorkerDeps, worker: Worker, job: Job<DeliveryJobData>): Promise<JobResult> {
+  const id = job.data.deliveryId;
+  const row = getDelivery(deps.db, id);
+  // Sent, cancelled by /stop, or claimed by another run: nothing to do (this is what makes a duplicate job harmless).
+  if (!row || (row.status !== 'queued' && row.status !== 'planned')) return 'noop';
+  const now = deps.clock.now();
+  if (row.sendAt.getTime() > now.getTime() + 5_000) {
+    // Early (the job's delay ran on another clock): the planner enqueues it again when due.
+    deferDelivery(deps.db, id, row.sendAt, 'early');
+    return 'deferred';
+  }
+  const verdict = checkDelivery(deps, row, now);
+  if (!verdict.go) {
+    if ('deferTo' in verdict) {
+      deferDelivery(deps.db, id, verdict.deferTo, verdict.reason);
+      return 'deferred';
+    }
+    finishDelivery(deps.db, id, verdict.status, now, verdict.reason);
+    return verdict.status;
+  }
+  const ctx = deliveryContext(deps.db, row.personId, row.channel, row.payload, deps.defaultTimeZone);
+  if (!ctx?.chatId) {
+    finishDelivery(deps.db, id, 'unreachable', now, 'no reachable chat on this channel');
+    return 'unreachable';
+  }
+  if (row.payload.aboutPersonId !== undefined && !ctx.lookups.about) {
+    finishDelivery(deps.db, id, 'skipped', now, 'the parent it was about is erased');
+    return 'skipped';
+  }
+  if (!claimDelivery(deps.db, id)) return 'noop';
+  const message = renderReply(deps.i18n, ctx.language, deliveryReply(row.payload, ctx.lookups));
+  const outcome = await deps.adapter.send(ctx.chatId, message, row.partsSent ? { fromPart: row.partsSent } : undefined);
+  const log = { deliveryId: id, channel: deps.channel, rule: row.ruleId };
+  switch (outcome.status) {
+    case 'sent':
+      finishDelivery(deps.db, id, 'sent', deps.clock.now());
+      return 'sent';
+    case 'unreachable':
+      finishDelivery(deps.db, id, 'unreachable', deps.clock.now(), outcome.reason);
+      deps.onUnreachable(row.personId, ctx.chatId);
+      deps.logger.info({ ...log, reason: outcome.reason }, 'person unreachable; proactive messages stopped');
+      return 'unreachable';
+    case 'wait':
+      requeueDelivery(deps.db, id, outcome.partsSent ?? 0, `wait: ${outcome.retryAfterMs} ms`);
+      deps.logger.warn({ ...log, retryAfterMs: outcome.retryAfterMs }, 'rate limited by the messenger: pausing the queue');
+      await worker.rateLimit(outcome.retryAfterMs);
+      throw new RateLimitError();
+    case 'retry':
+      return retryOrFail(deps, job, row, `retry: ${outcome.reason}`, outcome.partsSent ?? 0);
+    case 'invalid':
+      // A 400 is a bug on our side; one more try (the text is rendered again), never more.
+      if (row.lastError?.startsWith('invalid')) {
+        finishDelivery(deps.db, id, 'failed', deps.clock.now(), `invalid: ${outcome.reason}`);
+        deps.logger.error({ ...log, reason: outcome.reason, length: message.text.length }, 'message refused twice (bug): given up');
+        return 'failed';
+      }
+      return retryOrFail(deps, job, row, `invalid: ${outcome.reason}`, 0);
+  }
+}
+
+function retryOrFail(deps: DeliveryWorkerDeps, job: Job<DeliveryJobData>, row: DeliveryRow, error: string, partsSent: number): JobResult {
+  const log = { deliveryId: row.id, channel: deps.channel, rule: row.ruleId, attempt: job.attemptsMade + 1 };
+  if (job.attemptsMade + 1 >= JOB_ATTEMPTS) {
+    finishDelivery(deps.db, row.id, 'failed', deps.clock.now(), error);
+    deps.logger.error({ ...log, reason: error }, 'gave up sending after retries');
+    return 'failed';
+  }
+  requeueDelivery(deps.db, row.id, partsSent, error);
+  deps.logger.warn({ ...log, reason: error }, 'send failed, will retry');
+  throw new Error(error);
+}
+

@@ -1,0 +1,55 @@
+/**
+ * The worker's last look before sending: is this message still wanted, right now? The
+ * person may have pressed /stop, switched reminders off, registered the child, changed an
+ * RSVP, or the event may be cancelled; the quiet hours or the cap may say "later". "Still
+ * wanted" is answered by running the same timeline the planner used (one source of truth):
+ * the delivery's key must still be among the person's candidates.
+ */
+import { deliveryKey } from '../domain/nurture.types.js';
+import { afterQuiet, isQuiet } from '../domain/send-window.js';
+import { candidatesFor } from '../domain/timeline.js';
+import type { DeliveryRow } from '../db/deliveries.repo.js';
+import { sentSince } from '../db/delivery-context.repo.js';
+import { loadPlanningWorld } from '../db/planning.repo.js';
+import type { PlanPassDeps } from './plan-pass.js';
+
+export type Verdict = { go: true } | { go: false; status: 'skipped' | 'expired'; reason: string } | { go: false; deferTo: Date; reason: string };
+
+/** Notices (a waiting-list place, a help request) are not rules: they only need the master switch. */
+export const isNotice = (row: Pick<DeliveryRow, 'kind'>): boolean => row.kind === 'notice';
+
+export function checkDelivery(deps: PlanPassDeps, row: DeliveryRow, now: Date): Verdict {
+  if (row.expiresAt && row.expiresAt <= now) return { go: false, status: 'expired', reason: 'expired before it could be sent' };
+  const world = loadPlanningWorld(deps.db, now, { personId: row.personId, capWindowMs: deps.policy.cap.windowMs });
+  const person = world.people[0];
+  if (!person) return { go: false, status: 'skipped', reason: 'person erased' };
+  if (!person.proactive) return { go: false, status: 'skipped', reason: 'stopped' };
+  const ini = person.initiativeId !== null ? (world.initiatives.get(person.initiativeId) ?? null) : null;
+  if (!isNotice(row)) {
+    const candidates = candidatesFor({
+      now,
+      horizonMs: Math.max(0, row.sendAt.getTime() - now.getTime()) + 1000,
+      rules: deps.rules,
+      person,
+      initiative: ini,
+      events: ini ? (world.eventsOf.get(ini.id) ?? []) : [],
+      newsletterSlots: ini ? (world.slotsOf.get(ini.id) ?? []) : [],
+      defaultTimeZone: deps.defaultTimeZone,
+    });
+    if (!candidates.some((c) => deliveryKey(c) === row.key)) return { go: false, status: 'skipped', reason: 'no longer relevant' };
+  }
+  const zone = ini?.timeZone ?? deps.defaultTimeZone;
+  const quiet = person.quiet ?? deps.policy.quiet;
+  if (isQuiet(now, quiet, zone)) return { go: false, deferTo: afterQuiet(now, quiet, zone), reason: 'quiet hours' };
+  const urgent = row.urgentFrom !== null && now >= row.urgentFrom;
+  if (!isNotice(row) && !urgent) {
+    const sent = sentSince(deps.db, row.personId, new Date(now.getTime() - deps.policy.cap.windowMs))
+      .map((d) => d.getTime())
+      .sort((a, b) => a - b);
+    if (sent.length >= deps.policy.cap.max) {
+      const oldest = sent[sent.length - deps.policy.cap.max] ?? now.getTime();
+      return { go: false, deferTo: new Date(oldest + deps.policy.cap.windowMs + 1000), reason: 'frequency cap' };
+    }
+  }
+  return { go: true };
+}

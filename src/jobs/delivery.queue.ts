@@ -1,0 +1,81 @@
+/**
+ * One BullMQ queue per channel ("deliver-telegram", …), because BullMQ's rate limiter is per
+ * queue and each messenger has its own limits. A job carries only the delivery id; its job
+ * id is `d<id>`, so adding the same delivery twice while it waits is a no-op.
+ */
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ChannelName } from '../core/messages.js';
+import type { QueueItem } from '../db/deliveries.repo.js';
+
+export interface DeliveryJobData {
+  deliveryId: number;
+}
+
+export const queueName = (channel: ChannelName): string => `deliver-${channel}`;
+export const jobIdOf = (deliveryId: number): string => `d${deliveryId}`;
+
+/** Retries for network trouble and 5xx; 429 waits do not count as attempts. */
+export const JOB_ATTEMPTS = 5;
+
+export interface DeliveryQueues {
+  queue(channel: ChannelName): Queue<DeliveryJobData>;
+  /** Adds jobs (delayed until each send time); existing job ids are ignored by BullMQ. */
+  add(items: QueueItem[], now: Date): Promise<void>;
+  /** Jobs BullMQ still holds for a channel (waiting, delayed, active, prioritized). */
+  pending(channel: ChannelName): Promise<number>;
+  remove(channel: ChannelName, deliveryIds: number[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createDeliveryQueues(connection: Redis, prefix: string, channels: readonly ChannelName[]): DeliveryQueues {
+  const queues = new Map<ChannelName, Queue<DeliveryJobData>>();
+  for (const c of channels) {
+    const q = new Queue<DeliveryJobData>(queueName(c), { connection, prefix });
+    // Errors (Redis gone) surface on the calls; the event is only to keep the process alive.
+    q.on('error', () => undefined);
+    queues.set(c, q);
+  }
+  const queue = (c: ChannelName) => {
+    const q = queues.get(c);
+    if (!q) throw new Error(`no delivery queue for channel ${c}`);
+    return q;
+  };
+  return {
+    queue,
+    async add(items, now) {
+      const byChannel = new Map<ChannelName, QueueItem[]>();
+      for (const it of items) byChannel.set(it.channel, [...(byChannel.get(it.channel) ?? []), it]);
+      for (const [channel, list] of byChannel) {
+        const q = queue(channel);
+        for (let i = 0; i < list.length; i += 1000) {
+          await q.addBulk(
+            list.slice(i, i + 1000).map((it) => ({
+              name: 'deliver',
+              data: { deliveryId: it.id },
+              opts: {
+                jobId: jobIdOf(it.id),
+                delay: Math.max(0, it.sendAt.getTime() - now.getTime()),
+                attempts: JOB_ATTEMPTS,
+                backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+                removeOnComplete: true,
+                removeOnFail: { count: 1000 },
+              },
+            })),
+          );
+        }
+      }
+    },
+    async pending(channel) {
+      const counts = await queue(channel).getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children');
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    },
+    async remove(channel, ids) {
+      const q = queue(channel);
+      for (const id of ids) await q.remove(jobIdOf(id)).catch(() => 0);
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Wires the nurturing engine: Redis connections, one delivery queue and worker per running
+ * channel, and the planner. Redis missing at start is not fatal: the chat keeps working, one
+ * clear message says what to install, and reminders wait in the database until Redis answers.
+ */
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { i18n } from 'i18next';
+import type { Config } from '../config.js';
+import type { Clock } from '../core/clock.js';
+import type { ChannelName } from '../core/messages.js';
+import type { ChannelAdapter, Logger, Store } from '../core/ports.js';
+import { describeError } from '../core/dispatcher.js';
+import type { Db } from '../db/client.js';
+import { recoverStaleSending } from '../db/deliveries.repo.js';
+import { DEFAULT_MUNICIPALITIES_PATH, seedMunicipalities } from '../db/municipalities.repo.js';
+import { createDeliveryWorker } from './deliver.worker.js';
+import { createDeliveryQueues, type DeliveryQueues } from './delivery.queue.js';
+import { loadReminderRules, PLAN_HORIZON_MS, sendPolicyOf } from './nurture.config.js';
+import type { PlanPassDeps } from './plan-pass.js';
+import { createPlanner, type Planner } from './planner.js';
+import { createRedis, pingRedis, redisUnreachableHint } from './redis.js';
+
+export interface NurtureDeps {
+  db: Db;
+  config: Config;
+  i18n: i18n;
+  channels: Map<ChannelName, ChannelAdapter>;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface Nurture {
+  readonly planDeps: PlanPassDeps;
+  /** Available after start(). */
+  planner?: Planner;
+  queues?: DeliveryQueues;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  redisState(): 'up' | 'down' | 'off';
+  bullQueues(): Queue[];
+}
+
+const CLOSE_TIMEOUT_MS = 5_000;
+
+export function createNurture(deps: NurtureDeps): Nurture {
+  const { config, logger } = deps;
+  const planDeps: PlanPassDeps = {
+    db: deps.db,
+    rules: loadReminderRules(config.nurture.rulesPath),
+    clock: deps.clock,
+    logger,
+    policy: sendPolicyOf(config),
+    defaultTimeZone: config.timeZone,
+    horizonMs: PLAN_HORIZON_MS,
+  };
+  seedMunicipalities(deps.db, config.nurture.municipalitiesPath ?? DEFAULT_MUNICIPALITIES_PATH, deps.clock.now());
+  const connections: Redis[] = [];
+  const workers: ReturnType<typeof createDeliveryWorker>[] = [];
+  let redisUp = false;
+
+  const service: Nurture = {
+    planDeps,
+    async start() {
+      const url = config.nurture.redisUrl;
+      if (!(await pingRedis(url))) logger.error({}, redisUnreachableHint(url));
+      const producer = createRedis(url, { role: 'producer', logger, name: 'ouderbrug-planner' });
+      const workerConn = createRedis(url, { role: 'worker', logger, name: 'ouderbrug-worker' });
+      connections.push(producer, workerConn);
+      producer.on('ready', () => (redisUp = true));
+      producer.on('close', () => (redisUp = false));
+      const channels = [...deps.channels.keys()];
+      const queues = createDeliveryQueues(producer, config.nurture.redisPrefix, channels);
+      service.queues = queues;
+      // Rows a crashed process left half-sent go back to the queue before any worker runs.
+      const recovered = recoverStaleSending(deps.db);
+      if (recovered.length) logger.warn({ count: recovered.length }, 'deliveries left in "sending" by a stopped process: queued again (uncertain)');
+      for (const [name, adapter] of deps.channels) {
+        const worker = createDeliveryWorker({
+          ...planDeps,
+          connection: workerConn,
+          prefix: config.nurture.redisPrefix,
+          channel: name,
+          adapter,
+          i18n: deps.i18n,
+          ratePerSecond: name === 'telegram' ? config.nurture.telegramRatePerSecond : 25,
+          onUnreachable: (_personId, chatId) => deps.store.markUnreachable({ channel: name, chatId }),
+        });
+        workers.push(worker);
+        worker.run().catch((err: unknown) => logger.error({ err: describeError(err), channel: name }, 'delivery worker stopped'));
+      }
+      service.planner = createPlanner({ ...planDeps, queues, channels });
+      await waitReady(producer, 2_000);
+      await service.planner.start();
+    },
+    async stop() {
+      await service.planner?.stop();
+      // worker.close() waits for active jobs without a limit: bound it.
+      await Promise.race([Promise.all(workers.map((w) => w.close())), new Promise((r) => setTimeout(r, CLOSE_TIMEOUT_MS).unref())]);
+      await service.queues?.close().catch(() => undefined);
+      for (const c of connections) c.disconnect();
+    },
+    redisState: () => (connections.length === 0 ? 'off' : redisUp ? 'up' : 'down'),
+    bullQueues: () => (service.queues ? [...deps.channels.keys()].map((c) => service.queues!.queue(c)) : []),
+  };
+  return service;
+}
+
+function waitReady(conn: Redis, ms: number): Promise<void> {
+  if (conn.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    conn.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

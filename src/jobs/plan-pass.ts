@@ -1,0 +1,128 @@
+/**
+ * One planning pass: run every parent's timeline, keep what is new (the unique key says so),
+ * give it a send time outside the quiet hours and within the frequency cap, and write the
+ * rows in one transaction. No Redis here: enqueueing is the planner's next step, so a pass
+ * is also what `plan --dry-run` shows and what the benchmark measures.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/ports.js';
+import { deliveryKey, type Candidate, type PlanPerson } from '../domain/nurture.types.js';
+import type { ReminderRule } from '../domain/reminder-rules.js';
+import { planSendTime, type SendPolicy } from '../domain/send-window.js';
+import { candidatesFor } from '../domain/timeline.js';
+import type { Db } from '../db/client.js';
+import { insertDeliveries, keyExists, type NewDelivery } from '../db/deliveries.repo.js';
+import { issueNextNewsletter } from '../db/newsletters.repo.js';
+import { loadPlanningWorld, type PlanningWorld } from '../db/planning.repo.js';
+
+export interface PlanPassDeps {
+  db: Db;
+  rules: ReminderRule[];
+  clock: Clock;
+  logger: Logger;
+  policy: SendPolicy;
+  defaultTimeZone: string;
+  /** How far ahead rows are written (they are enqueued only when nearly due). */
+  horizonMs: number;
+}
+
+export interface PlanReport {
+  at: Date;
+  people: number;
+  candidates: number;
+  /** New rows (with ids unless dry-run), in send order. */
+  planned: (NewDelivery & { id?: number })[];
+  /** Due but impossible before they expire (quiet hours and cap left no room). */
+  expired: number;
+  /** Newsletter slots with no newsletter written yet. */
+  noNewsletter: string[];
+  ms: number;
+}
+
+export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolean; personId?: number } = {}): PlanReport {
+  const started = performance.now();
+  const now = opts.now ?? deps.clock.now();
+  const world = loadPlanningWorld(deps.db, now, { personId: opts.personId, capWindowMs: deps.policy.cap.windowMs });
+  const exists = keyExists(deps.db);
+  const report: PlanReport = { at: now, people: world.people.length, candidates: 0, planned: [], expired: 0, noNewsletter: [], ms: 0 };
+  for (const person of world.people) {
+    const channel = world.channelOf.get(person.id);
+    if (!channel || !person.proactive) continue;
+    const candidates = timelineOf(deps, world, person, now);
+    report.candidates += candidates.length;
+    const fresh = candidates.filter((c) => !exists(deliveryKey(c)));
+    if (fresh.length) report.planned.push(...schedulePerson(deps, world, person, fresh, now).map((r) => ({ ...r, channel })));
+    report.expired += fresh.length - report.planned.filter((r) => r.personId === person.id).length;
+  }
+  resolveNewsletters(deps, report, opts.dryRun === true);
+  if (!opts.dryRun && report.planned.length) {
+    const rows = report.planned;
+    deps.db.transaction((tx) => {
+      const ids = insertDeliveries(tx, rows, now);
+      // Rows whose key appeared meanwhile (a concurrent CLI pass) are simply not inserted.
+      if (ids.length !== rows.length) deps.logger.warn({ expected: rows.length, inserted: ids.length }, 'some planned rows already existed');
+      report.planned = rows.slice(0, ids.length).map((r, i) => ({ ...r, id: ids[i] }));
+    });
+  }
+  report.ms = Math.round(performance.now() - started);
+  return report;
+}
+
+function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, now: Date): Candidate[] {
+  const ini = person.initiativeId !== null ? (world.initiatives.get(person.initiativeId) ?? null) : null;
+  return candidatesFor({
+    now,
+    horizonMs: deps.horizonMs,
+    rules: deps.rules,
+    person,
+    initiative: ini,
+    events: ini ? (world.eventsOf.get(ini.id) ?? []) : [],
+    newsletterSlots: ini ? (world.slotsOf.get(ini.id) ?? []) : [],
+    defaultTimeZone: deps.defaultTimeZone,
+  });
+}
+
+/** Send times for one person's new messages, in due order (then priority), keeping that order. */
+function schedulePerson(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, fresh: Candidate[], now: Date): Omit<NewDelivery, 'channel'>[] {
+  const ini = person.initiativeId !== null ? world.initiatives.get(person.initiativeId) : undefined;
+  const zone = ini?.timeZone ?? deps.defaultTimeZone;
+  const policy = person.quiet ? { ...deps.policy, quiet: person.quiet } : deps.policy;
+  const history = [...(world.history.get(person.id) ?? [])];
+  let notBefore: Date | null = history.length ? new Date(Math.max(...history.map((d) => d.getTime()))) : null;
+  const out: Omit<NewDelivery, 'channel'>[] = [];
+  fresh.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || b.priority - a.priority || a.ruleId.localeCompare(b.ruleId));
+  for (const c of fresh) {
+    const r = planSendTime({ dueAt: c.dueAt, now, expiresAt: c.expiresAt, urgentFrom: c.urgentFrom, capped: c.kind !== 'notice', history, notBefore, policy, zone });
+    if ('expired' in r) continue;
+    history.push(r.sendAt);
+    if (!notBefore || r.sendAt > notBefore) notBefore = r.sendAt;
+    out.push({
+      key: deliveryKey(c),
+      personId: c.personId,
+      childId: c.childId,
+      ruleId: c.ruleId,
+      kind: c.kind,
+      priority: c.priority,
+      dueAt: c.dueAt,
+      sendAt: r.sendAt,
+      expiresAt: c.expiresAt,
+      urgentFrom: c.urgentFrom,
+      payload: c.payload,
+    });
+  }
+  return out;
+}
+
+/** A newsletter slot goes out only if a newsletter is written for it; the first pass issues it. */
+function resolveNewsletters(deps: PlanPassDeps, report: PlanReport, dryRun: boolean): void {
+  const ready = new Map<string, boolean>();
+  report.planned = report.planned.filter((r) => {
+    const { newsletterSlot, initiativeId } = r.payload;
+    if (newsletterSlot === undefined || initiativeId === undefined) return true;
+    const key = `${initiativeId}|${newsletterSlot}`;
+    if (!ready.has(key)) ready.set(key, dryRun || issueNextNewsletter(deps.db, initiativeId, newsletterSlot) !== null);
+    if (!ready.get(key) && !report.noNewsletter.includes(key)) report.noNewsletter.push(key);
+    return ready.get(key);
+  });
+  if (report.noNewsletter.length) deps.logger.warn({ slots: report.noNewsletter }, 'newsletter due but none written');
+}

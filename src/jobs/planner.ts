@@ -1,0 +1,113 @@
+/**
+ * The planner: every minute (node-cron, no overlapping runs) and once at start it
+ *   1. runs a planning pass (new delivery rows; a duplicate run inserts nothing),
+ *   2. enqueues the rows due within the next minutes (job id = `d<delivery id>`),
+ *   3. rebuilds the queue from the database when Redis holds fewer jobs than there are
+ *      queued rows (Redis lost its data, or an add failed half-way).
+ * Redis being away never loses anything: rows stay `planned` and the next tick tries again.
+ */
+import { createTask, type ScheduledTask } from 'node-cron';
+import type { ChannelName } from '../core/messages.js';
+import type { Logger } from '../core/ports.js';
+import { describeError } from '../core/dispatcher.js';
+import { countQueued, markQueued, plannedDue, queuedItems } from '../db/deliveries.repo.js';
+import type { DeliveryQueues } from './delivery.queue.js';
+import { planPass, type PlanPassDeps, type PlanReport } from './plan-pass.js';
+
+/** Rows due within this window are handed to BullMQ as delayed jobs. */
+export const ENQUEUE_AHEAD_MS = 2 * 60_000;
+
+export interface PlannerDeps extends PlanPassDeps {
+  queues: DeliveryQueues;
+  channels: readonly ChannelName[];
+  logger: Logger;
+  /** Defaults to ENQUEUE_AHEAD_MS; tests with a hand-moved clock use 0 (only what is due now). */
+  enqueueAheadMs?: number;
+}
+
+export interface TickReport {
+  plan: PlanReport;
+  enqueued: number;
+  rebuilt: number;
+}
+
+export interface Planner {
+  tick(): Promise<TickReport | null>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createPlanner(deps: PlannerDeps): Planner {
+  let task: ScheduledTask | null = null;
+  let running: Promise<TickReport | null> | null = null;
+  let redisDown = false;
+
+  async function runTick(): Promise<TickReport | null> {
+    const now = deps.clock.now();
+    const plan = planPass(deps, { now });
+    let enqueued = 0;
+    let rebuilt = 0;
+    try {
+      const due = plannedDue(deps.db, new Date(now.getTime() + (deps.enqueueAheadMs ?? ENQUEUE_AHEAD_MS) + 1));
+      if (due.length) {
+        await deps.queues.add(due, now);
+        markQueued(deps.db, due.map((d) => d.id));
+        enqueued = due.length;
+      }
+      rebuilt = await rebuildIfLost(now);
+      if (redisDown) deps.logger.info({}, 'planner reaches redis again');
+      redisDown = false;
+    } catch (err) {
+      // Rows stay planned/queued in the database; the next tick enqueues them.
+      if (!redisDown) deps.logger.error({ err: describeError(err) }, 'planner cannot enqueue; will retry every minute');
+      redisDown = true;
+    }
+    if (plan.planned.length || enqueued || rebuilt) {
+      deps.logger.info({ people: plan.people, planned: plan.planned.length, enqueued, rebuilt, ms: plan.ms }, 'planner tick');
+    }
+    return { plan, enqueued, rebuilt };
+  }
+
+  async function rebuildIfLost(now: Date): Promise<number> {
+    let rebuilt = 0;
+    for (const channel of deps.channels) {
+      const rows = countQueued(deps.db, channel);
+      if (rows === 0) continue;
+      const jobs = await deps.queues.pending(channel);
+      if (jobs >= rows) continue;
+      const items = queuedItems(deps.db).filter((q) => q.channel === channel);
+      await deps.queues.add(items, now);
+      rebuilt += items.length;
+      deps.logger.warn({ channel, rows, jobs }, 'queue had fewer jobs than the database: rebuilt from the database');
+    }
+    return rebuilt;
+  }
+
+  /** One tick at a time: a tick asked for while one runs waits for that one. */
+  function tick(): Promise<TickReport | null> {
+    if (running) return running;
+    running = runTick()
+      .catch((err: unknown) => {
+        deps.logger.error({ err: describeError(err) }, 'planner tick failed');
+        return null;
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  }
+
+  return {
+    tick,
+    async start() {
+      task = createTask('* * * * *', () => tick(), { name: 'planner', noOverlap: true });
+      await task.start();
+      await tick();
+    },
+    async stop() {
+      if (task) await task.destroy();
+      task = null;
+      if (running) await running;
+    },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * The nurturing engine as the bot runs it (planner, a real BullMQ queue and worker on a real
+ * Redis, SQLite on disk, the real engine for the parent's button presses), with a recording
+ * channel and a hand-moved clock. `runUntil` moves time forward the way the bot lives it:
+ * a planner tick at least every few hours and exactly at every planned send time.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { DateTime } from 'luxon';
+import type { SendOutcome } from '../../src/core/errors.js';
+import type { OutboundMessage } from '../../src/core/messages.js';
+import type { Logger } from '../../src/core/ports.js';
+import { deliveries, children, identities, memberships, people } from '../../src/db/schema.js';
+import { seedMunicipalities, DEFAULT_MUNICIPALITIES_PATH } from '../../src/db/municipalities.repo.js';
+import { createDeliveryWorker } from '../../src/jobs/deliver.worker.js';
+import { createDeliveryQueues, type DeliveryQueues } from '../../src/jobs/delivery.queue.js';
+import { loadReminderRules } from '../../src/jobs/nurture.config.js';
+import type { PlanPassDeps } from '../../src/jobs/plan-pass.js';
+import { createPlanner, type Planner } from '../../src/jobs/planner.js';
+import { DEFAULT_POLICY, type SendPolicy } from '../../src/domain/send-window.js';
+import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18n.js';
+import { createHarness, silentLogger, type Harness } from './engine-harness.js';
+import { testRedisUrl } from './redis-server.js';
+import { and, eq, inArray } from 'drizzle-orm';
+
+export interface Delivered {
+  chatId: string;
+  at: Date;
+  message: OutboundMessage;
+}
+
+/** Records every send with the (fake) time it happened; outcomes can be forced per call. */
+export class TimedChannel {
+  readonly name = 'local' as const;
+  readonly log: Delivered[] = [];
+  outcomes: SendOutcome[] = [];
+  constructor(private readonly now: () => Date) {}
+  async send(chatId: string, message: OutboundMessage): Promise<SendOutcome> {
+    const forced = this.outcomes.shift();
+    if (forced && forced.status !== 'sent') return forced;
+    this.log.push({ chatId, at: this.now(), message });
+    return { status: 'sent' };
+  }
+}
+
+export interface ParentInput {
+  chatId: string;
+  language?: string;
+  initiativeId?: number | null;
+  children?: { year: number; month: number; expected?: boolean }[];
+  newsletter?: boolean;
+  joinedAt?: Date;
+}
+
+export interface NurtureHarness {
+  h: Harness;
+  channel: TimedChannel;
+  planDeps: PlanPassDeps;
+  planner: Planner;
+  queues: DeliveryQueues;
+  worker: Worker;
+  prefix: string;
+  parent(input: ParentInput): { personId: number; childIds: number[] };
+  /** One planner tick, then wait until the worker has finished everything it was given. */
+  tick(): Promise<void>;
+  runUntil(iso: string, stepMs?: number): Promise<void>;
+  settle(timeoutMs?: number): Promise<void>;
+  rows(personId?: number): (typeof deliveries.$inferSelect)[];
+  close(): Promise<void>;
+}
+
+export const localTime = (d: Date, zone = 'Europe/Amsterdam'): string => DateTime.fromJSDate(d, { zone }).toFormat('yyyy-LL-dd HH:mm');
+
+export async function createNurtureHarness(opts: { now: string; policy?: SendPolicy; logger?: Logger; rate?: number }): Promise<NurtureHarness> {
+  const h = createHarness(opts.now);
+  const logger = opts.logger ?? silentLogger;
+  seedMunicipalities(h.db, DEFAULT_MUNICIPALITIES_PATH, h.clock.now());
+  const channel = new TimedChannel(() => h.clock.now());
+  const i18n = createI18n(loadLocales(DEFAULT_LOCALES_DIR));
+  const planDeps: PlanPassDeps = {
+    db: h.db,
+    rules: loadReminderRules(),
+    clock: h.clock,
+    logger,
+    policy: opts.policy ?? DEFAULT_POLICY,
+    defaultTimeZone: 'Europe/Amsterdam',
+    horizonMs: 24 * 3600_000,
+  };
+  const prefix = `t${randomUUID().slice(0, 8)}`;
+  const url = testRedisUrl();
+  const producer = new Redis(url, { maxRetriesPerRequest: null });
+  const workerConn = new Redis(url, { maxRetriesPerRequest: null });
+  const queues = createDeliveryQueues(producer, prefix, ['local']);
+  const worker = createDeliveryWorker({
+    ...planDeps,
+    connection: workerConn,
+    prefix,
+    channel: 'local',
+    adapter: channel,
+    i18n,
+    ratePerSecond: opts.rate ?? 100,
+    onUnreachable: (_p, chatId) => h.db.update(identities).set({ unreachableAt: h.clock.now() }).where(eq(identities.chatId, chatId)).run(),
+  });
+  void worker.run();
+  const planner = createPlanner({ ...planDeps, queues, channels: ['local'], enqueueAheadMs: 0 });
+
+  const pending = () =>
+    h.db
+      .select({ id: deliveries.id })
+      .from(deliveries)
+      .where(inArray(deliveries.status, ['queued', 'sending']))
+      .all().length;
+
+  const nh: NurtureHarness = {
+    h,
+    channel,
+    planDeps,
+    planner,
+    queues,
+    worker,
+    prefix,
+    parent(input) {
+      const now = input.joinedAt ?? h.clock.now();
+      const p = h.db
+        .insert(people)
+        .values({ language: input.language ?? 'nl', newsletter: input.newsletter ?? false, createdAt: now })
+        .returning({ id: people.id })
+        .get();
+      h.db.insert(identities).values({ personId: p.id, channel: 'local', chatId: input.chatId, createdAt: now }).run();
+      if (input.initiativeId) h.db.insert(memberships).values({ personId: p.id, initiativeId: input.initiativeId, role: 'parent', createdAt: now }).run();
+      const childIds = (input.children ?? []).map(
+        (c) =>
+          h.db
+            .insert(children)
+            .values({ personId: p.id, birthYear: c.year, birthMonth: c.month, expected: c.expected ?? false, createdAt: now })
+            .returning({ id: children.id })
+            .get().id,
+      );
+      return { personId: p.id, childIds };
+    },
+    async settle(timeoutMs = 15_000) {
+      const until = Date.now() + timeoutMs;
+      while (pending() > 0) {
+        if (Date.now() > until) throw new Error(`deliveries still pending after ${timeoutMs} ms: ${pending()}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async tick() {
+      await planner.tick();
+      await nh.settle();
+    },
+    async runUntil(iso, stepMs = 6 * 3600_000) {
+      const target = new Date(iso).getTime();
+      while (h.clock.now().getTime() < target) {
+        await nh.tick();
+        const now = h.clock.now().getTime();
+        const next = h.db.$client
+          .prepare("select min(send_at) from deliveries where status = 'planned' and send_at > ?")
+          .pluck()
+          .get(now) as number | null;
+        h.clock.set(new Date(Math.min(now + stepMs, next ?? Infinity, target)));
+      }
+      await nh.tick();
+    },
+    rows(personId) {
+      const q = h.db.select().from(deliveries);
+      return (personId ? q.where(and(eq(deliveries.personId, personId))) : q).orderBy(deliveries.sendAt, deliveries.id).all();
+    },
+    async close() {
+      await planner.stop();
+      await worker.close();
+      await Promise.all(['local'].map((c) => queues.queue(c as 'local').obliterate({ force: true }).catch(() => undefined)));
+      await queues.close();
+      producer.disconnect();
+      workerConn.disconnect();
+      h.close();
+    },
+  };
+  return nh;
+}
