@@ -18,6 +18,8 @@ import { createTelegramChannel, type TelegramChannel } from './bot/telegram/tele
 import { commandMenus } from './bot/telegram/telegram.commands.js';
 import { createHttpServer, type HealthReport } from './http/server.js';
 import { createNurture, type Nurture } from './jobs/nurture.service.js';
+import { createQueueDashboard } from './http/queue-dashboard.js';
+import type { HttpRoute } from './http/server.js';
 
 export interface AppOptions {
   config: Config;
@@ -86,9 +88,26 @@ export function createApp({ config, logger, clock = systemClock }: AppOptions): 
   const health = (): HealthReport => {
     const database = store.ping() ? 'up' : 'down';
     const channelHealth = [local.health(), ...(telegram ? [telegram.health()] : [])];
-    const ok = database === 'up' && channelHealth.every((c) => c.state === 'up');
-    return { status: ok ? 'ok' : 'degraded', database, channels: channelHealth, uptimeSeconds: Math.round((clock.now().getTime() - startedAt) / 1000) };
+    const redis = nurture ? nurture.redisState() : 'off';
+    const ok = database === 'up' && channelHealth.every((c) => c.state === 'up') && redis !== 'down';
+    return { status: ok ? 'ok' : 'degraded', database, redis, channels: channelHealth, uptimeSeconds: Math.round((clock.now().getTime() - startedAt) / 1000) };
   };
+
+  const routes: HttpRoute[] = telegram?.webhook ? [{ method: 'POST', path: telegram.webhook.path, handler: telegram.webhook.handler }] : [];
+  const dashboardPassword = config.nurture.dashboardPassword;
+  if (nurture && dashboardPassword) {
+    // The queues exist only after start(); the dashboard is built on the first request.
+    let dashboard: ReturnType<typeof createQueueDashboard> | undefined;
+    routes.push({
+      method: 'ANY',
+      prefix: '/admin/queues',
+      handler: (req, res) => {
+        dashboard ??= nurture.bullQueues().length ? createQueueDashboard({ queues: nurture.bullQueues(), password: dashboardPassword }) : undefined;
+        if (dashboard) return dashboard.handler(req, res);
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('queues are not running (is Redis reachable?)\n');
+      },
+    });
+  }
 
   const http = createHttpServer({
     logger,
@@ -101,7 +120,7 @@ export function createApp({ config, logger, clock = systemClock }: AppOptions): 
       const texts = (i18n.getResourceBundle(lang, 'webchat') ?? {}) as Record<string, string>;
       return { lang, dir: i18n.dir(lang) === 'rtl' ? 'rtl' : 'ltr', texts };
     },
-    routes: telegram?.webhook ? [{ method: 'POST', path: telegram.webhook.path, handler: telegram.webhook.handler }] : [],
+    routes,
   });
 
   let stopped = false;

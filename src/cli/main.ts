@@ -8,10 +8,14 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import { CliError, createContext, type CliIo } from './context.js';
+import { registerEventCommands } from './event.command.js';
 import { registerI18nCommands } from './i18n.command.js';
 import { registerInitiativeCommands } from './initiative.command.js';
+import { registerMunicipalityCommands } from './municipality.command.js';
+import { registerNewsletterCommands } from './newsletter.command.js';
 import { registerPeopleCommands } from './people.command.js';
 import { registerRoleCommands } from './role.command.js';
+import { registerScheduleCommands } from './schedule.command.js';
 import { registerSeedCommands } from './seed.command.js';
 
 export type { CliIo } from './context.js';
@@ -31,6 +35,10 @@ export function buildProgram(io: CliIo): Command {
   registerPeopleCommands(program, ctx);
   registerSeedCommands(program, ctx);
   registerI18nCommands(program, ctx);
+  registerEventCommands(program, ctx);
+  registerMunicipalityCommands(program, ctx);
+  registerNewsletterCommands(program, ctx);
+  registerScheduleCommands(program, ctx);
   return program;
 }
 

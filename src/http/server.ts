@@ -17,18 +17,23 @@ import { loadChatAssets, RUNNING_PAGE, sendAsset } from './chat-page.js';
 export interface HealthReport {
   status: 'ok' | 'degraded';
   database: 'up' | 'down';
+  /** Redis holds the reminder queues: down means reminders wait (the chat works). */
+  redis?: 'up' | 'down' | 'off';
   channels: ChannelHealth[];
   uptimeSeconds: number;
 }
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
-export interface HttpRoute {
-  method: string;
-  /** Matched exactly against the path, without the query string. */
-  path: string;
-  handler: RouteHandler;
-}
+/**
+ * `path` is matched exactly against the path (without the query string); `prefix` matches that
+ * path and everything below it (`/admin/queues`, `/admin/queues/api/…`), for mounted apps.
+ * Exact routes win over prefix routes. The method 'ANY' matches every method.
+ */
+export type HttpRoute = { method: string; handler: RouteHandler } & ({ path: string; prefix?: undefined } | { prefix: string; path?: undefined });
+
+const matches = (r: HttpRoute, path: string): boolean =>
+  r.path !== undefined ? r.path === path : path === r.prefix || path.startsWith(`${r.prefix.replace(/\/$/, '')}/`);
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -139,8 +144,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const method = req.method ?? 'GET';
     try {
-      const onPath = routes.filter((r) => r.path === path);
-      const route = onPath.find((r) => r.method === method);
+      const onPath = routes.filter((r) => matches(r, path)).sort((a, b) => Number(a.path === undefined) - Number(b.path === undefined));
+      const route = onPath.find((r) => r.method === method || r.method === 'ANY');
       if (route) return await route.handler(req, res);
       if (onPath.length > 0) {
         res.setHeader('Allow', onPath.map((r) => r.method).join(', '));

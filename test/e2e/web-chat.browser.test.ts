@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
+import { testRedisUrl } from '../support/redis-server.js';
 import { loadConfig } from '../../src/config.js';
 import { createInitiative } from '../../src/db/initiatives.repo.js';
 import { people } from '../../src/db/schema.js';
@@ -23,7 +24,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ouderbrug-web-'));
-  app = createApp({ config: loadConfig({ DATABASE_PATH: join(dir, 'web.db'), HTTP_PORT: '0' }), logger: silentLogger });
+  app = createApp({ config: loadConfig({ DATABASE_PATH: join(dir, 'web.db'), HTTP_PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: 'webchat' }), logger: silentLogger });
   const port = await app.start();
   url = `http://127.0.0.1:${port}/`;
   createInitiative(app.db, { name: 'Samen naar De Regenboog', school: 'De Regenboog', municipality: 'Amsterdam', phase: 2, postcodes: ['1094'], code: 'regenboog' }, 'test');

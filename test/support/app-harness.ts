@@ -9,7 +9,9 @@ import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import type { Clock } from '../../src/core/clock.js';
 import { startFakeBotApi, type FakeBotApi, type RecordedMessage } from './fake-bot-api.js';
+import { testRedisUrl } from './redis-server.js';
 
 export interface AppHarness {
   app: App;
@@ -25,7 +27,7 @@ export interface AppHarness {
   close(): Promise<void>;
 }
 
-export async function startAppHarness(env: Record<string, string> = {}): Promise<AppHarness> {
+export async function startAppHarness(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<AppHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'ouderbrug-e2e-'));
   const dbPath = join(dir, 'bot.db');
   const api = await startFakeBotApi();
@@ -36,9 +38,11 @@ export async function startAppHarness(env: Record<string, string> = {}): Promise
       done();
     },
   });
-  const config = loadConfig({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot, DATABASE_PATH: dbPath, HTTP_PORT: '0', LOG_LEVEL: 'debug', ...env });
+  // The whole bot, reminders included: a real Redis, a key prefix of its own per harness.
+  const redis = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: `e2e${Math.random().toString(36).slice(2, 10)}` };
+  const config = loadConfig({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot, DATABASE_PATH: dbPath, HTTP_PORT: '0', LOG_LEVEL: 'debug', ...redis, ...env });
   const boot = async () => {
-    const app = createApp({ config, logger: createLogger('debug', sink) });
+    const app = createApp({ config, logger: createLogger('debug', sink), clock: options.clock });
     const port = await app.start();
     return { app, port };
   };
