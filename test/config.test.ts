@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
@@ -22,5 +23,28 @@ describe('config', () => {
 
   it('requires a webhook secret with a webhook URL', () => {
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ', TELEGRAM_WEBHOOK_URL: 'https://example.org/tg' })).toThrow(/TELEGRAM_WEBHOOK_SECRET/);
+  });
+
+  it('reads the reminder settings with safe defaults, and refuses nonsense', () => {
+    const c = loadConfig({});
+    expect(c.nurture).toMatchObject({ enabled: true, redisUrl: 'redis://127.0.0.1:6379', redisPrefix: 'ouderbrug', quietHours: { start: '20:00', end: '08:30' }, cap: { max: 3, days: 7 }, telegramRatePerSecond: 25 });
+    expect(c.nurture.dashboardPassword).toBeUndefined();
+    const custom = loadConfig({ QUIET_HOURS: '21:00-07:30', FREQUENCY_CAP: '2/5', REDIS_URL: 'redis://:secret@redis:6380/2' });
+    expect(custom.nurture).toMatchObject({ quietHours: { start: '21:00', end: '07:30' }, cap: { max: 2, days: 5 } });
+    try {
+      loadConfig({ QUIET_HOURS: '8-20', FREQUENCY_CAP: 'lots', REDIS_URL: 'localhost', TELEGRAM_RATE_PER_SECOND: '100', DASHBOARD_PASSWORD: 'short' });
+      expect.unreachable('should have thrown');
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const key of ['QUIET_HOURS', 'FREQUENCY_CAP', 'REDIS_URL', 'TELEGRAM_RATE_PER_SECOND', 'DASHBOARD_PASSWORD']) expect(problems).toContain(key);
+    }
+  });
+
+  it('documents every key it reads in .env.example', () => {
+    const source = readFileSync('src/config.ts', 'utf8');
+    const keys = [...source.matchAll(/^\s{4}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]);
+    const example = readFileSync('.env.example', 'utf8');
+    expect(keys.length).toBeGreaterThan(15);
+    for (const key of keys) expect(example).toMatch(new RegExp(`^${key}=`, 'm'));
   });
 });
