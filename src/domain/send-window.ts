@@ -73,7 +73,9 @@ export function planSendTime(input: PlanSendInput): PlanSendResult {
     // Wait until enough of the window's messages have aged out.
     const oldest = inWindow[inWindow.length - policy.cap.max];
     if (oldest === undefined) return { sendAt: t };
-    t = new Date(oldest + policy.cap.windowMs + 1000);
+    const capFree = oldest + policy.cap.windowMs + 1000;
+    // A deadline reminder waits for the cap only until it becomes urgent.
+    t = new Date(input.urgentFrom && input.urgentFrom.getTime() < capFree ? input.urgentFrom.getTime() : capFree);
   }
   return { expired: true };
 }

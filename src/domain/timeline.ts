@@ -51,7 +51,7 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
 
     if (t.type === 'event') {
       for (const ev of input.events) {
-        if (!inAgeBand(person.children, ev) || !rsvpMatches(rule.audience.rsvp, ev.rsvpOf(person.id))) continue;
+        if (!inAgeBand(person.children, ev, zone) || !rsvpMatches(rule.audience.rsvp, ev.rsvpOf(person.id))) continue;
         const day = localDayOf(ev.startsAt, zone);
         const until = localMidnight(addDays(day, t.untilOffsetDays), zone);
         const w = { dueAt: localAt(addDays(day, t.offsetDays), t.at, zone), expiresAt: until < ev.startsAt ? until : ev.startsAt };
@@ -105,7 +105,8 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
         const key = messageKeyOf(rule, deadline.kind);
         if (!key) continue;
         const w = { dueAt: localAt(addDays(anchor, t.offsetDays), t.at, zone), expiresAt: localMidnight(addDays(anchor, t.untilOffsetDays), zone) };
-        const urgentFrom = rule.urgent && deadline.kind === 'date' ? new Date(localMidnight(addDays(anchor, 1), zone).getTime() - 2 * DAY_MS) : null;
+        // "Within 48 h of the deadline": from 48 h before the deadline day begins, so the −2-day reminder always qualifies.
+        const urgentFrom = rule.urgent && deadline.kind === 'date' ? new Date(localMidnight(anchor, zone).getTime() - 2 * DAY_MS) : null;
         if (live(w)) push(child.id, occurrenceOf(deadline), w, payload(key, deadlineParams(deadline)), urgentFrom);
         continue;
       }
@@ -198,9 +199,9 @@ function childMatches(a: RuleAudience, c: PlanChild): boolean {
   return true;
 }
 
-function inAgeBand(children: PlanChild[], ev: PlanEvent): boolean {
-  const d = ev.startsAt;
-  const at = monthIndex({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1 });
+/** Ages are counted in whole months at the event's local date (a 00:30 event on the 1st is that month). */
+function inAgeBand(children: PlanChild[], ev: PlanEvent, zone: string): boolean {
+  const at = monthIndex(localMonth(ev.startsAt, zone));
   return children.some((c) => !c.expected && at - monthIndex(c) >= ev.minAgeMonths && at - monthIndex(c) <= ev.maxAgeMonths);
 }
 

@@ -42,7 +42,11 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): Worker<DeliveryJ
     limiter: { max: deps.ratePerSecond, duration: 1000 },
     autorun: false,
   });
-  worker.on('error', (err) => deps.logger.error({ err: describeError(err), channel: deps.channel }, 'delivery worker error'));
+  worker.on('error', (err) => {
+    // Redis outages are reported once by the connection (src/jobs/redis.ts), not on every retry.
+    const level = isConnectionError(err) ? 'debug' : 'error';
+    deps.logger[level]({ err: describeError(err), channel: deps.channel }, 'delivery worker error');
+  });
   return worker;
 }
 
@@ -118,3 +122,10 @@ function retryOrFail(deps: DeliveryWorkerDeps, job: Job<DeliveryJobData>, row: D
   throw new Error(error);
 }
 
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+
+function isConnectionError(err: Error): boolean {
+  const code = (err as Error & { code?: unknown }).code;
+  return (typeof code === 'string' && CONNECTION_CODES.has(code)) || /Connection is closed|Stream isn't writeable/.test(err.message);
+}

@@ -19,7 +19,7 @@ import { createDeliveryQueues, type DeliveryQueues } from './delivery.queue.js';
 import { loadReminderRules, PLAN_HORIZON_MS, sendPolicyOf } from './nurture.config.js';
 import type { PlanPassDeps } from './plan-pass.js';
 import { createPlanner, type Planner } from './planner.js';
-import { createRedis, pingRedis, redisUnreachableHint } from './redis.js';
+import { createRedis } from './redis.js';
 
 export interface NurtureDeps {
   db: Db;
@@ -58,18 +58,15 @@ export function createNurture(deps: NurtureDeps): Nurture {
   seedMunicipalities(deps.db, config.nurture.municipalitiesPath ?? DEFAULT_MUNICIPALITIES_PATH, deps.clock.now());
   const connections: Redis[] = [];
   const workers: ReturnType<typeof createDeliveryWorker>[] = [];
-  let redisUp = false;
 
   const service: Nurture = {
     planDeps,
     async start() {
+      // Each connection says once, clearly, when Redis cannot be reached (what to install, what to run).
       const url = config.nurture.redisUrl;
-      if (!(await pingRedis(url))) logger.error({}, redisUnreachableHint(url));
       const producer = createRedis(url, { role: 'producer', logger, name: 'ouderbrug-planner' });
       const workerConn = createRedis(url, { role: 'worker', logger, name: 'ouderbrug-worker' });
       connections.push(producer, workerConn);
-      producer.on('ready', () => (redisUp = true));
-      producer.on('close', () => (redisUp = false));
       const channels = [...deps.channels.keys()];
       const queues = createDeliveryQueues(producer, config.nurture.redisPrefix, channels);
       service.queues = queues;
@@ -101,7 +98,7 @@ export function createNurture(deps: NurtureDeps): Nurture {
       await service.queues?.close().catch(() => undefined);
       for (const c of connections) c.disconnect();
     },
-    redisState: () => (connections.length === 0 ? 'off' : redisUp ? 'up' : 'down'),
+    redisState: () => (connections.length === 0 ? 'off' : connections.every((c) => c.status === 'ready') ? 'up' : 'down'),
     bullQueues: () => (service.queues ? [...deps.channels.keys()].map((c) => service.queues!.queue(c)) : []),
   };
   return service;
