@@ -25,6 +25,12 @@ export interface DeliveryQueues {
   /** Jobs BullMQ still holds for a channel (waiting, delayed, active, prioritized). */
   pending(channel: ChannelName): Promise<number>;
   remove(channel: ChannelName, deliveryIds: number[]): Promise<void>;
+  /**
+   * Makes sure each item has a live job: adds missing ones and replaces jobs that BullMQ has
+   * finished with (failed after stalls, completed) while the row still says "queued", because
+   * BullMQ silently ignores an add whose id it still holds. Returns how many were (re)added.
+   */
+  ensure(items: QueueItem[], now: Date): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -69,6 +75,23 @@ export function createDeliveryQueues(connection: Redis, prefix: string, channels
     async pending(channel) {
       const counts = await queue(channel).getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children');
       return Object.values(counts).reduce((a, b) => a + b, 0);
+    },
+    async ensure(items, now) {
+      const missing: QueueItem[] = [];
+      for (const it of items) {
+        const job = await queue(it.channel).getJob(jobIdOf(it.id));
+        if (!job) {
+          missing.push(it);
+          continue;
+        }
+        const state = await job.getState();
+        if (state === 'failed' || state === 'completed' || state === 'unknown') {
+          await job.remove().catch(() => undefined);
+          missing.push(it);
+        }
+      }
+      await this.add(missing, now);
+      return missing.length;
     },
     async remove(channel, ids) {
       const q = queue(channel);

@@ -76,9 +76,9 @@ export function createPlanner(deps: PlannerDeps): Planner {
       const jobs = await deps.queues.pending(channel);
       if (jobs >= rows) continue;
       const items = queuedItems(deps.db).filter((q) => q.channel === channel);
-      await deps.queues.add(items, now);
-      rebuilt += items.length;
-      deps.logger.warn({ channel, rows, jobs }, 'queue had fewer jobs than the database: rebuilt from the database');
+      const added = await deps.queues.ensure(items, now);
+      rebuilt += added;
+      deps.logger.warn({ channel, rows, jobs, added }, 'queue had fewer jobs than the database: rebuilt from the database');
     }
     return rebuilt;
   }

@@ -164,8 +164,8 @@ describe('projectSchedule', () => {
     expect(at(rows, 'group-registration')).toEqual(['2028-02-18 10:00']);
     // 30 days after group-registration (and before its own expiry on the 29th).
     expect(at(rows, 'deadline-14')).toEqual(['2028-03-19 10:00']);
-    // Capped until 48 h before the end of the deadline day, then sent at the end of the quiet hours.
-    expect(at(rows, 'deadline-2')).toEqual(['2028-03-30 08:30']);
+    // Urgent from 48 h before the deadline day (29 March 00:00): sent at its own time despite the cap.
+    expect(at(rows, 'deadline-2')).toEqual(['2028-03-29 10:00']);
   });
 
   it('projects nothing new for a parent no channel can reach, and several people at once', () => {

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import type { SendOutcome } from '../../src/core/errors.js';
 import type { OutboundMessage } from '../../src/core/messages.js';
-import type { Logger } from '../../src/core/ports.js';
+import type { ChannelAdapter, Logger } from '../../src/core/ports.js';
 import { deliveries, children, identities, memberships, people } from '../../src/db/schema.js';
 import { seedMunicipalities, DEFAULT_MUNICIPALITIES_PATH } from '../../src/db/municipalities.repo.js';
 import { createDeliveryWorker } from '../../src/jobs/deliver.worker.js';
@@ -18,6 +18,7 @@ import { createDeliveryQueues, type DeliveryQueues } from '../../src/jobs/delive
 import { loadReminderRules } from '../../src/jobs/nurture.config.js';
 import type { PlanPassDeps } from '../../src/jobs/plan-pass.js';
 import { createPlanner, type Planner } from '../../src/jobs/planner.js';
+import { createRedis } from '../../src/jobs/redis.js';
 import { DEFAULT_POLICY, type SendPolicy } from '../../src/domain/send-window.js';
 import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18n.js';
 import { createHarness, silentLogger, type Harness } from './engine-harness.js';
@@ -72,7 +73,29 @@ export interface NurtureHarness {
 
 export const localTime = (d: Date, zone = 'Europe/Amsterdam'): string => DateTime.fromJSDate(d, { zone }).toFormat('yyyy-LL-dd HH:mm');
 
-export async function createNurtureHarness(opts: { now: string; policy?: SendPolicy; logger?: Logger; rate?: number }): Promise<NurtureHarness> {
+export interface NurtureHarnessOptions {
+  now: string;
+  policy?: SendPolicy;
+  logger?: Logger;
+  rate?: number;
+  /** Redis to use, e.g. a private server from startRedisServer(); default testRedisUrl(). */
+  redisUrl?: string;
+  /** The adapter the worker sends through, given the recording channel to wrap or ignore; default the recording channel. */
+  adapter?: (recording: TimedChannel) => ChannelAdapter;
+  /** Worker concurrency; default the worker's own (4). */
+  concurrency?: number;
+  /** false: the worker is built but not started (start it with `void n.worker.run()`). Default true. */
+  runWorker?: boolean;
+  /** The planner's enqueue window; default 0 (only what is due now). */
+  enqueueAheadMs?: number;
+  /**
+   * Connections made as the bot makes them (src/jobs/redis.ts): the producer fails fast while
+   * Redis is away instead of queueing commands. Default false: both wait for Redis.
+   */
+  productionRedis?: boolean;
+}
+
+export async function createNurtureHarness(opts: NurtureHarnessOptions): Promise<NurtureHarness> {
   const h = createHarness(opts.now);
   const logger = opts.logger ?? silentLogger;
   seedMunicipalities(h.db, DEFAULT_MUNICIPALITIES_PATH, h.clock.now());
@@ -88,22 +111,25 @@ export async function createNurtureHarness(opts: { now: string; policy?: SendPol
     horizonMs: 24 * 3600_000,
   };
   const prefix = `t${randomUUID().slice(0, 8)}`;
-  const url = testRedisUrl();
-  const producer = new Redis(url, { maxRetriesPerRequest: null });
-  const workerConn = new Redis(url, { maxRetriesPerRequest: null });
+  const url = opts.redisUrl ?? testRedisUrl();
+  const producer = opts.productionRedis ? createRedis(url, { role: 'producer', logger }) : new Redis(url, { maxRetriesPerRequest: null });
+  const workerConn = opts.productionRedis ? createRedis(url, { role: 'worker', logger }) : new Redis(url, { maxRetriesPerRequest: null });
+  // A fail-fast producer refuses commands until it is connected.
+  if (opts.productionRedis && producer.status !== 'ready') await new Promise((resolve) => producer.once('ready', resolve));
   const queues = createDeliveryQueues(producer, prefix, ['local']);
   const worker = createDeliveryWorker({
     ...planDeps,
     connection: workerConn,
     prefix,
     channel: 'local',
-    adapter: channel,
+    adapter: opts.adapter ? opts.adapter(channel) : channel,
     i18n,
     ratePerSecond: opts.rate ?? 100,
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     onUnreachable: (_p, chatId) => h.db.update(identities).set({ unreachableAt: h.clock.now() }).where(eq(identities.chatId, chatId)).run(),
   });
-  void worker.run();
-  const planner = createPlanner({ ...planDeps, queues, channels: ['local'], enqueueAheadMs: 0 });
+  if (opts.runWorker !== false) void worker.run();
+  const planner = createPlanner({ ...planDeps, queues, channels: ['local'], enqueueAheadMs: opts.enqueueAheadMs ?? 0 });
 
   const pending = () =>
     h.db
