@@ -44,10 +44,31 @@ const schema = z
     FREQUENCY_CAP: z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,2}\/\d{1,2}$/, 'messages/days, like 3/7').default('3/7')),
     TELEGRAM_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(30).default(25)),
     DASHBOARD_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, 'at least 12 characters').optional()),
+    WHATSAPP_WEB_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
+    WHATSAPP_WEB_SESSION_DIR: z.preprocess(emptyToUndefined, z.string().default('./data/whatsapp-session')),
+    WHATSAPP_WEB_CHROMIUM_PATH: z.preprocess(emptyToUndefined, z.string().default('/usr/bin/chromium')),
+    WHATSAPP_WEB_MIN_DELAY_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(600_000).default(3000)),
+    WHATSAPP_WEB_MAX_DELAY_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(600_000).default(6000)),
+    WHATSAPP_WEB_DAILY_CAP: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(10_000).default(200)),
+    WHATSAPP_CLOUD_TOKEN: optionalString,
+    WHATSAPP_CLOUD_PHONE_NUMBER_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{5,30}$/, 'the numeric phone number id from Meta').optional()),
+    WHATSAPP_CLOUD_APP_SECRET: optionalString,
+    WHATSAPP_CLOUD_VERIFY_TOKEN: optionalString,
+    WHATSAPP_CLOUD_API_VERSION: z.preprocess(emptyToUndefined, z.string().regex(/^v\d+\.\d+$/, 'like v21.0').default('v21.0')),
+    WHATSAPP_CLOUD_BASE_URL: z.preprocess(emptyToUndefined, z.url().default('https://graph.facebook.com')),
+    WHATSAPP_CLOUD_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(80)),
+    WHATSAPP_CLOUD_TEMPLATES_PATH: optionalString,
   })
   .superRefine((c, ctx) => {
     if (c.TELEGRAM_WEBHOOK_URL && !c.TELEGRAM_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'required when TELEGRAM_WEBHOOK_URL is set' });
+    }
+    if (c.WHATSAPP_WEB_MIN_DELAY_MS > c.WHATSAPP_WEB_MAX_DELAY_MS) {
+      ctx.addIssue({ code: 'custom', path: ['WHATSAPP_WEB_MIN_DELAY_MS'], message: 'must not be larger than WHATSAPP_WEB_MAX_DELAY_MS' });
+    }
+    const cloud = ['WHATSAPP_CLOUD_TOKEN', 'WHATSAPP_CLOUD_PHONE_NUMBER_ID', 'WHATSAPP_CLOUD_APP_SECRET', 'WHATSAPP_CLOUD_VERIFY_TOKEN'] as const;
+    if (cloud.some((k) => c[k]) && !cloud.every((k) => c[k])) {
+      for (const k of cloud) if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required for the WhatsApp Cloud API (all four or none)' });
     }
     if (c.TELEGRAM_WEBHOOK_URL && !c.TELEGRAM_BOT_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['TELEGRAM_BOT_TOKEN'], message: 'required when TELEGRAM_WEBHOOK_URL is set' });
@@ -73,6 +94,9 @@ export interface Config {
     telegramRatePerSecond: number;
     dashboardPassword?: string;
   };
+  whatsappWeb: { enabled: boolean; sessionDir: string; chromiumPath: string; minDelayMs: number; maxDelayMs: number; dailyCap: number };
+  /** Present only when all four credentials are set. */
+  whatsappCloud?: { token: string; phoneNumberId: string; appSecret: string; verifyToken: string; apiVersion: string; baseUrl: string; ratePerSecond: number; templatesPath?: string };
 }
 
 export class ConfigError extends Error {
@@ -113,5 +137,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       telegramRatePerSecond: c.TELEGRAM_RATE_PER_SECOND,
       dashboardPassword: c.DASHBOARD_PASSWORD,
     },
+    whatsappWeb: {
+      enabled: c.WHATSAPP_WEB_ENABLED === 'true',
+      sessionDir: c.WHATSAPP_WEB_SESSION_DIR,
+      chromiumPath: c.WHATSAPP_WEB_CHROMIUM_PATH,
+      minDelayMs: c.WHATSAPP_WEB_MIN_DELAY_MS,
+      maxDelayMs: c.WHATSAPP_WEB_MAX_DELAY_MS,
+      dailyCap: c.WHATSAPP_WEB_DAILY_CAP,
+    },
+    whatsappCloud:
+      c.WHATSAPP_CLOUD_TOKEN && c.WHATSAPP_CLOUD_PHONE_NUMBER_ID && c.WHATSAPP_CLOUD_APP_SECRET && c.WHATSAPP_CLOUD_VERIFY_TOKEN
+        ? {
+            token: c.WHATSAPP_CLOUD_TOKEN,
+            phoneNumberId: c.WHATSAPP_CLOUD_PHONE_NUMBER_ID,
+            appSecret: c.WHATSAPP_CLOUD_APP_SECRET,
+            verifyToken: c.WHATSAPP_CLOUD_VERIFY_TOKEN,
+            apiVersion: c.WHATSAPP_CLOUD_API_VERSION,
+            baseUrl: c.WHATSAPP_CLOUD_BASE_URL,
+            ratePerSecond: c.WHATSAPP_CLOUD_RATE_PER_SECOND,
+            templatesPath: c.WHATSAPP_CLOUD_TEMPLATES_PATH,
+          }
+        : undefined,
   };
 }

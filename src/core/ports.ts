@@ -10,10 +10,20 @@ import type { Address, ChannelName, InboundMessage, OutboundMessage } from './me
 import type { SendOutcome } from './errors.js';
 import type { Effect, PersonView } from '../flows/flow.types.js';
 
+export interface SendOptions {
+  fromPart?: number;
+  /**
+   * Set for proactive messages (reminders, notices): the message key and its parameters as
+   * rendered text, so a channel that may only send approved templates outside a conversation
+   * window (WhatsApp Cloud API) can pick the template for this kind and language.
+   */
+  proactive?: { key: string; lang: string; params: Record<string, string> };
+}
+
 export interface ChannelAdapter {
   readonly name: ChannelName;
   /** Sends one message (split into parts if the messenger needs it), from part `fromPart` on. Never throws. */
-  send(chatId: string, message: OutboundMessage, options?: { fromPart?: number }): Promise<SendOutcome>;
+  send(chatId: string, message: OutboundMessage, options?: SendOptions): Promise<SendOutcome>;
 }
 
 export type InboundHandler = (message: InboundMessage) => Promise<void>;

@@ -106,11 +106,22 @@ export function claimDelivery(db: Db, id: number): boolean {
   return res.changes === 1;
 }
 
-export function finishDelivery(db: Db, id: number, status: Exclude<DeliveryStatus, 'planned' | 'queued' | 'sending'>, now: Date, error?: string): void {
+export function finishDelivery(db: Db, id: number, status: Exclude<DeliveryStatus, 'planned' | 'queued' | 'sending'>, now: Date, error?: string, externalId?: string): void {
   db.update(deliveries)
-    .set({ status, sentAt: status === 'sent' ? now : null, lastError: error ? error.slice(0, 200) : null })
+    .set({ status, sentAt: status === 'sent' ? now : null, lastError: error ? error.slice(0, 200) : null, ...(externalId ? { externalId } : {}) })
     .where(eq(deliveries.id, id))
     .run();
+}
+
+const STATUS_ORDER = { sent: 1, delivered: 2, read: 3, failed: 4 } as const;
+
+/** A messenger's status webhook (sent → delivered → read, or failed) on the delivery it belongs to; never goes backwards. */
+export function recordChannelStatus(db: Db, externalId: string, status: keyof typeof STATUS_ORDER, at: Date): boolean {
+  const row = db.select({ id: deliveries.id, channelStatus: deliveries.channelStatus }).from(deliveries).where(eq(deliveries.externalId, externalId)).get();
+  if (!row) return false;
+  if (row.channelStatus && STATUS_ORDER[row.channelStatus] >= STATUS_ORDER[status]) return true;
+  db.update(deliveries).set({ channelStatus: status, channelStatusAt: at }).where(eq(deliveries.id, row.id)).run();
+  return true;
 }
 
 /** Back to the queue after a failed try; parts already delivered are not sent again. */

@@ -34,6 +34,7 @@ interface PersonRow {
   newsletter: number;
   quiet_start: string | null;
   quiet_end: string | null;
+  preferred_channel: ChannelName | null;
 }
 
 export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; capWindowMs: number }): PlanningWorld {
@@ -41,7 +42,7 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
   const one = opts.personId !== undefined;
   const where = one ? 'where p.id = ?' : 'where p.proactive = 1';
   const args = one ? [opts.personId] : [];
-  const peopleRows = sqlite.prepare(`select p.id, p.proactive, p.reminders, p.newsletter, p.quiet_start, p.quiet_end from people p ${where}`).all(...args) as PersonRow[];
+  const peopleRows = sqlite.prepare(`select p.id, p.proactive, p.reminders, p.newsletter, p.quiet_start, p.quiet_end, p.preferred_channel from people p ${where}`).all(...args) as PersonRow[];
 
   const kids = new Map<number, PlanChild[]>();
   const childRows = sqlite
@@ -63,9 +64,12 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
   const identityRows = sqlite
     .prepare(`select person_id, channel from identities where unreachable_at is null ${one ? 'and person_id = ?' : ''} order by id`)
     .all(...args) as { person_id: number; channel: ChannelName }[];
+  const preferred = new Map(peopleRows.map((p) => [p.id, p.preferred_channel]));
   for (const i of identityRows) {
     const had = channelOf.get(i.person_id);
-    if (!had || CHANNEL_RANK[i.channel] >= CHANNEL_RANK[had]) channelOf.set(i.person_id, i.channel);
+    // The channel the parent chose wins while it is reachable; otherwise the best one they have.
+    if (had && had === preferred.get(i.person_id)) continue;
+    if (!had || i.channel === preferred.get(i.person_id) || CHANNEL_RANK[i.channel] >= CHANNEL_RANK[had]) channelOf.set(i.person_id, i.channel);
   }
 
   const people: PlanPerson[] = peopleRows.map((p) => {

@@ -22,6 +22,8 @@ export const people = sqliteTable('people', {
   /** The parent's own quiet hours ("HH:MM" local); null means the default window. */
   quietStart: text('quiet_start'),
   quietEnd: text('quiet_end'),
+  /** The channel the parent chose for proactive messages (null: the best reachable one). */
+  preferredChannel: text('preferred_channel', { enum: ['telegram', 'local', 'whatsapp'] }),
   createdAt: createdAt(),
 });
 
@@ -33,6 +35,8 @@ export const identities = sqliteTable(
     channel: text('channel', { enum: ['telegram', 'local', 'whatsapp'] }).notNull(),
     chatId: text('chat_id').notNull(),
     unreachableAt: integer('unreachable_at', { mode: 'timestamp_ms' }),
+    /** The person's last message on this chat (WhatsApp's 24-hour customer-service window). */
+    lastInboundAt: integer('last_inbound_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('identities_channel_chat').on(t.channel, t.chatId), index('identities_person').on(t.personId)],
@@ -275,7 +279,20 @@ export const deliveries = sqliteTable(
     partsSent: integer('parts_sent').notNull().default(0),
     lastError: text('last_error'),
     sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    /** The messenger's id of the sent message, and what its status webhooks said (WhatsApp Cloud). */
+    externalId: text('external_id'),
+    channelStatus: text('channel_status', { enum: ['sent', 'delivered', 'read', 'failed'] }),
+    channelStatusAt: integer('channel_status_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('deliveries_status_send').on(t.status, t.sendAt), index('deliveries_person_send').on(t.personId, t.sendAt)],
+  (t) => [index('deliveries_external').on(t.externalId), index('deliveries_status_send').on(t.status, t.sendAt), index('deliveries_person_send').on(t.personId, t.sendAt)],
 );
+
+/** One-time codes to link a second messenger to the same person (10 minutes, used once). */
+export const linkCodes = sqliteTable('link_codes', {
+  code: text('code').primaryKey(),
+  personId: integer('person_id')
+    .notNull()
+    .references(() => people.id, { onDelete: 'cascade' }),
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+});

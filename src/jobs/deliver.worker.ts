@@ -12,7 +12,8 @@ import type { i18n } from 'i18next';
 import type { ChannelName } from '../core/messages.js';
 import type { ChannelAdapter } from '../core/ports.js';
 import { describeError } from '../core/dispatcher.js';
-import { renderReply } from '../core/render.js';
+import { renderReply, renderText } from '../core/render.js';
+import type { TextParam } from '../core/messages.js';
 import { deliveryReply } from '../domain/delivery-message.js';
 import { claimDelivery, deferDelivery, finishDelivery, getDelivery, requeueDelivery, type DeliveryRow } from '../db/deliveries.repo.js';
 import { deliveryContext } from '../db/delivery-context.repo.js';
@@ -80,12 +81,14 @@ async function processJob(deps: DeliveryWorkerDeps, worker: Worker, job: Job<Del
     return 'skipped';
   }
   if (!claimDelivery(deps.db, id)) return 'noop';
-  const message = renderReply(deps.i18n, ctx.language, deliveryReply(row.payload, ctx.lookups));
-  const outcome = await deps.adapter.send(ctx.chatId, message, row.partsSent ? { fromPart: row.partsSent } : undefined);
+  const reply = deliveryReply(row.payload, ctx.lookups);
+  const message = renderReply(deps.i18n, ctx.language, reply);
+  const proactive = { key: row.payload.key, lang: ctx.language, params: renderParams(deps.i18n, ctx.language, reply.text.params ?? {}) };
+  const outcome = await deps.adapter.send(ctx.chatId, message, { proactive, ...(row.partsSent ? { fromPart: row.partsSent } : {}) });
   const log = { deliveryId: id, channel: deps.channel, rule: row.ruleId };
   switch (outcome.status) {
     case 'sent':
-      finishDelivery(deps.db, id, 'sent', deps.clock.now());
+      finishDelivery(deps.db, id, 'sent', deps.clock.now(), undefined, outcome.externalId);
       return 'sent';
     case 'unreachable':
       finishDelivery(deps.db, id, 'unreachable', deps.clock.now(), outcome.reason);
@@ -128,4 +131,11 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ET
 function isConnectionError(err: Error): boolean {
   const code = (err as Error & { code?: unknown }).code;
   return (typeof code === 'string' && CONNECTION_CODES.has(code)) || /Connection is closed|Stream isn't writeable/.test(err.message);
+}
+
+/** Each parameter as the reader will see it (for channels that fill approved templates). */
+function renderParams(i18n: i18n, lang: string, params: Record<string, TextParam>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) out[name] = renderText(i18n, lang, { key: 'common:plain', params: { value } });
+  return out;
 }
