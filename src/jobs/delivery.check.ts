@@ -7,11 +7,10 @@
  */
 import { deliveryKey } from '../domain/nurture.types.js';
 import { afterQuiet, isQuiet } from '../domain/send-window.js';
-import { candidatesFor } from '../domain/timeline.js';
 import type { DeliveryRow } from '../db/deliveries.repo.js';
 import { sentSince } from '../db/delivery-context.repo.js';
 import { loadPlanningWorld } from '../db/planning.repo.js';
-import type { PlanPassDeps } from './plan-pass.js';
+import { timelineOf, type PlanPassDeps } from './plan-pass.js';
 
 export type Verdict = { go: true } | { go: false; status: 'skipped' | 'expired'; reason: string } | { go: false; deferTo: Date; reason: string };
 
@@ -26,16 +25,7 @@ export function checkDelivery(deps: PlanPassDeps, row: DeliveryRow, now: Date): 
   if (!person.proactive) return { go: false, status: 'skipped', reason: 'stopped' };
   const ini = person.initiativeId !== null ? (world.initiatives.get(person.initiativeId) ?? null) : null;
   if (!isNotice(row)) {
-    const candidates = candidatesFor({
-      now,
-      horizonMs: Math.max(0, row.sendAt.getTime() - now.getTime()) + 1000,
-      rules: deps.rules,
-      person,
-      initiative: ini,
-      events: ini ? (world.eventsOf.get(ini.id) ?? []) : [],
-      newsletterSlots: ini ? (world.slotsOf.get(ini.id) ?? []) : [],
-      defaultTimeZone: deps.defaultTimeZone,
-    });
+    const candidates = timelineOf(deps, world, person, now, Math.max(0, row.sendAt.getTime() - now.getTime()) + 1000);
     if (!candidates.some((c) => deliveryKey(c) === row.key)) return { go: false, status: 'skipped', reason: 'no longer relevant' };
   }
   const zone = ini?.timeZone ?? deps.defaultTimeZone;

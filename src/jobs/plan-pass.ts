@@ -48,7 +48,7 @@ export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolea
   for (const person of world.people) {
     const channel = world.channelOf.get(person.id);
     if (!channel || !person.proactive) continue;
-    const candidates = timelineOf(deps, world, person, now);
+    const candidates = timelineOf(deps, world, person, now, deps.horizonMs);
     report.candidates += candidates.length;
     const fresh = candidates.filter((c) => !exists(deliveryKey(c)));
     if (fresh.length) report.planned.push(...schedulePerson(deps, world, person, fresh, now).map((r) => ({ ...r, channel })));
@@ -68,11 +68,12 @@ export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolea
   return report;
 }
 
-function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, now: Date): Candidate[] {
+/** One person's candidates from a loaded world (the planner, the worker's re-check and the projection share this). */
+export function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, now: Date, horizonMs: number): Candidate[] {
   const ini = person.initiativeId !== null ? (world.initiatives.get(person.initiativeId) ?? null) : null;
   return candidatesFor({
     now,
-    horizonMs: deps.horizonMs,
+    horizonMs,
     rules: deps.rules,
     person,
     initiative: ini,

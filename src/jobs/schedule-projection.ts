@@ -10,10 +10,9 @@
  */
 import { deliveryKey, type Candidate, type PlanPerson } from '../domain/nurture.types.js';
 import { planSendTime } from '../domain/send-window.js';
-import { candidatesFor } from '../domain/timeline.js';
 import { deliveriesOf, type DeliveryRow, type DeliveryStatus } from '../db/deliveries.repo.js';
 import { loadPlanningWorld, type PlanningWorld } from '../db/planning.repo.js';
-import type { PlanPassDeps } from './plan-pass.js';
+import { timelineOf, type PlanPassDeps } from './plan-pass.js';
 
 export type ProjectedStatus = DeliveryStatus | 'projected';
 
@@ -71,7 +70,7 @@ function projectPerson(deps: PlanPassDeps, personId: number, rows: DeliveryRow[]
     const now = new Date(t);
     const self = world.people[0];
     if (!self) break;
-    const fresh = timelineOf(deps, world, self, now).filter((c) => !known.has(deliveryKey(c)));
+    const fresh = timelineOf(deps, world, self, now, STEP_MS).filter((c) => !known.has(deliveryKey(c)));
     for (const { candidate: c, sendAt } of sendTimes(deps, world, self, fresh, now, projectedSends)) {
       known.add(deliveryKey(c));
       if (c.kind !== 'notice') projectedSends.push(sendAt);
@@ -88,19 +87,6 @@ function zoneOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson): s
   return ini?.timeZone ?? deps.defaultTimeZone;
 }
 
-function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, now: Date): Candidate[] {
-  const ini = person.initiativeId !== null ? (world.initiatives.get(person.initiativeId) ?? null) : null;
-  return candidatesFor({
-    now,
-    horizonMs: STEP_MS,
-    rules: deps.rules,
-    person,
-    initiative: ini,
-    events: ini ? (world.eventsOf.get(ini.id) ?? []) : [],
-    newsletterSlots: ini ? (world.slotsOf.get(ini.id) ?? []) : [],
-    defaultTimeZone: deps.defaultTimeZone,
-  });
-}
 
 /** The planner's ordering and send-window rules, against the database history plus the projected sends. */
 function sendTimes(
