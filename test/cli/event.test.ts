@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/cli/main.js';
-import { openDatabase, type Db } from '../../src/db/client.js';
+import type { Db } from '../../src/db/client.js';
 import { applyRsvp, attendanceFor, getEvent, rsvpOf } from '../../src/db/events.repo.js';
 import { auditLog, people } from '../../src/db/schema.js';
 import type { RsvpAnswer } from '../../src/domain/rsvp.js';
-import { fixedClock } from '../support/clock.js';
+import { runCliOn, withDbAt, type CliResult } from '../support/cli-run.js';
 
 let dir: string;
 let dbPath: string;
@@ -16,22 +15,9 @@ let dbPath: string;
 const BEFORE = '2027-02-15T10:00:00Z';
 const AFTER = '2027-03-02T10:00:00Z';
 
-async function run(args: string[], now: string = BEFORE): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (s) => (out += s), stderr: (s) => (err += s), env: { DATABASE_PATH: dbPath }, cwd: dir, clock: fixedClock(now) };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+const run = (args: string[], now = BEFORE): Promise<CliResult> => runCliOn(dbPath, dir, args, now);
 
-function withDb<T>(fn: (db: Db) => T): T {
-  const db = openDatabase(dbPath);
-  try {
-    return fn(db);
-  } finally {
-    db.$client.close();
-  }
-}
+const withDb = <T>(fn: (db: Db) => T): T => withDbAt(dbPath, fn);
 
 async function initiative(): Promise<number> {
   const r = await run(['initiative', 'create', '--name', 'Samen naar De Linde', '--school', 'De Linde', '--municipality', 'Amsterdam', '--postcodes', '1091']);

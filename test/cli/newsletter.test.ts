@@ -2,32 +2,18 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/cli/main.js';
-import { openDatabase, type Db } from '../../src/db/client.js';
+import type { Db } from '../../src/db/client.js';
 import { listNewsletters } from '../../src/db/newsletters.repo.js';
 import { auditLog, memberships, people } from '../../src/db/schema.js';
-import { fixedClock } from '../support/clock.js';
+import { runCliOn, withDbAt, type CliResult } from '../support/cli-run.js';
 
 let dir: string;
 let dbPath: string;
 let initiative: number;
 
-async function run(args: string[], now = '2027-01-01T12:00:00Z'): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (s) => (out += s), stderr: (s) => (err += s), env: { DATABASE_PATH: dbPath }, cwd: dir, clock: fixedClock(now) };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+const run = (args: string[], now = '2027-01-01T12:00:00Z'): Promise<CliResult> => runCliOn(dbPath, dir, args, now);
 
-function withDb<T>(fn: (db: Db) => T): T {
-  const db = openDatabase(dbPath);
-  try {
-    return fn(db);
-  } finally {
-    db.$client.close();
-  }
-}
+const withDb = <T>(fn: (db: Db) => T): T => withDbAt(dbPath, fn);
 
 function person(role: 'parent' | 'ambassador' | 'coordinator'): number {
   return withDb((db) => {

@@ -6,12 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/cli/main.js';
-import { openDatabase, type Db } from '../../src/db/client.js';
+import type { Db } from '../../src/db/client.js';
 import { createInitiative } from '../../src/db/initiatives.repo.js';
 import { DEFAULT_MUNICIPALITIES_PATH, seedMunicipalities } from '../../src/db/municipalities.repo.js';
 import { children, identities, memberships, people } from '../../src/db/schema.js';
-import { fixedClock } from '../support/clock.js';
+import { runCliOn, withDbAt, type CliResult } from '../support/cli-run.js';
 
 /** Midnight starting 1 August 2026 in Amsterdam. */
 const NOW = '2026-07-31T22:00:00Z';
@@ -19,22 +18,9 @@ const NOW = '2026-07-31T22:00:00Z';
 let dir: string;
 let dbPath: string;
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (s) => (out += s), stderr: (s) => (err += s), env: { DATABASE_PATH: dbPath }, cwd: dir, clock: fixedClock(NOW) };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+const run = (args: string[]): Promise<CliResult> => runCliOn(dbPath, dir, args, NOW);
 
-function withDb<T>(fn: (db: Db) => T): T {
-  const db = openDatabase(dbPath);
-  try {
-    return fn(db);
-  } finally {
-    db.$client.close();
-  }
-}
+const withDb = <T>(fn: (db: Db) => T): T => withDbAt(dbPath, fn);
 
 const count = (table: string): number => withDb((db) => db.$client.prepare(`select count(*) from ${table}`).pluck().get() as number);
 
