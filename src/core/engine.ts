@@ -4,9 +4,11 @@
  * in one transaction, and only after that send. The dispatcher guarantees one turn per
  * conversation at a time.
  */
+import { randomInt } from 'node:crypto';
 import type { i18n } from 'i18next';
 import type { Clock } from './clock.js';
 import { describeError } from './dispatcher.js';
+import { createLinkTries } from './link-tries.memory.js';
 import { addressKey, type ChannelName, type InboundMessage, type OutboundMessage } from './messages.js';
 import type { ChannelAdapter, Logger, Store } from './ports.js';
 import type { PreConsentMemory } from './pre-consent.memory.js';
@@ -14,10 +16,16 @@ import { renderMyData } from './mydata.render.js';
 import { renderReply, renderText } from './render.js';
 import { sendAll, sendOne } from './reply-sender.js';
 import { step } from '../flows/router.js';
-import type { Directory, FlowContext, FlowResult, LanguageInfo } from '../flows/flow.types.js';
+import type { Directory, FlowContext, FlowInput, FlowResult, LanguageInfo, LinkContext } from '../flows/flow.types.js';
+
+/** The link-code read the engine needs besides the Store port (createStore provides it). */
+export interface LinkCodeStore {
+  /** The person a one-time link code belongs to and when it expires; null when there is no such code. */
+  findLinkCode(code: string): { personId: number; expiresAt: Date } | null;
+}
 
 export interface EngineDeps {
-  store: Store;
+  store: Store & LinkCodeStore;
   directory: Directory;
   channels: Map<ChannelName, ChannelAdapter>;
   i18n: i18n;
@@ -27,6 +35,8 @@ export interface EngineDeps {
   logger: Logger;
   defaultLanguage: string;
   timeZone: string;
+  /** Draws a 6-digit link code (default: node:crypto); tests may fix it. */
+  drawLinkCode?: () => string;
 }
 
 export interface Engine {
@@ -35,8 +45,45 @@ export interface Engine {
   resendPending(): Promise<number>;
 }
 
+/** A uniformly random 6-digit code from the operating system's CSPRNG. */
+export const randomLinkCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, '0');
+
+/** Draws for a code that is live for someone else: a collision is re-drawn, never stolen. */
+const MAX_CODE_DRAWS = 5;
+
 export function createEngine(deps: EngineDeps): Engine {
   const { store, memory, logger } = deps;
+  const draw = deps.drawLinkCode ?? randomLinkCode;
+  const linkTries = createLinkTries(deps.clock);
+
+  function linkContext(key: string): LinkContext {
+    return {
+      freshCode: draw(),
+      blocked: linkTries.blocked(key),
+      find(code) {
+        const row = store.findLinkCode(code);
+        const person = row ? store.loadPerson(row.personId) : null;
+        return row && person ? { person, expiresAt: row.expiresAt } : null;
+      },
+    };
+  }
+
+  /** Runs the pure step; if it hands out a code someone else holds, runs it again with another. */
+  function runStep(stored: unknown, content: FlowInput, ctx: FlowContext): FlowResult {
+    let res = step(stored, content, ctx);
+    for (let i = 1; i < MAX_CODE_DRAWS && issuesTakenCode(res, ctx); i++) {
+      res = step(stored, content, { ...ctx, link: { ...ctx.link, freshCode: draw() } });
+    }
+    return res;
+  }
+
+  function issuesTakenCode(res: FlowResult, ctx: FlowContext): boolean {
+    return res.effects.some((e) => {
+      if (e.type !== 'linkCode') return false;
+      const held = store.findLinkCode(e.code);
+      return held !== null && held.personId !== ctx.person?.id && held.expiresAt.getTime() > ctx.now.getTime();
+    });
+  }
 
   async function handle(message: InboundMessage): Promise<void> {
     const { address } = message;
@@ -56,11 +103,12 @@ export function createEngine(deps: EngineDeps): Engine {
       languages: deps.languages,
       defaultLanguage: deps.defaultLanguage,
       languageHint: message.languageHint,
+      link: linkContext(addressKey(address)),
     };
 
     let res: FlowResult;
     try {
-      res = step(stored, message.content, ctx);
+      res = runStep(stored, message.content, ctx);
     } catch (err) {
       // A bug in a flow must not silence the bot: apologise and keep the old state.
       logger.error({ err: describeError(err), channel: address.channel, personId: person?.id }, 'flow step failed');
@@ -77,7 +125,9 @@ export function createEngine(deps: EngineDeps): Engine {
     const dir = deps.i18n.dir(res.language) === 'rtl' ? 'rtl' : 'ltr';
     for (const m of outbound) Object.assign(m, { lang: res.language, dir });
 
-    const consenting = res.effects.some((e) => e.type === 'consent');
+    if (res.effects.some((e) => e.type === 'linkMiss')) linkTries.miss(addressKey(address));
+    const linking = res.effects.some((e) => e.type === 'linkChat');
+    const consenting = linking || res.effects.some((e) => e.type === 'consent');
     if (!identity && !consenting) {
       memory.set(addressKey(address), res.state);
       if (message.externalId) store.recordHandled(address.channel, message.externalId);
@@ -90,6 +140,7 @@ export function createEngine(deps: EngineDeps): Engine {
       outboxIds = commit.outboxIds;
       memory.delete(addressKey(address));
       if (!commit.identity) logger.info({ channel: address.channel, personId: person?.id }, 'person erased');
+      else if (linking) logger.info({ channel: address.channel, personId: commit.identity.personId }, 'chat linked to a person');
       else if (!identity) logger.info({ channel: address.channel, personId: commit.identity.personId }, 'person consented');
     } catch (err) {
       logger.error({ err: describeError(err), channel: address.channel, personId: person?.id }, 'commit failed');

@@ -1,13 +1,15 @@
 /**
  * Applies a flow's effects inside the turn's transaction. The consent effect is the moment a
- * person starts to exist in the database: before it, nothing about them is stored.
+ * person starts to exist in the database: before it, nothing about them is stored. Linking a
+ * chat (a one-time code) is the other way in: the chat joins a person who already exists.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, gt, lte, or } from 'drizzle-orm';
+import { AppError } from '../core/errors.js';
 import type { Address } from '../core/messages.js';
 import type { IdentityRef } from '../core/ports.js';
 import type { Effect } from '../flows/flow.types.js';
 import type { Db } from './client.js';
-import { children, consentLog, identities, interests, memberships, people } from './schema.js';
+import { children, consentLog, deliveries, identities, interests, linkCodes, memberships, people } from './schema.js';
 import { writeAudit } from './audit.repo.js';
 import { cancelPendingFor, cancelPendingOfKind, insertNotice } from './deliveries.repo.js';
 import { applyRsvp } from './events.repo.js';
@@ -27,6 +29,7 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
     tx.insert(consentLog).values({ personId: person.id, kind: 'proactive', given: true, version: effect.noticeVersion, at: now }).run();
     return { personId: person.id, identityId: ident.id };
   }
+  if (effect.type === 'linkChat') return linkChat(tx, address, identity, effect, now);
   if (!identity) return null; // Nothing is written for someone who has not consented.
   const personId = identity.personId;
   switch (effect.type) {
@@ -96,10 +99,45 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       tx.delete(people).where(eq(people.id, personId)).run();
       writeAudit(tx, { actor: `person:${personId}`, action: 'person.erase', subjectType: 'person', subjectId: personId }, now);
       return null;
+    case 'linkCode':
+      // One live code per person; expired codes of anyone are cleared on the way.
+      tx.delete(linkCodes).where(or(eq(linkCodes.personId, personId), lte(linkCodes.expiresAt, now))).run();
+      tx.insert(linkCodes).values({ code: effect.code, personId, expiresAt: effect.expiresAt }).run();
+      break;
+    case 'preferredChannel':
+      tx.update(people).set({ preferredChannel: effect.channel }).where(eq(people.id, personId)).run();
+      // What is planned but not yet queued follows the choice; queued messages keep their queue.
+      tx.update(deliveries).set({ channel: effect.channel }).where(and(eq(deliveries.personId, personId), eq(deliveries.status, 'planned'))).run();
+      break;
+    case 'linkMiss': // counted by the engine, in memory
     case 'exportData':
       break;
   }
   return identity;
+}
+
+/**
+ * Attaches this chat to the code's person and uses the code up. A chat that consented but
+ * stored nothing yet (the flow checked) moves over, and its empty person is removed.
+ */
+function linkChat(tx: Tx, address: Address, identity: IdentityRef | null, effect: { personId: number; code: string }, now: Date): IdentityRef {
+  const used = tx
+    .delete(linkCodes)
+    .where(and(eq(linkCodes.code, effect.code), eq(linkCodes.personId, effect.personId), gt(linkCodes.expiresAt, now)))
+    .returning({ code: linkCodes.code })
+    .get();
+  if (!used) throw new AppError('link_code_gone', 'the link code was used or expired during the turn');
+  let identityId: number;
+  if (identity) {
+    identityId = identity.identityId;
+    tx.update(identities).set({ personId: effect.personId, unreachableAt: null }).where(eq(identities.id, identityId)).run();
+    // Cascades the old conversation row and consent records of the empty profile.
+    if (identity.personId !== effect.personId) tx.delete(people).where(eq(people.id, identity.personId)).run();
+  } else {
+    identityId = tx.insert(identities).values({ personId: effect.personId, channel: address.channel, chatId: address.chatId, createdAt: now }).returning({ id: identities.id }).get().id;
+  }
+  writeAudit(tx, { actor: `person:${effect.personId}`, action: 'person.link', subjectType: 'person', subjectId: effect.personId, detail: { channel: address.channel } }, now);
+  return { personId: effect.personId, identityId };
 }
 
 function applyRsvpEffect(tx: Tx, personId: number, eventId: number, answer: 'yes' | 'no' | 'maybe', now: Date): void {

@@ -4,17 +4,18 @@ import type { ChannelName } from '../core/messages.js';
 import type { Clock } from '../core/clock.js';
 import type { SendOutcome } from '../core/errors.js';
 import type { CommitTurnInput, CommitTurnResult, OutboxRow, Store } from '../core/ports.js';
+import type { LinkCodeStore } from '../core/engine.js';
 import type { PersonView } from '../flows/flow.types.js';
 import { checkpoint, type Db } from './client.js';
 import { applyEffect } from './effects.apply.js';
 import { initiativeById } from './initiatives.repo.js';
-import { children, conversations, identities, memberships, outbox, people, processedUpdates } from './schema.js';
+import { children, conversations, identities, linkCodes, memberships, outbox, people, processedUpdates } from './schema.js';
 import { exportPerson } from './export.repo.js';
 
 /** Replies older than this are not sent after a restart: the conversation has moved on. */
 const OUTBOX_RESEND_WINDOW_MS = 10 * 60 * 1000;
 
-export function createStore(db: Db, clock: Clock): Store {
+export function createStore(db: Db, clock: Clock): Store & LinkCodeStore {
   return {
     findIdentity(address) {
       const row = db
@@ -27,6 +28,10 @@ export function createStore(db: Db, clock: Clock): Store {
 
     loadPerson(personId) {
       return loadPerson(db, personId);
+    },
+
+    findLinkCode(code) {
+      return db.select({ personId: linkCodes.personId, expiresAt: linkCodes.expiresAt }).from(linkCodes).where(eq(linkCodes.code, code)).get() ?? null;
     },
 
     loadConversation(identityId) {
@@ -137,6 +142,7 @@ export function loadPerson(db: Db, personId: number): PersonView | null {
     .where(and(eq(memberships.personId, personId), eq(memberships.role, 'parent')))
     .orderBy(asc(memberships.id))
     .get();
+  const chats = db.select({ channel: identities.channel }).from(identities).where(eq(identities.personId, personId)).orderBy(asc(identities.id)).all();
   return {
     id: person.id,
     language: person.language,
@@ -149,5 +155,7 @@ export function loadPerson(db: Db, personId: number): PersonView | null {
     quiet: person.quietStart && person.quietEnd ? { start: person.quietStart, end: person.quietEnd } : null,
     children: kids.map((c) => ({ id: c.id, year: c.birthYear, month: c.birthMonth, expected: c.expected, registered: c.registeredAt !== null })),
     initiative: membership ? initiativeById(db, membership.initiativeId) : null,
+    channels: [...new Set(chats.map((c) => c.channel))],
+    preferredChannel: person.preferredChannel,
   };
 }

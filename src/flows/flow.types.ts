@@ -61,6 +61,10 @@ export interface PersonView {
   children: ChildView[];
   /** The initiative the person follows as a parent (the first one joined), if any. */
   initiative: InitiativeView | null;
+  /** The messengers this person is linked on (one chat each), oldest first. */
+  channels: ChannelName[];
+  /** The messenger chosen for proactive messages (null: the best reachable one). */
+  preferredChannel: ChannelName | null;
 }
 
 export interface EventInfo {
@@ -92,6 +96,22 @@ export interface LanguageInfo {
   endonym: string;
 }
 
+/** The person a one-time link code belongs to (read by the engine through the store). */
+export interface LinkTarget {
+  person: PersonView;
+  expiresAt: Date;
+}
+
+/** Linking a second messenger: what a flow may know without doing I/O. */
+export interface LinkContext {
+  /** A fresh random 6-digit code drawn by the engine for this turn; used only if the flow hands out a code. */
+  freshCode: string;
+  /** This chat sent too many wrong codes lately (counted by the engine, in memory). */
+  blocked: boolean;
+  /** The owner of a code, live or expired; null when no such code exists (wrong or used). */
+  find(code: string): LinkTarget | null;
+}
+
 export interface FlowContext {
   now: Date;
   timeZone: string;
@@ -102,6 +122,7 @@ export interface FlowContext {
   languages: LanguageInfo[];
   defaultLanguage: string;
   languageHint?: string;
+  link: LinkContext;
 }
 
 export type Effect =
@@ -123,6 +144,14 @@ export type Effect =
   | { type: 'rsvp'; eventId: number; answer: RsvpAnswer }
   /** "Help me register": the initiative's ambassadors get a notice. */
   | { type: 'helpRequest'; childId: number }
+  /** A one-time code to link another messenger; replaces the person's older codes. */
+  | { type: 'linkCode'; code: string; expiresAt: Date }
+  /** Attaches this chat to the code's person and uses up the code (an empty own profile is dropped). */
+  | { type: 'linkChat'; personId: number; code: string }
+  /** A wrong link code from this chat: counted by the engine (in memory) against guessing. */
+  | { type: 'linkMiss' }
+  /** The messenger proactive messages go to. */
+  | { type: 'preferredChannel'; channel: ChannelName }
   /** Irreversibly removes the person and everything linked to them. */
   | { type: 'erase' }
   /** Ask the engine to send everything stored (readable text plus a JSON file). */

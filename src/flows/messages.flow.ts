@@ -4,11 +4,13 @@
  * any earlier message, like the main menu.
  *
  * Choice values: `msg:rem:on|off`, `msg:news:on|off`, `msg:quiet` (show the windows),
- * `msg:q:<HHMM>-<HHMM>` (choose one; the first is the default).
+ * `msg:q:<HHMM>-<HHMM>` (choose one; the first is the default), `msg:link` (a code to add
+ * WhatsApp or Telegram), `msg:via:<channel>` (proactive messages go to that messenger).
  */
-import type { Choice } from '../core/messages.js';
+import { CHANNELS, type ChannelName, type Choice } from '../core/messages.js';
 import type { Effect, FlowContext, FlowResult } from './flow.types.js';
 import { choice, result, say, state } from './kit.js';
+import { appName, issueLinkCode, missingApps } from './link.flow.js';
 
 /** The windows a parent can choose, default first. */
 export const QUIET_WINDOWS = ['2000-0830', '2100-0800', '1900-0900', '2200-0730'] as const;
@@ -16,27 +18,43 @@ export const QUIET_WINDOWS = ['2000-0830', '2100-0800', '1900-0900', '2200-0730'
 const asWindow = (w: string) => ({ start: `${w.slice(0, 2)}:${w.slice(2, 4)}`, end: `${w.slice(5, 7)}:${w.slice(7, 9)}` });
 const DEFAULT_WINDOW = asWindow(QUIET_WINDOWS[0]);
 
-export function messageSettings(lang: string, ctx: FlowContext, before: FlowResult['replies'] = [], effects: Effect[] = [], override: Partial<{ reminders: boolean; newsletter: boolean; quiet: { start: string; end: string } | null }> = {}): FlowResult {
+type SettingsView = { reminders: boolean; newsletter: boolean; quiet: { start: string; end: string } | null; preferredChannel: ChannelName | null };
+
+export function messageSettings(lang: string, ctx: FlowContext, before: FlowResult['replies'] = [], effects: Effect[] = [], override: Partial<SettingsView> = {}): FlowResult {
   const person = ctx.person;
   if (!person) return result(null, lang, []);
-  const view = { reminders: person.reminders, newsletter: person.newsletter, quiet: person.quiet, ...override };
+  const view: SettingsView = { reminders: person.reminders, newsletter: person.newsletter, quiet: person.quiet, preferredChannel: person.preferredChannel, ...override };
   const quiet = view.quiet ?? DEFAULT_WINDOW;
   const onOff = (on: boolean) => ({ key: on ? 'privacy:mydata.on' : 'privacy:mydata.off' });
+  // With two messengers: a button for each one the messages do not go to yet.
+  const several = person.channels.length > 1;
+  const via = several ? person.channels.filter((c) => c !== view.preferredChannel).map((c) => [choice(`msg:via:${c}`, 'link:button.via', { app: appName(c) })]) : [];
+  const add = missingApps(person).length > 0 ? [[choice('msg:link', 'link:button.add')]] : [];
   const choices: Choice[][] = [
     [choice(view.reminders ? 'msg:rem:off' : 'msg:rem:on', view.reminders ? 'nurture:settings.remindersOff' : 'nurture:settings.remindersOn')],
     [choice(view.newsletter ? 'msg:news:off' : 'msg:news:on', view.newsletter ? 'nurture:settings.newsletterOff' : 'nurture:settings.newsletterOn')],
     [choice('msg:quiet', 'nurture:settings.quietChange')],
+    ...via,
+    ...add,
     [choice('menu:main', 'menu:back')],
   ];
   const summary = say('nurture:settings.summary', { reminders: onOff(view.reminders), newsletter: onOff(view.newsletter), from: quiet.start, to: quiet.end }, choices);
   const note = person.proactive ? [] : [say('nurture:settings.allStopped')];
-  return { ...result(state('menu', 'main', lang), lang, [...before, ...note, summary]), effects };
+  const channelNote = several && view.preferredChannel ? [say('link:viaNow', { app: appName(view.preferredChannel) })] : [];
+  return { ...result(state('menu', 'main', lang), lang, [...before, ...note, ...channelNote, summary]), effects };
 }
 
 export function handleMessagesChoice(value: string, lang: string, ctx: FlowContext): FlowResult | null {
   const person = ctx.person;
   if (!person || !value.startsWith('msg:')) return null;
   const rest = value.slice(4);
+  if (rest === 'link') return issueLinkCode(lang, ctx);
+  const channel = CHANNELS.find((c) => rest === `via:${c}`);
+  if (channel) {
+    if (!person.channels.includes(channel)) return null;
+    const effects: Effect[] = person.preferredChannel === channel ? [] : [{ type: 'preferredChannel', channel }];
+    return messageSettings(lang, ctx, [say('link:viaSaved', { app: appName(channel) })], effects, { preferredChannel: channel });
+  }
   if (rest === 'rem:on' || rest === 'rem:off' || rest === 'news:on' || rest === 'news:off') {
     const kind = rest.startsWith('rem') ? 'reminders' : 'newsletter';
     const enabled = rest.endsWith(':on');

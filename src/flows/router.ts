@@ -8,7 +8,8 @@ import { childPrompt, isChildStep } from './child-entry.js';
 import { beginChildren, handleChildren } from './children.flow.js';
 import { FLOW_STATE_VERSION, type FlowContext, type FlowInput, type FlowResult, type FlowState } from './flow.types.js';
 import { langOf, result, say, state } from './kit.js';
-import { beginLanguage, handleLanguage, isFlowState, languageChoices } from './language.flow.js';
+import { beginLanguage, handleLanguage, isFlowState, languageChoices, suggestedLanguage } from './language.flow.js';
+import { issueLinkCode, redeemLinkCode } from './link.flow.js';
 import { handleMenuChoice, mainMenu } from './menu.flow.js';
 import { handleMessagesChoice, messageSettings } from './messages.flow.js';
 import { handleNurtureChoice, isNurtureChoice } from './nurture.flow.js';
@@ -97,6 +98,7 @@ function command(name: string, args: string, prev: FlowState | null, ctx: FlowCo
   if (name === 'help' || name === 'hulp') {
     return ctx.person ? mainMenu(lang, ctx, [say('common:help')]) : result(prev, lang, [say('common:help'), ...reprompt(prev, ctx)]);
   }
+  if (name === 'link') return link(args, prev, ctx);
   if (!ctx.person) {
     if (name === 'start') return beginOnboarding(args, ctx);
     if (name === 'stop' || name === 'mydata' || name === 'delete') return result(prev, lang, [say('privacy:nothingStored'), ...reprompt(prev, ctx)]);
@@ -105,6 +107,18 @@ function command(name: string, args: string, prev: FlowState | null, ctx: FlowCo
   if (name === 'start') return startAgain(args, prev, lang, ctx);
   const action = name === 'resume' || name === 'find' ? undefined : actionFor(name);
   return action ? action(prev, lang, ctx) : mainMenu(lang, ctx, [say('common:unknownCommand')]);
+}
+
+/**
+ * /link: hands out a code on a chat with a profile; /link 123456 links this chat (also
+ * before consent, at any step of onboarding). A refusal leaves the parent where they were.
+ */
+function link(args: string, prev: FlowState | null, ctx: FlowContext): FlowResult {
+  const lang = prev || ctx.person ? langOf(prev, ctx) : suggestedLanguage(ctx);
+  const here = prev ?? (ctx.person ? state('menu', 'main', lang) : state('onboarding', 'language', lang));
+  const stay = (before: Reply[]) => result(here, lang, [...before, ...reprompt(prev, ctx)]);
+  if (args.trim()) return redeemLinkCode(args, ctx, stay);
+  return ctx.person ? issueLinkCode(lang, ctx) : stay([say('link:askCode')]);
 }
 
 /** /start from someone we know: messages back on, join a new initiative's link, continue. */

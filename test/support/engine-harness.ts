@@ -20,7 +20,7 @@ import { fixedClock } from './clock.js';
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class RecordingChannel implements ChannelAdapter {
-  readonly name: ChannelName = 'local';
+  constructor(readonly name: ChannelName = 'local') {}
   readonly sent = new Map<string, OutboundMessage[]>();
   nextOutcomes: SendOutcome[] = [];
   async send(chatId: string, message: OutboundMessage): Promise<SendOutcome> {
@@ -38,10 +38,15 @@ export interface Harness {
   dir: string;
   dbPath: string;
   engine: Engine;
+  /** The local web chat's channel (what `say` talks through). */
   channel: RecordingChannel;
+  /** A recording channel per messenger. */
+  channels: Map<ChannelName, RecordingChannel>;
   clock: ReturnType<typeof fixedClock>;
   /** Sends input as the parent of `chatId` and returns the plain texts of the bot's answers. */
   say(chatId: string, content: InboundContent | string, hint?: string): Promise<OutboundMessage[]>;
+  /** `say` on another messenger ("/link 123456" becomes the command a mapper would make). */
+  sayOn(channel: ChannelName, chatId: string, content: InboundContent | string, hint?: string): Promise<OutboundMessage[]>;
   initiative(input?: Partial<NewInitiative>): ReturnType<typeof createInitiative>;
   reopen(): void;
   close(): void;
@@ -55,20 +60,21 @@ export function buttons(messages: OutboundMessage[]): { label: string; value: st
   return messages.flatMap((m) => m.choices?.flat() ?? []);
 }
 
-export function createHarness(now = '2026-11-22T10:00:00Z'): Harness {
+export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode?: () => string } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'ouderbrug-'));
   const dbPath = join(dir, 'test.db');
   const clock = fixedClock(now);
   const locales = loadLocales(DEFAULT_LOCALES_DIR);
   const i18n = createI18n(locales);
-  const channel = new RecordingChannel();
+  const channels = new Map<ChannelName, RecordingChannel>((['local', 'telegram', 'whatsapp'] as const).map((name) => [name, new RecordingChannel(name)]));
+  const channel = channels.get('local') ?? new RecordingChannel();
   let memory = createPreConsentMemory(clock);
   let db = openDatabase(dbPath);
   const build = () =>
     createEngine({
       store: createStore(db, clock),
       directory: createDirectory(db),
-      channels: new Map([['local', channel]]),
+      channels: new Map<ChannelName, ChannelAdapter>(channels),
       i18n,
       languages: locales.languages,
       memory,
@@ -76,6 +82,7 @@ export function createHarness(now = '2026-11-22T10:00:00Z'): Harness {
       logger: silentLogger,
       defaultLanguage: 'nl',
       timeZone: 'Europe/Amsterdam',
+      ...(opts.drawLinkCode ? { drawLinkCode: opts.drawLinkCode } : {}),
     });
   const h: Harness = {
     db,
@@ -83,17 +90,22 @@ export function createHarness(now = '2026-11-22T10:00:00Z'): Harness {
     dbPath,
     engine: build(),
     channel,
+    channels,
     clock,
-    async say(chatId, content, hint) {
-      const before = channel.sent.get(chatId)?.length ?? 0;
+    say(chatId, content, hint) {
+      return h.sayOn('local', chatId, content, hint);
+    },
+    async sayOn(name, chatId, content, hint) {
+      const recorder = channels.get(name) ?? channel;
+      const before = recorder.sent.get(chatId)?.length ?? 0;
       const c: InboundContent =
         typeof content === 'string'
           ? content.startsWith('/')
             ? { kind: 'command', command: content.slice(1).split(' ')[0] ?? '', args: content.split(' ').slice(1).join(' ') }
             : { kind: 'text', text: content }
           : content;
-      await h.engine.handle({ address: { channel: 'local', chatId }, content: c, ...(hint ? { languageHint: hint } : {}) });
-      return (channel.sent.get(chatId) ?? []).slice(before);
+      await h.engine.handle({ address: { channel: name, chatId }, content: c, ...(hint ? { languageHint: hint } : {}) });
+      return (recorder.sent.get(chatId) ?? []).slice(before);
     },
     initiative(input = {}) {
       return createInitiative(
