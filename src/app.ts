@@ -16,6 +16,12 @@ import { createStore } from './db/store.js';
 import { createLocalChannel, type LocalChannel } from './bot/local/local.adapter.js';
 import { createTelegramChannel, type TelegramChannel } from './bot/telegram/telegram.adapter.js';
 import { commandMenus } from './bot/telegram/telegram.commands.js';
+import { createWhatsAppCloudChannel, type WhatsAppCloudChannel } from './bot/whatsapp/cloud/cloud.adapter.js';
+import { loadTemplates } from './bot/whatsapp/cloud/cloud.templates.js';
+import { createWhatsAppWebChannel, whatsappQrRoute, type WhatsAppWebChannel } from './bot/whatsapp/web/whatsapp-web.adapter.js';
+import { createWwebjsTransport, type WhatsAppWebTransport } from './bot/whatsapp/web/whatsapp-web.transport.js';
+import { recordChannelStatus } from './db/deliveries.repo.js';
+import { lastInboundAt, touchInbound } from './db/identities.repo.js';
 import { createHttpServer, type HealthReport } from './http/server.js';
 import { createNurture, type Nurture } from './jobs/nurture.service.js';
 import { createQueueDashboard } from './http/queue-dashboard.js';
@@ -25,6 +31,8 @@ export interface AppOptions {
   config: Config;
   logger: Logger;
   clock?: Clock;
+  /** Replaces whatsapp-web.js (WHATSAPP_WEB_ENABLED=true) with a fake session in tests. */
+  whatsappWebTransport?: WhatsAppWebTransport;
 }
 
 export interface App {
@@ -34,6 +42,10 @@ export interface App {
   dispatcher: Dispatcher;
   local: LocalChannel;
   telegram?: TelegramChannel;
+  /** The WhatsApp Business Cloud API channel (WHATSAPP_CLOUD_* set); it is channel 'whatsapp'. */
+  whatsappCloud?: WhatsAppCloudChannel;
+  /** The whatsapp-web.js pilot channel (WHATSAPP_WEB_ENABLED=true, no Cloud API); also channel 'whatsapp'. */
+  whatsappWeb?: WhatsAppWebChannel;
   /** Reminders, events and newsletters (absent when NURTURE_ENABLED=false). */
   nurture?: Nurture;
   /** Starts the HTTP server and the channels; resolves with the HTTP port actually used. */
@@ -42,7 +54,7 @@ export interface App {
   health(): HealthReport;
 }
 
-export function createApp({ config, logger, clock = systemClock }: AppOptions): App {
+export function createApp({ config, logger, clock = systemClock, whatsappWebTransport }: AppOptions): App {
   const startedAt = clock.now().getTime();
   const db = openDatabase(config.databasePath);
   const locales = loadLocales(config.localesDir ?? DEFAULT_LOCALES_DIR);
@@ -83,17 +95,61 @@ export function createApp({ config, logger, clock = systemClock }: AppOptions): 
     channels.set('telegram', telegram);
   }
 
+  let whatsappCloud: WhatsAppCloudChannel | undefined;
+  if (config.whatsappCloud) {
+    const wa = (chatId: string) => ({ channel: 'whatsapp' as const, chatId });
+    whatsappCloud = createWhatsAppCloudChannel({
+      config: config.whatsappCloud,
+      i18n,
+      languages: locales.languages.map((l) => l.code),
+      logger,
+      clock,
+      templates: loadTemplates(config.whatsappCloud.templatesPath),
+      onInbound: dispatcher.dispatch,
+      onUnreachable: (chatId) => store.markUnreachable(wa(chatId)),
+      lastInboundAt: (chatId) => lastInboundAt(db, wa(chatId)),
+      onInboundSeen: (chatId, at) => void touchInbound(db, wa(chatId), at),
+      onStatus: (messageId, status, at) => void recordChannelStatus(db, messageId, status, at),
+    });
+    channels.set('whatsapp', whatsappCloud);
+    // Both are channel 'whatsapp'; the official API is the one an organisation may use.
+    if (config.whatsappWeb.enabled) logger.warn({}, 'WHATSAPP_WEB_ENABLED is ignored: the WhatsApp Cloud API is configured and wins (whatsapp-web.js is not started)');
+  }
+
+  let whatsappWeb: WhatsAppWebChannel | undefined;
+  if (config.whatsappWeb.enabled && !whatsappCloud) {
+    const { sessionDir, chromiumPath, minDelayMs, maxDelayMs, dailyCap } = config.whatsappWeb;
+    whatsappWeb = createWhatsAppWebChannel({
+      transport: whatsappWebTransport ?? createWwebjsTransport({ sessionDir, chromiumPath }),
+      i18n,
+      languages: locales.languages.map((l) => l.code),
+      logger,
+      onInbound: dispatcher.dispatch,
+      onUnreachable: (chatId) => store.markUnreachable({ channel: 'whatsapp', chatId }),
+      clock,
+      minDelayMs,
+      maxDelayMs,
+      dailyCap,
+      knownChat: (chatId) => store.findIdentity({ channel: 'whatsapp', chatId }) !== null,
+      defaultLanguage: config.defaultLanguage,
+      timeZone: config.timeZone,
+    });
+    channels.set('whatsapp', whatsappWeb);
+  }
+
   const nurture = config.nurture.enabled ? createNurture({ db, config, i18n, channels, store, clock, logger }) : undefined;
 
   const health = (): HealthReport => {
     const database = store.ping() ? 'up' : 'down';
-    const channelHealth = [local.health(), ...(telegram ? [telegram.health()] : [])];
+    const channelHealth = [local.health(), ...(telegram ? [telegram.health()] : []), ...(whatsappCloud ? [whatsappCloud.health()] : []), ...(whatsappWeb ? [whatsappWeb.health()] : [])];
     const redis = nurture ? nurture.redisState() : 'off';
     const ok = database === 'up' && channelHealth.every((c) => c.state === 'up') && redis !== 'down';
     return { status: ok ? 'ok' : 'degraded', database, redis, channels: channelHealth, uptimeSeconds: Math.round((clock.now().getTime() - startedAt) / 1000) };
   };
 
   const routes: HttpRoute[] = telegram?.webhook ? [{ method: 'POST', path: telegram.webhook.path, handler: telegram.webhook.handler }] : [];
+  if (whatsappWeb) routes.push(whatsappQrRoute(whatsappWeb));
+  if (whatsappCloud) routes.push({ method: 'GET', path: whatsappCloud.webhook.path, handler: whatsappCloud.webhook.handler }, { method: 'POST', path: whatsappCloud.webhook.path, handler: whatsappCloud.webhook.handler });
   const dashboardPassword = config.nurture.dashboardPassword;
   if (nurture && dashboardPassword) {
     // The queues exist only after start(); the dashboard is built on the first request.
@@ -131,12 +187,15 @@ export function createApp({ config, logger, clock = systemClock }: AppOptions): 
     dispatcher,
     local,
     telegram,
+    whatsappCloud,
+    whatsappWeb,
     nurture,
     health,
     async start() {
       const port = await http.listen(config.http.port, config.http.host);
       await engine.resendPending();
       if (telegram) await telegram.start();
+      if (whatsappWeb) await whatsappWeb.start();
       if (nurture) await nurture.start();
       logger.info({ port, telegram: telegram ? (config.telegram.webhookUrl ? 'webhook' : 'polling') : 'off' }, 'ouderbrug started');
       return port;
@@ -146,6 +205,7 @@ export function createApp({ config, logger, clock = systemClock }: AppOptions): 
       stopped = true;
       if (nurture) await nurture.stop();
       if (telegram) await telegram.stop();
+      if (whatsappWeb) await whatsappWeb.stop();
       await http.close();
       await dispatcher.idle();
       db.$client.close();

@@ -101,10 +101,10 @@ async function schedule(ctx: CliContext, o: ScheduleOptions): Promise<void> {
   const who = o.person !== undefined ? `person ${o.person}` : `the parents of initiative ${o.initiative}`;
   if (o.json) return ctx.print(json(rows.map((r) => ({ ...r, sendAt: r.sendAt.toISOString(), local: local(r.sendAt, r.timeZone) }))));
   if (rows.length === 0) return ctx.print(`No messages for ${who} in the next ${days} days.`);
-  ctx.print(formatTable(['send time (local)', 'person', 'child', 'rule', 'message', 'status'], rows.map(scheduleRow)));
+  ctx.print(formatTable(['send time (local)', 'person', 'child', 'rule', 'message', 'status', 'note'], rows.map(scheduleRow)));
 }
 
-const scheduleRow = (r: ProjectedMessage): string[] => [local(r.sendAt, r.timeZone), String(r.personId), r.childId === null ? '-' : String(r.childId), r.ruleId, r.messageKey, r.status];
+const scheduleRow = (r: ProjectedMessage): string[] => [local(r.sendAt, r.timeZone), String(r.personId), r.childId === null ? '-' : String(r.childId), r.ruleId, r.messageKey, r.status, r.note ?? ''];
 
 function targetPeople(db: Db, o: ScheduleOptions): number[] {
   if (o.person !== undefined) {

@@ -35,6 +35,8 @@ export interface DeliveryRow extends NewDelivery {
   partsSent: number;
   lastError: string | null;
   sentAt: Date | null;
+  externalId: string | null;
+  channelStatus: 'sent' | 'delivered' | 'read' | 'failed' | null;
   createdAt: Date;
 }
 

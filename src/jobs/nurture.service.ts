@@ -81,7 +81,7 @@ export function createNurture(deps: NurtureDeps): Nurture {
           channel: name,
           adapter,
           i18n: deps.i18n,
-          ratePerSecond: name === 'telegram' ? config.nurture.telegramRatePerSecond : 25,
+          ratePerSecond: name === 'telegram' ? config.nurture.telegramRatePerSecond : name === 'whatsapp' && config.whatsappCloud ? config.whatsappCloud.ratePerSecond : 25,
           onUnreachable: (_personId, chatId) => deps.store.markUnreachable({ channel: name, chatId }),
         });
         workers.push(worker);

@@ -25,6 +25,8 @@ export interface ProjectedMessage {
   sendAt: Date;
   /** A row's status, or 'projected' for a message the planner has not written yet. */
   status: ProjectedStatus;
+  /** Why it was not sent, or what the messenger said of it ("no approved template …", "read"). */
+  note?: string;
   /** The zone its local time is read in: the initiative's, else the default. */
   timeZone: string;
 }
@@ -59,7 +61,7 @@ function projectPerson(deps: PlanPassDeps, personId: number, rows: DeliveryRow[]
   const zone = zoneOf(deps, first, person);
   const out: ProjectedMessage[] = rows
     .filter((r) => r.sendAt >= from || r.status === 'sent')
-    .map((r) => ({ personId, childId: r.childId, ruleId: r.ruleId, messageKey: r.payload.key, sendAt: r.sentAt ?? r.sendAt, status: r.status, timeZone: zone }));
+    .map((r) => ({ personId, childId: r.childId, ruleId: r.ruleId, messageKey: r.payload.key, sendAt: r.sentAt ?? r.sendAt, status: r.status, timeZone: zone, ...noteOf(r) }));
   // Like the planner: nothing for a person who turned messages off or cannot be reached.
   if (!person.proactive || !first.channelOf.has(personId)) return out;
 
@@ -112,4 +114,9 @@ function sendTimes(
     out.push({ candidate: c, sendAt: r.sendAt });
   }
   return out;
+}
+
+function noteOf(r: DeliveryRow): { note?: string } {
+  const note = r.status === 'sent' ? (r.channelStatus ?? undefined) : (r.lastError ?? undefined);
+  return note ? { note } : {};
 }

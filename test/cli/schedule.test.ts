@@ -76,7 +76,7 @@ describe('schedule', () => {
     const w = arrange();
     const r = await run(['schedule', '--person', String(w.early)]);
     expect(r.code, r.err).toBe(0);
-    expect(r.out.split('\n')[0]).toMatch(/^send time \(local\)\s+person\s+child\s+rule\s+message\s+status$/);
+    expect(r.out.split('\n')[0]).toMatch(/^send time \(local\)\s+person\s+child\s+rule\s+message\s+status\s+note$/);
     expect(lines(r.out)).toEqual([
       ['2026-09-01 10:00', String(w.early), expect.stringMatching(/^\d+$/), 'toddler-groups', 'nurture:toddlerGroups', 'projected'],
       ['2027-04-01 10:00', String(w.early), expect.stringMatching(/^\d+$/), 'look-at-schools', 'nurture:lookAtSchools', 'projected'],

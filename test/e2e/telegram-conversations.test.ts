@@ -182,7 +182,7 @@ describe('Telegram: phases and commands', () => {
 
   it('registers the command menu with a description in every shipped language', async () => {
     await h.api.waitForRequests('setMyCommands', 2);
-    expect(h.api.commands.get('nl')?.map((c) => c.command)).toEqual(['start', 'menu', 'help', 'language', 'children', 'mydata', 'stop', 'delete']);
+    expect(h.api.commands.get('nl')?.map((c) => c.command)).toEqual(['start', 'menu', 'help', 'language', 'children', 'mydata', 'link', 'stop', 'delete']);
     expect(h.api.commands.get('en')?.find((c) => c.command === 'delete')?.description).toMatch(/delete/i);
   });
 });

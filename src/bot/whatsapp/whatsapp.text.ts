@@ -68,6 +68,8 @@ export function normalize(text: string): string {
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .toLocaleLowerCase()
+    // Turkish dotless ı (and İ → i̇ after NFKD) compare as i: "yardım" is "YARDIM".
+    .replace(/ı/g, 'i')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 }
@@ -77,7 +79,7 @@ export interface KeywordIndex {
 }
 
 /** The commands a parent can type as a word on WhatsApp, and the locale key listing each one's keywords. */
-export const KEYWORD_COMMANDS = ['menu', 'help', 'language', 'stop', 'mydata', 'delete', 'link'] as const;
+export const KEYWORD_COMMANDS = ['start', 'menu', 'help', 'language', 'stop', 'mydata', 'delete', 'link'] as const;
 
 export function buildKeywordIndex(i18n: i18n, languages: string[]): KeywordIndex {
   const map = new Map<string, string>();

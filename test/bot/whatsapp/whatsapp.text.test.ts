@@ -81,6 +81,8 @@ describe('WhatsApp answers', () => {
     ['menü', 'menu'],
     ['hulp', 'help'],
     ['YARDIM', 'help'],
+    ['yardım', 'help'],
+    ['Start', 'start'],
     ['taal', 'language'],
     ['Language', 'language'],
     ['mijn gegevens', 'mydata'],

@@ -1,0 +1,230 @@
+/**
+ * The WhatsApp Business Cloud API channel (for organisations): I/O only.
+ *
+ * Inbound: Meta posts to the webhook (cloud.webhook.ts checks the signature); messages go
+ * through the mapper to `onInbound`, each one also marks the 24-hour customer-service window
+ * (`onInboundSeen`); message statuses go to `onStatus`.
+ * Outbound: inside the window (the parent's last message < 24 h ago) free-form messages —
+ * reply buttons or a list when the choices fit WhatsApp's limits, else the numbered text.
+ * Outside it only an approved template (config/whatsapp-templates.json) for the proactive
+ * message's key and language; without one the message is not sent and the outcome says why
+ * (the delivery row shows it). Phone numbers never reach a log: `hashPhone` only.
+ */
+import type { i18n } from 'i18next';
+import type { Config } from '../../../config.js';
+import type { Clock } from '../../../core/clock.js';
+import type { SendOutcome } from '../../../core/errors.js';
+import type { InboundMessage, OutboundMessage } from '../../../core/messages.js';
+import type { ChannelAdapter, ChannelHealth, InboundHandler, Logger, SendOptions } from '../../../core/ports.js';
+import { describeError } from '../../../core/dispatcher.js';
+import { miniHtmlToPlain } from '../../../core/render.js';
+import { languageForPhone } from '../../../domain/phone-language.js';
+import { answerHint, buildKeywordIndex, createPendingChoices, formatForWhatsApp, hashPhone, splitText, WHATSAPP_MAX_TEXT, type FlatChoice } from '../whatsapp.text.js';
+import { createGraphApi, interactiveBodyLimit, interactiveFor, tailWithin, templateParam, type GraphApi, type GraphResult } from './cloud.api.js';
+import type { FailedOutcome } from './cloud.errors.js';
+import { parseCloudWebhook, type CloudStatus } from './cloud.mapper.js';
+import { templateFor, type WhatsAppTemplates } from './cloud.templates.js';
+import { createCloudWebhook, WEBHOOK_PATH, type WebhookHandler } from './cloud.webhook.js';
+
+export type WhatsAppCloudSettings = NonNullable<Config['whatsappCloud']>;
+
+export interface WhatsAppCloudOptions {
+  config: WhatsAppCloudSettings;
+  i18n: i18n;
+  /** Shipped language codes (keywords are accepted in each). */
+  languages: string[];
+  logger: Logger;
+  clock: Clock;
+  onInbound: InboundHandler;
+  /** A status webhook said the number cannot be reached (131026, 131050). */
+  onUnreachable?: (chatId: string) => void;
+  /** The parent's last message on this chat, as stored (null: never, or not stored yet). */
+  lastInboundAt(chatId: string): Date | null;
+  onInboundSeen(chatId: string, at: Date): void;
+  onStatus(messageId: string, status: CloudStatus, at: Date, errorCode?: number): void;
+  templates: WhatsAppTemplates;
+  /** Graph API request timeout; tests shorten it. */
+  timeoutMs?: number;
+}
+
+export interface WhatsAppCloudChannel extends ChannelAdapter {
+  webhook: { path: typeof WEBHOOK_PATH; handler: WebhookHandler };
+  health(): ChannelHealth;
+}
+
+/** The customer-service window, with a minute's margin for the message in flight. */
+export const WINDOW_MS = 24 * 3600_000;
+const WINDOW_MARGIN_MS = 60_000;
+const UNREACHABLE_CODES = new Set([131026, 131050]);
+const MAX_REMEMBERED = 50_000;
+
+type Step = { kind: 'text'; body: string } | { kind: 'interactive'; payload: Record<string, unknown> } | { kind: 'document' };
+
+export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): WhatsAppCloudChannel {
+  const { logger, clock, i18n } = options;
+  const api: GraphApi = createGraphApi({ ...options.config, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  const pending = createPendingChoices(undefined, () => clock.now().getTime());
+  const keywords = buildKeywordIndex(i18n, options.languages);
+  const hint = answerHint(i18n);
+  /** Inbound times seen by this process: the window opens before the person exists in the database. */
+  const seen = new Map<string, number>();
+  let tokenProblem: string | null = null;
+
+  const safely = (what: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      logger.error({ err: describeError(err), what }, 'whatsapp cloud callback failed');
+    }
+  };
+
+  function remember(chatId: string, at: number): void {
+    if ((seen.get(chatId) ?? 0) >= at) return;
+    seen.delete(chatId);
+    seen.set(chatId, at);
+    if (seen.size > MAX_REMEMBERED) seen.delete(seen.keys().next().value as string);
+  }
+
+  function windowOpen(chatId: string): boolean {
+    let stored = 0;
+    try {
+      stored = options.lastInboundAt(chatId)?.getTime() ?? 0;
+    } catch (err) {
+      logger.error({ err: describeError(err), what: 'lastInboundAt' }, 'whatsapp cloud callback failed');
+    }
+    const last = Math.max(seen.get(chatId) ?? 0, stored);
+    return last > 0 && clock.now().getTime() - last < WINDOW_MS - WINDOW_MARGIN_MS;
+  }
+
+  function track<T extends GraphResult>(result: T): T {
+    if (result.ok) tokenProblem = null;
+    else if (result.tokenRejected) {
+      tokenProblem = result.outcome.reason;
+      logger.error({ reason: result.outcome.reason }, 'WhatsApp Cloud API refused the access token: renew WHATSAPP_CLOUD_TOKEN (nothing can be sent until then)');
+    }
+    return result;
+  }
+
+  function failed(chatId: string, stage: string, outcome: FailedOutcome, extra: object = {}): SendOutcome {
+    logger.warn({ channel: 'whatsapp', chat: hashPhone(chatId), stage, outcome: outcome.status, reason: outcome.reason, ...extra }, 'whatsapp send failed');
+    return outcome;
+  }
+
+  function stepsFor(message: OutboundMessage): { steps: Step[]; choices: FlatChoice[] } {
+    const numbered = formatForWhatsApp(message, hint);
+    const steps: Step[] = numbered.parts.filter((p) => p.trim()).map((body) => ({ kind: 'text', body }));
+    let result = steps;
+    if (numbered.choices.length) {
+      const text = formatForWhatsApp({ ...message, choices: [] }, hint).parts.filter((p) => p.trim());
+      const { head, tail } = tailWithin(text.pop() ?? '', interactiveBodyLimit(numbered.choices.length));
+      const payload = interactiveFor(tail, numbered.choices, listButton(i18n, message.lang ?? 'nl', numbered.choices.length));
+      const before = [...text, ...(head ? splitText(head, WHATSAPP_MAX_TEXT) : [])];
+      if (payload) result = [...before.map((b): Step => ({ kind: 'text', body: b })), { kind: 'interactive', payload }];
+    }
+    if (message.attachment) result = [...result, { kind: 'document' }];
+    return { steps: result, choices: numbered.choices };
+  }
+
+  async function sendFreeForm(chatId: string, message: OutboundMessage, fromPart: number, proactive: boolean): Promise<{ outcome: SendOutcome; templateNeeded?: boolean }> {
+    const { steps, choices } = stepsFor(message);
+    if (steps.length === 0) return { outcome: failed(chatId, 'prepare', { status: 'invalid', reason: 'message text is empty' }) };
+    if (choices.length) pending.set(chatId, choices);
+    else if (!proactive) pending.clear(chatId);
+    let lastId: string | undefined;
+    let partsSent = 0;
+    for (const [i, step] of steps.entries()) {
+      if (i < fromPart) continue;
+      const result = track(
+        step.kind === 'text' ? await api.sendText(chatId, step.body) : step.kind === 'interactive' ? await api.sendInteractive(chatId, step.payload) : await api.sendDocument(chatId, message.attachment!),
+      );
+      if (!result.ok) {
+        if (result.templateNeeded && partsSent === 0) return { outcome: result.outcome, templateNeeded: true };
+        const resumable = (result.outcome.status === 'retry' || result.outcome.status === 'wait') && partsSent > 0 ? { ...result.outcome, partsSent } : result.outcome;
+        return { outcome: failed(chatId, `${step.kind} ${i + 1}/${steps.length}`, resumable, { code: result.code }) };
+      }
+      lastId = result.id;
+      partsSent++;
+    }
+    return { outcome: { status: 'sent', ...(lastId ? { externalId: lastId } : {}) } };
+  }
+
+  async function sendTemplate(chatId: string, message: OutboundMessage, proactive: SendOptions['proactive']): Promise<SendOutcome> {
+    if (!proactive) {
+      return failed(chatId, 'window', { status: 'invalid', reason: 'outside the 24-hour window: a reply cannot be sent without a template' });
+    }
+    const { key, lang } = proactive;
+    const found = templateFor(options.templates, key, lang);
+    if (!found) {
+      logger.warn({ channel: 'whatsapp', chat: hashPhone(chatId), key, lang }, 'no approved WhatsApp template for this message and language: not sent');
+      return { status: 'invalid', reason: `no approved template for ${key} in ${lang}` };
+    }
+    const { template, languageCode } = found;
+    const missing = template.params.find((p) => proactive.params[p] === undefined);
+    if (missing) return failed(chatId, 'template', { status: 'invalid', reason: `template ${template.name}: parameter ${missing} missing for ${key}` });
+    const choices = (message.choices ?? []).flat();
+    if (template.quickReplies && choices.length) pending.set(chatId, formatForWhatsApp(message, hint).choices);
+    const result = track(
+      await api.sendTemplate(chatId, {
+        name: template.name,
+        languageCode,
+        bodyParams: template.params.map((p) => templateParam(proactive.params[p] ?? '')),
+        ...(template.quickReplies && choices.length ? { quickReplies: choices.map((c) => c.value) } : {}),
+      }),
+    );
+    if (result.ok) return { status: 'sent', externalId: result.id };
+    if (result.template) logger.error({ channel: 'whatsapp', key, lang, template: template.name, reason: result.outcome.reason }, 'WhatsApp refused the template: check it in WhatsApp Manager');
+    return failed(chatId, 'template', result.outcome, { code: result.code, template: template.name });
+  }
+
+  async function send(chatId: string, message: OutboundMessage, opts: SendOptions = {}): Promise<SendOutcome> {
+    if (windowOpen(chatId)) {
+      const free = await sendFreeForm(chatId, message, opts.fromPart ?? 0, opts.proactive !== undefined);
+      if (!free.templateNeeded) return free.outcome;
+      // WhatsApp counts the window itself (a message from another device, a clock apart).
+      seen.delete(chatId);
+      logger.info({ channel: 'whatsapp', chat: hashPhone(chatId) }, 'whatsapp window closed on their side: trying a template');
+    }
+    return sendTemplate(chatId, message, opts.proactive);
+  }
+
+  async function onBody(body: unknown): Promise<void> {
+    const events = parseCloudWebhook(body, { phoneNumberId: options.config.phoneNumberId, keywords, pending: (id) => pending.get(id) });
+    const now = clock.now();
+    const handled: Promise<void>[] = [];
+    for (const m of events.messages) {
+      const at = m.at && m.at.getTime() <= now.getTime() ? m.at : now;
+      remember(m.from, at.getTime());
+      safely('onInboundSeen', () => options.onInboundSeen(m.from, at));
+      const language = languageForPhone(m.from);
+      const inbound: InboundMessage = { address: { channel: 'whatsapp', chatId: m.from }, content: m.content, externalId: m.id, ...(language ? { languageHint: language } : {}) };
+      // Again after the turn: the consent turn creates the identity that stores the time.
+      handled.push(
+        options
+          .onInbound(inbound)
+          .then(() => safely('onInboundSeen', () => options.onInboundSeen(m.from, at)))
+          .catch((err: unknown) => logger.error({ err: describeError(err), chat: hashPhone(m.from) }, 'whatsapp inbound handler failed')),
+      );
+    }
+    for (const s of events.statuses) {
+      safely('onStatus', () => options.onStatus(s.messageId, s.status, s.at ?? now, s.errorCode));
+      if (s.status !== 'failed') continue;
+      logger.warn({ channel: 'whatsapp', messageId: s.messageId, code: s.errorCode ?? null }, 'whatsapp reports a message as failed');
+      const recipient = s.recipient;
+      if (recipient && s.errorCode !== undefined && UNREACHABLE_CODES.has(s.errorCode) && options.onUnreachable) safely('onUnreachable', () => options.onUnreachable?.(recipient));
+    }
+    if (events.ignored) logger.debug({ changes: events.ignored }, 'whatsapp webhook changes for another phone number ignored');
+    await Promise.all(handled);
+  }
+
+  return {
+    name: 'whatsapp',
+    send,
+    webhook: { path: WEBHOOK_PATH, handler: createCloudWebhook({ appSecret: options.config.appSecret, verifyToken: options.config.verifyToken, logger, onBody }) },
+    health: () => (tokenProblem ? { name: 'whatsapp', state: 'down', detail: `access token refused: ${tokenProblem}` } : { name: 'whatsapp', state: 'up', detail: 'cloud api' }),
+  };
+}
+
+/** The list's button text ("Kies"); until a locale has it, a sign and the numbers, readable in every language. */
+function listButton(i18n: i18n, lang: string, count: number): string {
+  return i18n.exists('whatsapp:listButton', { lng: lang }) ? miniHtmlToPlain(i18n.getFixedT(lang)('whatsapp:listButton', { count })) : `☰ 1–${count}`;
+}

@@ -1,0 +1,151 @@
+/**
+ * Our own small surface over whatsapp-web.js, so the channel (whatsapp-web.adapter.ts) is
+ * tested against a fake and the real library stays in this one thin file.
+ *
+ * Events: qr(code) · ready · message(WhatsAppWebMessage) · disconnected(reason) ·
+ * message_ack(id, ack: -1 error, 0 pending, 1 server, 2 device, 3 read, 4 played).
+ *
+ * The real transport creates a fresh whatsapp-web.js `Client` on every initialize(): after a
+ * disconnect or a session that never became ready, the library's advice is destroy() and a
+ * new Client, not a second initialize() on the old one.
+ */
+import { EventEmitter } from 'node:events';
+import wwebjs from 'whatsapp-web.js';
+import type { Client as WwebjsClient, Message as WwebjsMessage } from 'whatsapp-web.js';
+import type { Attachment } from '../../../core/messages.js';
+
+/** The message types the channel tells apart; everything else is 'other'. */
+export const WHATSAPP_WEB_TYPES = ['chat', 'ptt', 'audio', 'image', 'document', 'video', 'sticker', 'location', 'vcard'] as const;
+export type WhatsAppWebMessageType = (typeof WHATSAPP_WEB_TYPES)[number] | 'other';
+
+export interface WhatsAppWebMessage {
+  /** The library's serialized id: unique per message, used for de-duplication. */
+  id: string;
+  /** The chat it came from, e.g. "31612345678@c.us" (or "…@lid", "…@g.us" for groups). */
+  from: string;
+  body: string;
+  type: WhatsAppWebMessageType;
+  fromMe: boolean;
+  /** A status update (status@broadcast), not a message to us. */
+  isStatus: boolean;
+}
+
+export interface WhatsAppWebEvents {
+  qr: [qr: string];
+  ready: [];
+  message: [message: WhatsAppWebMessage];
+  disconnected: [reason: string];
+  message_ack: [id: string, ack: number];
+}
+
+export type WhatsAppWebEvent = keyof WhatsAppWebEvents;
+
+export interface WhatsAppWebTransport {
+  on<E extends WhatsAppWebEvent>(event: E, listener: (...args: WhatsAppWebEvents[E]) => void): unknown;
+  off<E extends WhatsAppWebEvent>(event: E, listener: (...args: WhatsAppWebEvents[E]) => void): unknown;
+  /** Starts the browser and WhatsApp Web; `qr` or `ready` follow. Rejects when the start fails. */
+  initialize(): Promise<void>;
+  sendMessage(chatId: string, text: string): Promise<{ id: string }>;
+  /** A file (the /mydata export, a calendar invitation) as a document. */
+  sendDocument(chatId: string, file: Attachment): Promise<{ id: string }>;
+  /** Shows "typing…" in the chat (cleared by the next message or after ~25 s). */
+  sendTyping(chatId: string): Promise<void>;
+  /** WhatsApp Web's state ("CONNECTED", "UNPAIRED", …) or null when there is no page. */
+  getState(): Promise<string | null>;
+  destroy(): Promise<void>;
+}
+
+export interface WwebjsTransportOptions {
+  /** LocalAuth keeps the browser profile (the linked session) in `<sessionDir>/session`. */
+  sessionDir: string;
+  chromiumPath: string;
+}
+
+/** Chromium flags that work as root and in containers (LIBRARIES.md §2). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-setuid-sandbox',
+  '--disable-dev-shm-usage',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const KNOWN_TYPES = new Set<string>(WHATSAPP_WEB_TYPES);
+
+/** Library message → ours. Pure, exported for tests. */
+export function toTransportMessage(msg: Pick<WwebjsMessage, 'id' | 'from' | 'body' | 'type' | 'fromMe' | 'isStatus'>): WhatsAppWebMessage {
+  const type = String(msg.type);
+  return {
+    id: msg.id._serialized,
+    from: msg.from,
+    body: typeof msg.body === 'string' ? msg.body : '',
+    type: KNOWN_TYPES.has(type) ? (type as WhatsAppWebMessageType) : 'other',
+    fromMe: msg.fromMe,
+    isStatus: msg.isStatus || msg.from === 'status@broadcast',
+  };
+}
+
+export function createWwebjsTransport(options: WwebjsTransportOptions): WhatsAppWebTransport {
+  // Only `Client` is a detectable named ESM export of this CommonJS package: a named
+  // `import { LocalAuth }` type-checks but throws at runtime.
+  const { Client, LocalAuth, MessageMedia } = wwebjs;
+  const events = new EventEmitter<WhatsAppWebEvents>();
+  let client: WwebjsClient | null = null;
+
+  const current = (): WwebjsClient => {
+    if (!client) throw new Error('whatsapp-web.js client is not initialised');
+    return client;
+  };
+
+  async function destroy(): Promise<void> {
+    const old = client;
+    client = null;
+    if (!old) return;
+    old.removeAllListeners();
+    await old.destroy().catch(() => undefined);
+  }
+
+  return {
+    on(event, listener) {
+      events.on(event, listener as never);
+    },
+    off(event, listener) {
+      events.off(event, listener as never);
+    },
+    async initialize() {
+      await destroy();
+      const next = new Client({
+        authStrategy: new LocalAuth({ dataPath: options.sessionDir }),
+        puppeteer: { executablePath: options.chromiumPath, args: CHROMIUM_ARGS, headless: true },
+      });
+      next.on('qr', (qr: string) => events.emit('qr', qr));
+      next.on('ready', () => events.emit('ready'));
+      next.on('message', (msg: WwebjsMessage) => events.emit('message', toTransportMessage(msg)));
+      next.on('disconnected', (reason: unknown) => events.emit('disconnected', String(reason)));
+      next.on('message_ack', (msg: WwebjsMessage, ack: number) => events.emit('message_ack', msg.id._serialized, Number(ack)));
+      client = next;
+      await next.initialize();
+    },
+    async sendMessage(chatId, text) {
+      const sent = await current().sendMessage(chatId, text);
+      return { id: sent.id._serialized };
+    },
+    async sendDocument(chatId, file) {
+      const media = new MessageMedia(file.mimeType, Buffer.from(file.content, 'utf8').toString('base64'), file.filename);
+      const sent = await current().sendMessage(chatId, media, { sendMediaAsDocument: true });
+      return { id: sent.id._serialized };
+    },
+    async sendTyping(chatId) {
+      const chat = await current().getChatById(chatId);
+      await chat.sendStateTyping();
+    },
+    async getState() {
+      if (!client) return null;
+      return (await client.getState()) ?? null;
+    },
+    destroy,
+  };
+}
