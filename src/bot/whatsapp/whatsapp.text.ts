@@ -24,9 +24,25 @@ export function toWhatsAppMarkup(html: string): string {
   return miniHtmlToPlain(html.replace(/<b>/g, '*').replace(/<\/b>/g, '*').replace(/<i>/g, '_').replace(/<\/i>/g, '_'));
 }
 
-export function formatForWhatsApp(message: OutboundMessage, hint: (count: number, lang: string) => string): { parts: string[]; choices: FlatChoice[] } {
-  const choices = (message.choices ?? []).flat().map((c, i) => ({ n: i + 1, label: c.label, value: c.value }));
-  let text = toWhatsAppMarkup(message.text);
+/** The hint line for a numbered list; from `answerHint` it also knows each command's keyword. */
+export type AnswerHint = ((count: number, lang: string) => string) & { commandWord?: (command: string, lang: string) => string | undefined };
+
+/**
+ * Texts are written once for every messenger and name commands the Telegram way ("type /stop").
+ * On WhatsApp there are no slash commands: "/stop" becomes the keyword in the reader's language.
+ */
+export function withKeywords(text: string, lang: string, hint: AnswerHint): string {
+  const word = hint.commandWord;
+  if (!word) return text;
+  return text.replace(/(^|[\s(«"'“„\u2068])\/([a-z]+)\b/g, (all, before: string, command: string) => {
+    const w = word(command, lang);
+    return w ? `${before}${w}` : all;
+  });
+}
+
+export function formatForWhatsApp(message: OutboundMessage, hint: AnswerHint): { parts: string[]; choices: FlatChoice[] } {
+  const choices = (message.choices ?? []).flat().map((c, i) => ({ n: i + 1, label: withKeywords(c.label, message.lang ?? 'nl', hint), value: c.value }));
+  let text = withKeywords(toWhatsAppMarkup(message.text), message.lang ?? 'nl', hint);
   if (choices.length) {
     const list = choices.map((c) => `${c.n}. ${c.label}`).join('\n');
     text = `${text}\n\n${list}\n\n${hint(choices.length, message.lang ?? 'nl')}`;
@@ -49,8 +65,8 @@ export function splitText(text: string, max: number): string[] {
 }
 
 /** "Antwoord met 1, 2 of 3." in the reader's language (Intl lists the numbers). */
-export function answerHint(i18n: i18n): (count: number, lang: string) => string {
-  return (count, lang) => {
+export function answerHint(i18n: i18n): AnswerHint {
+  const hint: AnswerHint = (count, lang) => {
     const numbers = Array.from({ length: count }, (_, i) => String(i + 1));
     let list: string;
     try {
@@ -60,6 +76,12 @@ export function answerHint(i18n: i18n): (count: number, lang: string) => string 
     }
     return miniHtmlToPlain(i18n.getFixedT(lang)('whatsapp:answerHint', { numbers: list }));
   };
+  hint.commandWord = (command, lang) => {
+    if (!(KEYWORD_COMMANDS as readonly string[]).includes(command)) return undefined;
+    const first = String(i18n.getFixedT(lang)(`whatsapp:keywords.${command}`, { defaultValue: '' })).split(',')[0]?.trim();
+    return first || undefined;
+  };
+  return hint;
 }
 
 /** Lower case, no accents, no punctuation or emoji, single spaces: how answers are compared. */
@@ -79,7 +101,7 @@ export interface KeywordIndex {
 }
 
 /** The commands a parent can type as a word on WhatsApp, and the locale key listing each one's keywords. */
-export const KEYWORD_COMMANDS = ['start', 'menu', 'help', 'language', 'stop', 'mydata', 'delete', 'link'] as const;
+export const KEYWORD_COMMANDS = ['start', 'menu', 'help', 'language', 'children', 'stop', 'mydata', 'delete', 'link'] as const;
 
 export function buildKeywordIndex(i18n: i18n, languages: string[]): KeywordIndex {
   const map = new Map<string, string>();

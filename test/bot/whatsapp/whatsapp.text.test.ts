@@ -41,6 +41,16 @@ describe('WhatsApp formatting', () => {
     expect(hint(2, 'en')).toBe('Answer with the number: 1 or 2.');
   });
 
+  it('names commands as keywords in the reader\'s language, never as Telegram slash commands', () => {
+    const nl = formatForWhatsApp({ text: 'Typ /start om de berichten weer aan te zetten. /mydata laat zien wat we bewaren.', lang: 'nl' }, hint);
+    expect(nl.parts[0]).toBe('Typ START om de berichten weer aan te zetten. MIJN GEGEVENS laat zien wat we bewaren.');
+    const tr = formatForWhatsApp({ text: 'Yazın: /stop', lang: 'tr' }, hint);
+    expect(tr.parts[0]).toBe('Yazın: DUR');
+    const help = i18n.getFixedT('nl')('common:help');
+    expect(formatForWhatsApp({ text: help, lang: 'nl' }, hint).parts[0]).not.toMatch(/(^|\s)\/[a-z]/m);
+    expect(mapWhatsAppText('kinderen', undefined, keywords)).toEqual({ kind: 'command', command: 'children', args: '' });
+  });
+
   it('splits long texts at line or word boundaries within 4096 characters', () => {
     const long = Array.from({ length: 900 }, (_, i) => `regel ${i}`).join('\n');
     const parts = splitText(long, 4096);
