@@ -83,35 +83,44 @@ export function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: Pla
   });
 }
 
-/** Send times for one person's new messages, in due order (then priority), keeping that order. */
-function schedulePerson(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, fresh: Candidate[], now: Date): Omit<NewDelivery, 'channel'>[] {
+/**
+ * Send times for one person's new messages, in due order (then priority), keeping that order:
+ * the quiet hours, the cap against the person's history (plus `extraHistory`, e.g. projected
+ * sends) and the urgency of deadline reminders. Messages that cannot go out before they expire
+ * are left out (a later pass tries again while they are relevant).
+ */
+export function sendTimesFor(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, fresh: Candidate[], now: Date, extraHistory: Date[] = []): { candidate: Candidate; sendAt: Date }[] {
   const ini = person.initiativeId !== null ? world.initiatives.get(person.initiativeId) : undefined;
   const zone = ini?.timeZone ?? deps.defaultTimeZone;
   const policy = person.quiet ? { ...deps.policy, quiet: person.quiet } : deps.policy;
-  const history = [...(world.history.get(person.id) ?? [])];
+  const history = [...(world.history.get(person.id) ?? []), ...extraHistory];
   let notBefore: Date | null = history.length ? new Date(Math.max(...history.map((d) => d.getTime()))) : null;
-  const out: Omit<NewDelivery, 'channel'>[] = [];
+  const out: { candidate: Candidate; sendAt: Date }[] = [];
   fresh.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || b.priority - a.priority || a.ruleId.localeCompare(b.ruleId));
   for (const c of fresh) {
     const r = planSendTime({ dueAt: c.dueAt, now, expiresAt: c.expiresAt, urgentFrom: c.urgentFrom, capped: c.kind !== 'notice', history, notBefore, policy, zone });
     if ('expired' in r) continue;
     history.push(r.sendAt);
     if (!notBefore || r.sendAt > notBefore) notBefore = r.sendAt;
-    out.push({
-      key: deliveryKey(c),
-      personId: c.personId,
-      childId: c.childId,
-      ruleId: c.ruleId,
-      kind: c.kind,
-      priority: c.priority,
-      dueAt: c.dueAt,
-      sendAt: r.sendAt,
-      expiresAt: c.expiresAt,
-      urgentFrom: c.urgentFrom,
-      payload: c.payload,
-    });
+    out.push({ candidate: c, sendAt: r.sendAt });
   }
   return out;
+}
+
+function schedulePerson(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, fresh: Candidate[], now: Date): Omit<NewDelivery, 'channel'>[] {
+  return sendTimesFor(deps, world, person, fresh, now).map(({ candidate: c, sendAt }) => ({
+    key: deliveryKey(c),
+    personId: c.personId,
+    childId: c.childId,
+    ruleId: c.ruleId,
+    kind: c.kind,
+    priority: c.priority,
+    dueAt: c.dueAt,
+    sendAt,
+    expiresAt: c.expiresAt,
+    urgentFrom: c.urgentFrom,
+    payload: c.payload,
+  }));
 }
 
 /** A newsletter slot goes out only if a newsletter is written for it; the first pass issues it. */

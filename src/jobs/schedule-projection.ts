@@ -8,11 +8,10 @@
  * them one by one. A pure read: nothing is written, so `schedule` is safe on a live database.
  * The snapshot is today's: answers a parent has not given yet (registered, RSVP) are unknown.
  */
-import { deliveryKey, type Candidate, type PlanPerson } from '../domain/nurture.types.js';
-import { planSendTime } from '../domain/send-window.js';
+import { deliveryKey, type PlanPerson } from '../domain/nurture.types.js';
 import { deliveriesOf, type DeliveryRow, type DeliveryStatus } from '../db/deliveries.repo.js';
 import { loadPlanningWorld, type PlanningWorld } from '../db/planning.repo.js';
-import { timelineOf, type PlanPassDeps } from './plan-pass.js';
+import { sendTimesFor, timelineOf, type PlanPassDeps } from './plan-pass.js';
 
 export type ProjectedStatus = DeliveryStatus | 'projected';
 
@@ -73,7 +72,7 @@ function projectPerson(deps: PlanPassDeps, personId: number, rows: DeliveryRow[]
     const self = world.people[0];
     if (!self) break;
     const fresh = timelineOf(deps, world, self, now, STEP_MS).filter((c) => !known.has(deliveryKey(c)));
-    for (const { candidate: c, sendAt } of sendTimes(deps, world, self, fresh, now, projectedSends)) {
+    for (const { candidate: c, sendAt } of sendTimesFor(deps, world, self, fresh, now, projectedSends)) {
       known.add(deliveryKey(c));
       if (c.kind !== 'notice') projectedSends.push(sendAt);
       if (sendAt.getTime() < until) {
@@ -90,31 +89,6 @@ function zoneOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson): s
 }
 
 
-/** The planner's ordering and send-window rules, against the database history plus the projected sends. */
-function sendTimes(
-  deps: PlanPassDeps,
-  world: PlanningWorld,
-  person: PlanPerson,
-  fresh: Candidate[],
-  now: Date,
-  projectedSends: Date[],
-): { candidate: Candidate; sendAt: Date }[] {
-  const zone = zoneOf(deps, world, person);
-  const policy = person.quiet ? { ...deps.policy, quiet: person.quiet } : deps.policy;
-  const history = [...(world.history.get(person.id) ?? []), ...projectedSends];
-  let notBefore: Date | null = history.length ? new Date(Math.max(...history.map((d) => d.getTime()))) : null;
-  const out: { candidate: Candidate; sendAt: Date }[] = [];
-  fresh.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || b.priority - a.priority || a.ruleId.localeCompare(b.ruleId));
-  for (const c of fresh) {
-    const r = planSendTime({ dueAt: c.dueAt, now, expiresAt: c.expiresAt, urgentFrom: c.urgentFrom, capped: c.kind !== 'notice', history, notBefore, policy, zone });
-    // Expired for now: a later step tries again, as the planner does every minute.
-    if ('expired' in r) continue;
-    history.push(r.sendAt);
-    if (!notBefore || r.sendAt > notBefore) notBefore = r.sendAt;
-    out.push({ candidate: c, sendAt: r.sendAt });
-  }
-  return out;
-}
 
 function noteOf(r: DeliveryRow): { note?: string } {
   const note = r.status === 'sent' ? (r.channelStatus ?? undefined) : (r.lastError ?? undefined);
