@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
-import { createWhatsAppCloudChannel, type WhatsAppCloudChannel, type WhatsAppCloudOptions } from '../../../src/bot/whatsapp/cloud/cloud.adapter.js';
+import { createWhatsAppCloudChannel, inboundRef, type WhatsAppCloudChannel, type WhatsAppCloudOptions } from '../../../src/bot/whatsapp/cloud/cloud.adapter.js';
 import { cutTitle, interactiveFor, tailWithin, templateParam } from '../../../src/bot/whatsapp/cloud/cloud.api.js';
 import { classifyGraphError, PAIR_RATE_WAIT_MS, THROUGHPUT_WAIT_MS } from '../../../src/bot/whatsapp/cloud/cloud.errors.js';
 import { DEFAULT_TEMPLATES_PATH, loadTemplates, parseTemplates, type WhatsAppTemplates } from '../../../src/bot/whatsapp/cloud/cloud.templates.js';
@@ -146,7 +146,8 @@ describe('WhatsApp Cloud webhook: signature and verification', () => {
     const res = await post(h, { messages: [inbound.text(PHONE, 'wamid.IN1', 'hallo', NOW)] });
     expect(res.status).toBe(200);
     await waitUntil(() => h.inbound.length === 1);
-    expect(h.inbound[0]).toEqual({ address: { channel: 'whatsapp', chatId: PHONE }, content: { kind: 'text', text: 'hallo' }, externalId: 'wamid.IN1', languageHint: 'nl' });
+    expect(h.inbound[0]).toEqual({ address: { channel: 'whatsapp', chatId: PHONE }, content: { kind: 'text', text: 'hallo' }, externalId: inboundRef('wamid.IN1'), languageHint: 'nl' });
+    expect(h.inbound[0]?.externalId).not.toContain('IN1');
   });
 
   it.each([
@@ -216,16 +217,16 @@ describe('WhatsApp Cloud webhook: inbound messages', () => {
     });
     await waitUntil(() => h.inbound.length === 10);
     expect(h.inbound.map((m) => [m.externalId, m.content])).toEqual([
-      ['wamid.1', { kind: 'text', text: 'Merhaba' }],
-      ['wamid.2', { kind: 'choice', value: 'ev:7:yes' }],
-      ['wamid.3', { kind: 'choice', value: 'lang:tr' }],
-      ['wamid.4', { kind: 'choice', value: 'reg:3:done' }],
-      ['wamid.5', { kind: 'unsupported', what: 'voice' }],
-      ['wamid.6', { kind: 'unsupported', what: 'photo' }],
-      ['wamid.7', { kind: 'unsupported', what: 'file' }],
-      ['wamid.8', { kind: 'unsupported', what: 'sticker' }],
-      ['wamid.9', { kind: 'unsupported', what: 'location' }],
-      ['wamid.10', { kind: 'command', command: 'stop', args: '' }],
+      [inboundRef('wamid.1'), { kind: 'text', text: 'Merhaba' }],
+      [inboundRef('wamid.2'), { kind: 'choice', value: 'ev:7:yes' }],
+      [inboundRef('wamid.3'), { kind: 'choice', value: 'lang:tr' }],
+      [inboundRef('wamid.4'), { kind: 'choice', value: 'reg:3:done' }],
+      [inboundRef('wamid.5'), { kind: 'unsupported', what: 'voice' }],
+      [inboundRef('wamid.6'), { kind: 'unsupported', what: 'photo' }],
+      [inboundRef('wamid.7'), { kind: 'unsupported', what: 'file' }],
+      [inboundRef('wamid.8'), { kind: 'unsupported', what: 'sticker' }],
+      [inboundRef('wamid.9'), { kind: 'unsupported', what: 'location' }],
+      [inboundRef('wamid.10'), { kind: 'command', command: 'stop', args: '' }],
     ]);
     expect(h.inbound[0]!.languageHint).toBe('tr');
   });

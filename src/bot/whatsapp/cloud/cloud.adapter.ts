@@ -10,6 +10,7 @@
  * message's key and language; without one the message is not sent and the outcome says why
  * (the delivery row shows it). Phone numbers never reach a log: `hashPhone` only.
  */
+import { createHash } from 'node:crypto';
 import type { i18n } from 'i18next';
 import type { Config } from '../../../config.js';
 import type { Clock } from '../../../core/clock.js';
@@ -196,7 +197,7 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
       remember(m.from, at.getTime());
       safely('onInboundSeen', () => options.onInboundSeen(m.from, at));
       const language = languageForPhone(m.from);
-      const inbound: InboundMessage = { address: { channel: 'whatsapp', chatId: m.from }, content: m.content, externalId: m.id, ...(language ? { languageHint: language } : {}) };
+      const inbound: InboundMessage = { address: { channel: 'whatsapp', chatId: m.from }, content: m.content, externalId: inboundRef(m.id), ...(language ? { languageHint: language } : {}) };
       // Again after the turn: the consent turn creates the identity that stores the time.
       handled.push(
         options
@@ -227,4 +228,12 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
 /** The list's button text ("Kies"); until a locale has it, a sign and the numbers, readable in every language. */
 function listButton(i18n: i18n, lang: string, count: number): string {
   return i18n.exists('whatsapp:listButton', { lng: lang }) ? miniHtmlToPlain(i18n.getFixedT(lang)('whatsapp:listButton', { count })) : `☰ 1–${count}`;
+}
+
+/**
+ * A WhatsApp message id (wamid) encodes the sender's phone number. Before consent nothing
+ * personal may be stored, and redelivery de-duplication keeps ids for a week, so it keeps a hash.
+ */
+export function inboundRef(wamid: string): string {
+  return `wamid:${createHash('sha256').update(wamid).digest('hex').slice(0, 32)}`;
 }
