@@ -67,6 +67,26 @@ export function insertDeliveries(db: Db | Tx, rows: NewDelivery[], now: Date): n
   return ids;
 }
 
+/**
+ * The planner's bulk insert (100,000 rows in well under a second): one prepared statement in one
+ * transaction. Returns, per row, the new id or null when the key already existed.
+ */
+export function insertPlannedRows(db: Db, rows: NewDelivery[], now: Date): (number | null)[] {
+  const stmt = db.$client
+    .prepare(
+      `insert into deliveries (key, person_id, child_id, rule_id, channel, kind, priority, due_at, send_at, expires_at, urgent_from, payload, status, attempts, parts_sent, created_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, 0, ?) on conflict(key) do nothing returning id`,
+    )
+    .pluck();
+  const run = db.$client.transaction((list: NewDelivery[]) =>
+    list.map((r) => {
+      const id = stmt.get(r.key, r.personId, r.childId, r.ruleId, r.channel, r.kind, r.priority, r.dueAt.getTime(), r.sendAt.getTime(), r.expiresAt?.getTime() ?? null, r.urgentFrom?.getTime() ?? null, JSON.stringify(r.payload), now.getTime()) as number | undefined;
+      return id ?? null;
+    }),
+  );
+  return run(rows);
+}
+
 export function getDelivery(db: Db, id: number): DeliveryRow | null {
   const row = db.select().from(deliveries).where(eq(deliveries.id, id)).get();
   return row ? { ...row, payload: row.payload as DeliveryPayload } : null;
@@ -166,18 +186,17 @@ export function cancelPendingFor(tx: Db | Tx, personId: number, reason: string):
     .map((r) => r.id);
 }
 
-/** Send times of a person's capped messages (sent or still to send) after `since`. */
+/** Send times of a person's capped messages (sent or still to send) after `since`. Raw SQL: the planner reads ~100,000 of these a minute. */
 export function capHistory(db: Db, since: Date): Map<number, Date[]> {
-  const rows = db
-    .select({ personId: deliveries.personId, sendAt: deliveries.sendAt, sentAt: deliveries.sentAt })
-    .from(deliveries)
-    .where(and(gt(deliveries.sendAt, since), inArray(deliveries.status, ['planned', 'queued', 'sending', 'sent']), sql`${deliveries.kind} != 'notice'`))
-    .all();
+  const rows = db.$client
+    .prepare("select person_id, coalesce(sent_at, send_at) as t from deliveries where send_at > ? and status in ('planned', 'queued', 'sending', 'sent') and kind != 'notice'")
+    .raw()
+    .all(since.getTime()) as [number, number][];
   const out = new Map<number, Date[]>();
-  for (const r of rows) {
-    const list = out.get(r.personId) ?? [];
-    list.push(r.sentAt ?? r.sendAt);
-    out.set(r.personId, list);
+  for (const [personId, t] of rows) {
+    const list = out.get(personId);
+    if (list) list.push(new Date(t));
+    else out.set(personId, [new Date(t)]);
   }
   return out;
 }

@@ -37,16 +37,25 @@ export function localAt(day: LocalDay, time: string, zone: string): Date {
 /** Local midnight starting a day. */
 export const localMidnight = (day: LocalDay, zone: string): Date => localAt(day, '00:00', zone);
 
-/** The local day of an instant. */
+const dayMemo = new Map<string, LocalDay>();
+
+/** The local day of an instant (remembered: many parents share an event's start or "now"). */
 export function localDayOf(instant: Date, zone: string): LocalDay {
-  const d = DateTime.fromJSDate(instant, { zone });
-  return { year: d.year, month: d.month, day: d.day };
+  const key = `${instant.getTime()} ${zone}`;
+  let day = dayMemo.get(key);
+  if (!day) {
+    const d = DateTime.fromJSDate(instant, { zone });
+    day = { year: d.year, month: d.month, day: d.day };
+    if (dayMemo.size > 50_000) dayMemo.clear();
+    dayMemo.set(key, day);
+  }
+  return day;
 }
 
-/** Calendar days later (or earlier), month and year boundaries handled. */
+/** Calendar days later (or earlier), month and year boundaries handled (plain UTC date arithmetic: no zone involved). */
 export function addDays(day: LocalDay, days: number): LocalDay {
-  const d = DateTime.fromObject(day, { zone: 'UTC' }).plus({ days });
-  return { year: d.year, month: d.month, day: d.day };
+  const d = new Date(Date.UTC(day.year, day.month - 1, day.day + days));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
 export function parseDay(iso: string): LocalDay {

@@ -37,17 +37,14 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
   const { person, rules } = input;
   if (!person.proactive) return [];
   const zone = input.initiative?.timeZone ?? input.defaultTimeZone;
+  const nowIdx = monthIndex(localMonth(input.now, zone));
   const out: Candidate[] = [];
-  const live = (w: Window | null): w is Window =>
-    w !== null && w.dueAt.getTime() <= input.now.getTime() + input.horizonMs && (w.expiresAt === null || (w.expiresAt > input.now && w.expiresAt > w.dueAt));
+  // No closures in this loop: it runs for every rule of 100,000 parents every minute.
 
   for (const rule of rules) {
     if (rule.consent === 'reminders' ? !person.reminders : !person.newsletter) continue;
     if (!personMatches(rule.audience, person, input.initiative)) continue;
     const t = rule.trigger;
-    const base = { ruleId: rule.id, personId: person.id, kind: rule.consent === 'newsletter' ? ('newsletter' as const) : ('reminder' as const), priority: rule.priority };
-    const push = (childId: number | null, occurrence: string, w: Window, payload: DeliveryPayload, urgentFrom: Date | null = null) =>
-      out.push({ ...base, childId, occurrence, dueAt: w.dueAt, expiresAt: w.expiresAt, urgentFrom, payload });
 
     if (t.type === 'event') {
       for (const ev of input.events) {
@@ -55,45 +52,40 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
         const day = localDayOf(ev.startsAt, zone);
         const until = localMidnight(addDays(day, t.untilOffsetDays), zone);
         const w = { dueAt: localAt(addDays(day, t.offsetDays), t.at, zone), expiresAt: until < ev.startsAt ? until : ev.startsAt };
-        if (live(w)) push(null, `e${ev.id}`, w, { key: rule.message as string, params: {}, buttons: rule.buttons, eventId: ev.id });
+        if (isLive(w, input)) out.push(candidate(rule, person.id, null, `e${ev.id}`, w, { key: rule.message as string, params: {}, buttons: rule.buttons, eventId: ev.id }, null));
       }
       continue;
     }
     if (t.type === 'newsletter') {
       for (const s of input.newsletterSlots) {
         const w = { dueAt: s.at, expiresAt: new Date(s.at.getTime() + t.validDays * DAY_MS) };
-        if (live(w)) push(null, s.slot, w, { key: rule.message as string, params: {}, buttons: null, newsletterSlot: s.slot, initiativeId: s.initiativeId });
+        if (isLive(w, input)) out.push(candidate(rule, person.id, null, s.slot, w, { key: rule.message as string, params: {}, buttons: null, newsletterSlot: s.slot, initiativeId: s.initiativeId }, null));
       }
       continue;
     }
     if (t.type === 'joined') {
       if (!person.joinedAt) continue;
+      const joinedMs = person.joinedAt.getTime();
+      if (joinedMs + (t.offsetDays - 1) * DAY_MS > input.now.getTime() + input.horizonMs || joinedMs + (t.untilOffsetDays + 1) * DAY_MS < input.now.getTime()) continue;
       const day = localDayOf(person.joinedAt, zone);
       const w = { dueAt: localAt(addDays(day, t.offsetDays), t.at, zone), expiresAt: localMidnight(addDays(day, t.untilOffsetDays), zone) };
-      if (live(w)) push(null, `i${person.initiativeId ?? 0}`, w, { key: rule.message as string, params: {}, buttons: rule.buttons });
+      if (isLive(w, input)) out.push(candidate(rule, person.id, null, `i${person.initiativeId ?? 0}`, w, { key: rule.message as string, params: {}, buttons: rule.buttons }, null));
       continue;
     }
     if (t.type === 'fixedDate') {
       const day = parseDay(t.date);
       const w = { dueAt: localAt(day, t.at, zone), expiresAt: localMidnight(addDays(day, t.validDays), zone) };
-      if (live(w)) push(null, t.date, w, { key: rule.message as string, params: {}, buttons: rule.buttons });
+      if (isLive(w, input)) out.push(candidate(rule, person.id, null, t.date, w, { key: rule.message as string, params: {}, buttons: rule.buttons }, null));
       continue;
     }
     for (const child of person.children) {
       if (!childMatches(rule.audience, child)) continue;
-      const payload = (key: string, params: DeliveryPayload['params'] = {}): DeliveryPayload => ({
-        key,
-        params: { birth: { yearMonth: { year: child.year, month: child.month } }, ...params },
-        buttons: rule.buttons,
-        childId: child.id,
-      });
       if (t.type === 'childAge') {
         // Cheap month test first: most children are nowhere near this rule's window.
-        const nowIdx = monthIndex(localMonth(input.now, zone));
         const dueIdx = monthIndex(child) + t.months;
         if (dueIdx > nowIdx + 1 || monthIndex(child) + t.untilMonths < nowIdx) continue;
         const w = { dueAt: firstOfMonth(dueIdx, t.at, zone), expiresAt: firstOfMonth(monthIndex(child) + t.untilMonths, '00:00', zone) };
-        if (live(w)) push(child.id, 'once', w, payload(rule.message as string));
+        if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, 'once', w, childPayload(rule, child, rule.message as string, {}), null));
         continue;
       }
       const deadline = input.initiative ? registrationDeadline(child, input.initiative.registration) : null;
@@ -107,19 +99,34 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
         const w = { dueAt: localAt(addDays(anchor, t.offsetDays), t.at, zone), expiresAt: localMidnight(addDays(anchor, t.untilOffsetDays), zone) };
         // "Within 48 h of the deadline": from 48 h before the deadline day begins, so the −2-day reminder always qualifies.
         const urgentFrom = rule.urgent && deadline.kind === 'date' ? new Date(localMidnight(anchor, zone).getTime() - 2 * DAY_MS) : null;
-        if (live(w)) push(child.id, occurrenceOf(deadline), w, payload(key, deadlineParams(deadline)), urgentFrom);
+        if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, occurrenceOf(deadline), w, childPayload(rule, child, key, deadlineParams(deadline)), urgentFrom));
         continue;
       }
       // keepWarm: every 6–8 weeks from some weeks after the deadline until the child turns 4.
       const start = deadlineDay(deadline) ?? firstDay(deadline.opens);
+      // Cheap tests first: not started yet, or the child is already at school.
+      if (monthIndex(child) + t.untilMonths < nowIdx || Date.UTC(start.year, start.month - 1, start.day + t.afterDeadlineDays - 1) > input.now.getTime() + input.horizonMs) continue;
       const end = firstOfMonth(monthIndex(child) + t.untilMonths, '00:00', zone);
       const current = keepWarmOccurrence(start, t, person.id, child.id, input.now.getTime() + input.horizonMs, zone);
       if (!current) continue;
       const w = { dueAt: current.dueAt, expiresAt: current.nextAt < end ? current.nextAt : end };
-      if (live(w)) push(child.id, `n${current.n}`, w, payload(rule.message as string));
+      if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, `n${current.n}`, w, childPayload(rule, child, rule.message as string, {}), null));
     }
   }
   return out;
+}
+
+function isLive(w: Window, input: TimelineInput): boolean {
+  return w.dueAt.getTime() <= input.now.getTime() + input.horizonMs && (w.expiresAt === null || (w.expiresAt > input.now && w.expiresAt > w.dueAt));
+}
+
+function candidate(rule: ReminderRule, personId: number, childId: number | null, occurrence: string, w: Window, payload: DeliveryPayload, urgentFrom: Date | null): Candidate {
+  const kind = rule.consent === 'newsletter' ? 'newsletter' : 'reminder';
+  return { ruleId: rule.id, personId, kind, priority: rule.priority, childId, occurrence, dueAt: w.dueAt, expiresAt: w.expiresAt, urgentFrom, payload };
+}
+
+function childPayload(rule: ReminderRule, child: PlanChild, key: string, params: DeliveryPayload['params']): DeliveryPayload {
+  return { key, params: { birth: { yearMonth: { year: child.year, month: child.month } }, ...params }, buttons: rule.buttons, childId: child.id };
 }
 
 function localMonth(instant: Date, zone: string): { year: number; month: number } {

@@ -11,7 +11,7 @@ import type { ReminderRule } from '../domain/reminder-rules.js';
 import { planSendTime, type SendPolicy } from '../domain/send-window.js';
 import { candidatesFor } from '../domain/timeline.js';
 import type { Db } from '../db/client.js';
-import { insertDeliveries, keyExists, type NewDelivery } from '../db/deliveries.repo.js';
+import { insertPlannedRows, keyExists, type NewDelivery } from '../db/deliveries.repo.js';
 import { issueNextNewsletter } from '../db/newsletters.repo.js';
 import { loadPlanningWorld, type PlanningWorld } from '../db/planning.repo.js';
 
@@ -24,6 +24,11 @@ export interface PlanPassDeps {
   defaultTimeZone: string;
   /** How far ahead rows are written (they are enqueued only when nearly due). */
   horizonMs: number;
+  /**
+   * Keys known to have a row (the planner keeps this across its minutely passes, so the steady
+   * state asks SQLite nothing per candidate). Safe: a row only disappears with its person or child.
+   */
+  knownKeys?: Set<string>;
 }
 
 export interface PlanReport {
@@ -43,7 +48,14 @@ export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolea
   const started = performance.now();
   const now = opts.now ?? deps.clock.now();
   const world = loadPlanningWorld(deps.db, now, { personId: opts.personId, capWindowMs: deps.policy.cap.windowMs });
-  const exists = keyExists(deps.db);
+  const lookup = keyExists(deps.db);
+  const known = deps.knownKeys;
+  const exists = (key: string): boolean => {
+    if (known?.has(key)) return true;
+    const found = lookup(key);
+    if (found && known) remember(known, key);
+    return found;
+  };
   const report: PlanReport = { at: now, people: world.people.length, candidates: 0, planned: [], expired: 0, noNewsletter: [], ms: 0 };
   for (const person of world.people) {
     const channel = world.channelOf.get(person.id);
@@ -51,18 +63,19 @@ export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolea
     const candidates = timelineOf(deps, world, person, now, deps.horizonMs);
     report.candidates += candidates.length;
     const fresh = candidates.filter((c) => !exists(deliveryKey(c)));
-    if (fresh.length) report.planned.push(...schedulePerson(deps, world, person, fresh, now).map((r) => ({ ...r, channel })));
-    report.expired += fresh.length - report.planned.filter((r) => r.personId === person.id).length;
+    if (!fresh.length) continue;
+    const rows = schedulePerson(deps, world, person, fresh, now);
+    for (const r of rows) report.planned.push({ ...r, channel });
+    report.expired += fresh.length - rows.length;
   }
   resolveNewsletters(deps, report, opts.dryRun === true);
   if (!opts.dryRun && report.planned.length) {
     const rows = report.planned;
-    deps.db.transaction((tx) => {
-      const ids = insertDeliveries(tx, rows, now);
-      // Rows whose key appeared meanwhile (a concurrent CLI pass) are simply not inserted.
-      if (ids.length !== rows.length) deps.logger.warn({ expected: rows.length, inserted: ids.length }, 'some planned rows already existed');
-      report.planned = rows.slice(0, ids.length).map((r, i) => ({ ...r, id: ids[i] }));
-    });
+    const ids = insertPlannedRows(deps.db, rows, now);
+    // A key that appeared meanwhile (another planner) is simply not inserted again.
+    report.planned = rows.flatMap((r, i) => (ids[i] === null ? [] : [{ ...r, id: ids[i] as number }]));
+    if (report.planned.length !== rows.length) deps.logger.warn({ expected: rows.length, inserted: report.planned.length }, 'some planned rows already existed');
+    if (known) for (const r of rows) remember(known, r.key);
   }
   report.ms = Math.round(performance.now() - started);
   return report;
@@ -135,4 +148,10 @@ function resolveNewsletters(deps: PlanPassDeps, report: PlanReport, dryRun: bool
     return ready.get(key);
   });
   if (report.noNewsletter.length) deps.logger.warn({ slots: report.noNewsletter }, 'newsletter due but none written');
+}
+
+/** Bounded: a long-running planner forgets everything once in a while and asks SQLite again. */
+function remember(known: Set<string>, key: string): void {
+  if (known.size >= 2_000_000) known.clear();
+  known.add(key);
 }

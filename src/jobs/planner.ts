@@ -41,10 +41,11 @@ export function createPlanner(deps: PlannerDeps): Planner {
   let task: ScheduledTask | null = null;
   let running: Promise<TickReport | null> | null = null;
   let redisDown = false;
+  const knownKeys = new Set<string>();
 
   async function runTick(): Promise<TickReport | null> {
     const now = deps.clock.now();
-    const plan = planPass(deps, { now });
+    const plan = planPass({ ...deps, knownKeys }, { now });
     let enqueued = 0;
     let rebuilt = 0;
     try {
