@@ -187,11 +187,11 @@ export function cancelPendingFor(tx: Db | Tx, personId: number, reason: string):
 }
 
 /** Send times of a person's capped messages (sent or still to send) after `since`. Raw SQL: the planner reads ~100,000 of these a minute. */
-export function capHistory(db: Db, since: Date): Map<number, Date[]> {
-  const rows = db.$client
-    .prepare("select person_id, coalesce(sent_at, send_at) as t from deliveries where send_at > ? and status in ('planned', 'queued', 'sending', 'sent') and kind != 'notice'")
-    .raw()
-    .all(since.getTime()) as [number, number][];
+export function capHistory(db: Db, since: Date, personId?: number): Map<number, Date[]> {
+  const sql = "select person_id, coalesce(sent_at, send_at) as t from deliveries where send_at > ? and status in ('planned', 'queued', 'sending', 'sent') and kind != 'notice'";
+  const rows = (
+    personId === undefined ? db.$client.prepare(sql).raw().all(since.getTime()) : db.$client.prepare(`${sql} and person_id = ?`).raw().all(since.getTime(), personId)
+  ) as [number, number][];
   const out = new Map<number, Date[]>();
   for (const [personId, t] of rows) {
     const list = out.get(personId);

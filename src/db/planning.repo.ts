@@ -97,10 +97,9 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
   };
 }
 
+/** One person's history only (the worker's re-check runs this for every message it sends). */
 function personHistory(db: Db, now: Date, opts: { personId?: number; capWindowMs: number }): Map<number, Date[]> {
-  const all = capHistory(db, new Date(now.getTime() - opts.capWindowMs));
-  const mine = opts.personId !== undefined ? all.get(opts.personId) : undefined;
-  return new Map(mine && opts.personId !== undefined ? [[opts.personId, mine]] : []);
+  return capHistory(db, new Date(now.getTime() - opts.capWindowMs), opts.personId);
 }
 
 function loadInitiatives(db: Db): Map<number, PlanInitiative> {

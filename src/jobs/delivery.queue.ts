@@ -51,7 +51,11 @@ export function createDeliveryQueues(connection: Redis, prefix: string, channels
     queue,
     async add(items, now) {
       const byChannel = new Map<ChannelName, QueueItem[]>();
-      for (const it of items) byChannel.set(it.channel, [...(byChannel.get(it.channel) ?? []), it]);
+      for (const it of items) {
+        const list = byChannel.get(it.channel);
+        if (list) list.push(it);
+        else byChannel.set(it.channel, [it]);
+      }
       for (const [channel, list] of byChannel) {
         const q = queue(channel);
         for (let i = 0; i < list.length; i += 1000) {
