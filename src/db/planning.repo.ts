@@ -86,13 +86,13 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
     };
   });
 
-  const initiatives = loadInitiatives(db);
+  const { initiatives, slotsOf } = one ? sharedParts(db, now) : { initiatives: loadInitiatives(db), slotsOf: loadSlots(db, now) };
   return {
     people,
     channelOf,
     initiatives,
     eventsOf: loadEvents(db, now, initiatives),
-    slotsOf: loadSlots(db, now),
+    slotsOf,
     history: one ? personHistory(db, now, opts) : capHistory(db, new Date(now.getTime() - opts.capWindowMs)),
   };
 }
@@ -100,6 +100,21 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
 /** One person's history only (the worker's re-check runs this for every message it sends). */
 function personHistory(db: Db, now: Date, opts: { personId?: number; capWindowMs: number }): Map<number, Date[]> {
   return capHistory(db, new Date(now.getTime() - opts.capWindowMs), opts.personId);
+}
+
+let shared: { db: Db; minute: number; at: number; initiatives: Map<number, PlanInitiative>; slotsOf: Map<number, NewsletterSlot[]> } | null = null;
+
+/**
+ * The worker loads one person per message (25 a second): the initiatives with their
+ * municipality rules and the newsletter slots are the same for all of them, so they are reused
+ * for a few seconds (events and RSVPs are always read fresh).
+ */
+function sharedParts(db: Db, now: Date): { initiatives: Map<number, PlanInitiative>; slotsOf: Map<number, NewsletterSlot[]> } {
+  const minute = Math.floor(now.getTime() / 60_000);
+  if (!shared || shared.db !== db || shared.minute !== minute || Date.now() - shared.at > 5_000) {
+    shared = { db, minute, at: Date.now(), initiatives: loadInitiatives(db), slotsOf: loadSlots(db, now) };
+  }
+  return shared;
 }
 
 function loadInitiatives(db: Db): Map<number, PlanInitiative> {
