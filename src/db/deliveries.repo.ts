@@ -201,6 +201,26 @@ export function capHistory(db: Db, since: Date, personId?: number): Map<number, 
   return out;
 }
 
+/** The cap history of some people only (the planner's steady state has new messages for few). */
+export function capHistoryOf(db: Db, since: Date, personIds: number[]): Map<number, Date[]> {
+  const out = new Map<number, Date[]>();
+  for (let i = 0; i < personIds.length; i += 500) {
+    const ids = personIds.slice(i, i + 500);
+    const rows = db.$client
+      .prepare(
+        `select person_id, coalesce(sent_at, send_at) from deliveries where send_at > ? and status in ('planned', 'queued', 'sending', 'sent') and kind != 'notice' and person_id in (${ids.map(() => '?').join(',')})`,
+      )
+      .raw()
+      .all(since.getTime(), ...ids) as [number, number][];
+    for (const [personId, t] of rows) {
+      const list = out.get(personId);
+      if (list) list.push(new Date(t));
+      else out.set(personId, [new Date(t)]);
+    }
+  }
+  return out;
+}
+
 export function deliveriesOf(db: Db, where: { personIds: number[]; from?: Date }): DeliveryRow[] {
   if (where.personIds.length === 0) return [];
   return db

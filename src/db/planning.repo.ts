@@ -37,7 +37,8 @@ interface PersonRow {
   preferred_channel: ChannelName | null;
 }
 
-export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; capWindowMs: number }): PlanningWorld {
+/** `withHistory: false` skips the cap history (the planner loads it only for people with something new). */
+export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; capWindowMs: number; withHistory?: boolean }): PlanningWorld {
   const sqlite = db.$client;
   const one = opts.personId !== undefined;
   const where = one ? 'where p.id = ?' : 'where p.proactive = 1';
@@ -93,7 +94,7 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
     initiatives,
     eventsOf: loadEvents(db, now, initiatives),
     slotsOf,
-    history: one ? personHistory(db, now, opts) : capHistory(db, new Date(now.getTime() - opts.capWindowMs)),
+    history: opts.withHistory === false ? new Map() : one ? personHistory(db, now, opts) : capHistory(db, new Date(now.getTime() - opts.capWindowMs)),
   };
 }
 

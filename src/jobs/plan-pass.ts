@@ -5,13 +5,14 @@
  * is also what `plan --dry-run` shows and what the benchmark measures.
  */
 import type { Clock } from '../core/clock.js';
+import type { ChannelName } from '../core/messages.js';
 import type { Logger } from '../core/ports.js';
 import { deliveryKey, type Candidate, type PlanPerson } from '../domain/nurture.types.js';
 import type { ReminderRule } from '../domain/reminder-rules.js';
 import { planSendTime, type SendPolicy } from '../domain/send-window.js';
 import { candidatesFor } from '../domain/timeline.js';
 import type { Db } from '../db/client.js';
-import { insertPlannedRows, keyExists, type NewDelivery } from '../db/deliveries.repo.js';
+import { capHistoryOf, insertPlannedRows, keyExists, type NewDelivery } from '../db/deliveries.repo.js';
 import { issueNextNewsletter } from '../db/newsletters.repo.js';
 import { loadPlanningWorld, type PlanningWorld } from '../db/planning.repo.js';
 
@@ -47,7 +48,7 @@ export interface PlanReport {
 export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolean; personId?: number } = {}): PlanReport {
   const started = performance.now();
   const now = opts.now ?? deps.clock.now();
-  const world = loadPlanningWorld(deps.db, now, { personId: opts.personId, capWindowMs: deps.policy.cap.windowMs });
+  const world = loadPlanningWorld(deps.db, now, { personId: opts.personId, capWindowMs: deps.policy.cap.windowMs, withHistory: false });
   const lookup = keyExists(deps.db);
   const known = deps.knownKeys;
   const exists = (key: string): boolean => {
@@ -57,13 +58,18 @@ export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolea
     return found;
   };
   const report: PlanReport = { at: now, people: world.people.length, candidates: 0, planned: [], expired: 0, noNewsletter: [], ms: 0 };
+  const withNews: { person: PlanPerson; channel: ChannelName; fresh: Candidate[] }[] = [];
   for (const person of world.people) {
     const channel = world.channelOf.get(person.id);
     if (!channel || !person.proactive) continue;
     const candidates = timelineOf(deps, world, person, now, deps.horizonMs);
     report.candidates += candidates.length;
     const fresh = candidates.filter((c) => !exists(deliveryKey(c)));
-    if (!fresh.length) continue;
+    if (fresh.length) withNews.push({ person, channel, fresh });
+  }
+  // The cap history only of those with something new (in the steady state: few).
+  world.history = capHistoryOf(deps.db, new Date(now.getTime() - deps.policy.cap.windowMs), withNews.map((w) => w.person.id));
+  for (const { person, channel, fresh } of withNews) {
     const rows = schedulePerson(deps, world, person, fresh, now);
     for (const r of rows) report.planned.push({ ...r, channel });
     report.expired += fresh.length - rows.length;
