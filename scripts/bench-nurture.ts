@@ -58,6 +58,15 @@ const DAY = 86_400_000;
 const ZONE = 'Europe/Amsterdam';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+/** Seeded database directories, removed also when the run is interrupted (a world is ~100 MB). */
+const tempDirs = new Set<string>();
+let stopRedis: (() => Promise<void>) | null = null;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+    void (stopRedis?.() ?? Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
 const ms = (t: number) => performance.now() - t;
 const fmt = (n: number) => n.toLocaleString('en-US');
 const s2 = (millis: number) => (millis / 1000).toFixed(2);
@@ -100,6 +109,7 @@ const LANGUAGES = ['nl', 'nl', 'nl', 'nl', 'nl', 'en', 'en', 'ar', 'tr', 'pl', '
 function seedWorld(parents: number, telegramShare = 0.7): World {
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'ouderbrug-bench-'));
+  tempDirs.add(dir);
   const dbPath = join(dir, 'bench.db');
   const db = openDatabase(dbPath);
   const sqlite = db.$client;
@@ -654,6 +664,7 @@ async function main(): Promise<void> {
   console.log(`nurture bench: ${fmt(PARENTS)} parents, delivery window ${SECONDS} s, now = ${NOW.toISOString()}, ${cpus().length} cores, load ${load()}`);
   console.log(`code: ${codeState()}`);
   const redis: RedisServer | null = process.env.REDIS_URL ? null : await startRedisServer();
+  stopRedis = redis ? () => redis.stop() : null;
   const redisUrl = process.env.REDIS_URL || (redis?.url ?? '');
   const verdicts: [string, string, string, boolean][] = [];
   try {

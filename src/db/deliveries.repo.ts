@@ -208,7 +208,7 @@ export function capHistoryOf(db: Db, since: Date, personIds: number[]): Map<numb
     const ids = personIds.slice(i, i + 500);
     const rows = db.$client
       .prepare(
-        `select person_id, coalesce(sent_at, send_at) from deliveries where send_at > ? and status in ('planned', 'queued', 'sending', 'sent') and kind != 'notice' and person_id in (${ids.map(() => '?').join(',')})`,
+        `select person_id, coalesce(sent_at, send_at) from deliveries indexed by deliveries_person_send where send_at > ? and status in ('planned', 'queued', 'sending', 'sent') and kind != 'notice' and person_id in (${ids.map(() => '?').join(',')})`,
       )
       .raw()
       .all(since.getTime(), ...ids) as [number, number][];
