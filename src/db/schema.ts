@@ -296,3 +296,24 @@ export const linkCodes = sqliteTable('link_codes', {
     .references(() => people.id, { onDelete: 'cascade' }),
   expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
 });
+
+/**
+ * Wrong link codes of the last hour (src/core/link-attempts.ts), shared by every process. No
+ * personal data: `subject` is a channel name, or a keyed hash of a chat or of a person id.
+ */
+export const linkAttempts = sqliteTable(
+  'link_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: ['channel', 'chat', 'person'] }).notNull(),
+    subject: text('subject').notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('link_attempts_subject').on(t.kind, t.subject, t.at), index('link_attempts_at').on(t.at)],
+);
+
+/** Random keys drawn once per database (e.g. the key that hashes chats in `link_attempts`). */
+export const appKeys = sqliteTable('app_keys', {
+  name: text('name').primaryKey(),
+  key: text('key').notNull(),
+});
