@@ -35,6 +35,7 @@ const schema = z
     ),
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
     LOCALES_DIR: optionalString,
+    LOCAL_CHAT_LINKING: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
     REDIS_URL: z.preprocess(emptyToUndefined, z.string().regex(/^rediss?:\/\//, 'looks like redis://host:6379').default('redis://127.0.0.1:6379')),
     REDIS_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, '1–40 characters A-Z a-z 0-9 _ -').default('ouderbrug')),
     NURTURE_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true')),
@@ -83,6 +84,8 @@ export interface Config {
   timeZone: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   localesDir?: string;
+  /** `/link <code>` may be redeemed from the local web chat (a try-out: off unless set). */
+  localChatLinking: boolean;
   nurture: {
     enabled: boolean;
     redisUrl: string;
@@ -126,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone: c.BOT_TIMEZONE,
     logLevel: c.LOG_LEVEL,
     localesDir: c.LOCALES_DIR,
+    localChatLinking: c.LOCAL_CHAT_LINKING === 'true',
     nurture: {
       enabled: c.NURTURE_ENABLED === 'true',
       redisUrl: c.REDIS_URL,

@@ -8,20 +8,23 @@ import { randomInt } from 'node:crypto';
 import type { i18n } from 'i18next';
 import type { Clock } from './clock.js';
 import { describeError } from './dispatcher.js';
-import { createLinkTries } from './link-tries.memory.js';
-import { addressKey, type ChannelName, type InboundMessage, type OutboundMessage } from './messages.js';
+import type { LinkAttempter, LinkAttempts } from './link-attempts.js';
+import { addressKey, type Address, type ChannelName, type InboundMessage, type OutboundMessage } from './messages.js';
 import type { ChannelAdapter, Logger, Store } from './ports.js';
 import type { PreConsentMemory } from './pre-consent.memory.js';
 import { renderMyData } from './mydata.render.js';
 import { renderReply, renderText } from './render.js';
 import { sendAll, sendOne } from './reply-sender.js';
 import { step } from '../flows/router.js';
-import type { Directory, FlowContext, FlowInput, FlowResult, LanguageInfo, LinkContext } from '../flows/flow.types.js';
+import type { Directory, FlowContext, FlowInput, FlowResult, LanguageInfo, LinkContext, PersonView } from '../flows/flow.types.js';
+import { drawLinkCode } from '../domain/link-code.js';
 
 /** The link-code read the engine needs besides the Store port (createStore provides it). */
 export interface LinkCodeStore {
   /** The person a one-time link code belongs to and when it expires; null when there is no such code. */
   findLinkCode(code: string): { personId: number; expiresAt: Date } | null;
+  /** Wrong link codes per channel, person and chat, shared by every process (src/db/link-attempts.repo.ts). */
+  linkAttempts: LinkAttempts;
 }
 
 export interface EngineDeps {
@@ -35,8 +38,10 @@ export interface EngineDeps {
   logger: Logger;
   defaultLanguage: string;
   timeZone: string;
-  /** Draws a 6-digit link code (default: node:crypto); tests may fix it. */
+  /** Draws a link code in canonical form (default: node:crypto); tests may fix it. */
   drawLinkCode?: () => string;
+  /** Codes may be redeemed from the local web chat (LOCAL_CHAT_LINKING; default false). */
+  localChatLinking?: boolean;
 }
 
 export interface Engine {
@@ -45,8 +50,8 @@ export interface Engine {
   resendPending(): Promise<number>;
 }
 
-/** A uniformly random 6-digit code from the operating system's CSPRNG. */
-export const randomLinkCode = (): string => String(randomInt(0, 1_000_000)).padStart(6, '0');
+/** A uniformly random 12-symbol base-32 code from the operating system's CSPRNG (src/domain/link-code.ts). */
+export const randomLinkCode = (): string => drawLinkCode((max) => randomInt(0, max));
 
 /** Draws for a code that is live for someone else: a collision is re-drawn, never stolen. */
 const MAX_CODE_DRAWS = 5;
@@ -54,18 +59,26 @@ const MAX_CODE_DRAWS = 5;
 export function createEngine(deps: EngineDeps): Engine {
   const { store, memory, logger } = deps;
   const draw = deps.drawLinkCode ?? randomLinkCode;
-  const linkTries = createLinkTries(deps.clock);
 
-  function linkContext(key: string): LinkContext {
+  function linkContext(address: Address, person: PersonView | null): LinkContext {
+    const who: LinkAttempter = { channel: address.channel, chatId: address.chatId, personId: person?.id ?? null };
     return {
       freshCode: draw(),
-      blocked: linkTries.blocked(key),
+      redeemAllowed: address.channel !== 'local' || deps.localChatLinking === true,
+      refusal: () => store.linkAttempts.refusal(who, deps.clock.now()),
       find(code) {
         const row = store.findLinkCode(code);
         const person = row ? store.loadPerson(row.personId) : null;
         return row && person ? { person, expiresAt: row.expiresAt } : null;
       },
     };
+  }
+
+  /** Counts a wrong code (in SQLite, shared by every process); says so once a channel's budget is spent. */
+  function countLinkMiss(address: Address, person: PersonView | null, now: Date): void {
+    const who: LinkAttempter = { channel: address.channel, chatId: address.chatId, personId: person?.id ?? null };
+    store.linkAttempts.miss(who, now);
+    if (store.linkAttempts.refusal(who, now) === 'channel') logger.warn({ channel: address.channel }, 'wrong link codes: the budget of this channel is used up for now');
   }
 
   /** Runs the pure step; if it hands out a code someone else holds, runs it again with another. */
@@ -103,7 +116,7 @@ export function createEngine(deps: EngineDeps): Engine {
       languages: deps.languages,
       defaultLanguage: deps.defaultLanguage,
       languageHint: message.languageHint,
-      link: linkContext(addressKey(address)),
+      link: linkContext(address, person),
     };
 
     let res: FlowResult;
@@ -125,7 +138,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const dir = deps.i18n.dir(res.language) === 'rtl' ? 'rtl' : 'ltr';
     for (const m of outbound) Object.assign(m, { lang: res.language, dir });
 
-    if (res.effects.some((e) => e.type === 'linkMiss')) linkTries.miss(addressKey(address));
+    if (res.effects.some((e) => e.type === 'linkMiss')) countLinkMiss(address, person, ctx.now);
     const linking = res.effects.some((e) => e.type === 'linkChat');
     const consenting = linking || res.effects.some((e) => e.type === 'consent');
     if (!identity && !consenting) {

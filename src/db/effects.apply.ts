@@ -109,7 +109,7 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       // What is planned but not yet queued follows the choice; queued messages keep their queue.
       tx.update(deliveries).set({ channel: effect.channel }).where(and(eq(deliveries.personId, personId), eq(deliveries.status, 'planned'))).run();
       break;
-    case 'linkMiss': // counted by the engine, in memory
+    case 'linkMiss': // counted by the engine in link_attempts (src/db/link-attempts.repo.ts), also before consent
     case 'exportData':
       break;
   }

@@ -11,6 +11,7 @@ import { applyEffect } from './effects.apply.js';
 import { initiativeById } from './initiatives.repo.js';
 import { children, conversations, identities, linkCodes, memberships, outbox, people, processedUpdates } from './schema.js';
 import { exportPerson } from './export.repo.js';
+import { createLinkAttemptsRepo } from './link-attempts.repo.js';
 
 /** Replies older than this are not sent after a restart: the conversation has moved on. */
 const OUTBOX_RESEND_WINDOW_MS = 10 * 60 * 1000;
@@ -29,6 +30,8 @@ export function createStore(db: Db, clock: Clock): Store & LinkCodeStore {
     loadPerson(personId) {
       return loadPerson(db, personId);
     },
+
+    linkAttempts: createLinkAttemptsRepo(db),
 
     findLinkCode(code) {
       return db.select({ personId: linkCodes.personId, expiresAt: linkCodes.expiresAt }).from(linkCodes).where(eq(linkCodes.code, code)).get() ?? null;

@@ -5,6 +5,7 @@
  * in the context; writes are returned as `effects` and applied by the engine in one
  * transaction together with the new state.
  */
+import type { LinkRefusal } from '../core/link-attempts.js';
 import type { ChannelName, InboundContent, Reply } from '../core/messages.js';
 
 /** Bump when the shape of stored state changes; older states are reset kindly. */
@@ -104,10 +105,12 @@ export interface LinkTarget {
 
 /** Linking a second messenger: what a flow may know without doing I/O. */
 export interface LinkContext {
-  /** A fresh random 6-digit code drawn by the engine for this turn; used only if the flow hands out a code. */
+  /** A fresh random code (12 symbols, canonical form) drawn by the engine for this turn; used only if the flow hands out a code. */
   freshCode: string;
-  /** This chat sent too many wrong codes lately (counted by the engine, in memory). */
-  blocked: boolean;
+  /** False on a chat where codes may not be redeemed (the local web chat, unless LOCAL_CHAT_LINKING=true). */
+  redeemAllowed: boolean;
+  /** Which wrong-code limit this chat is over ('channel': everyone on it must wait), or null; read from the database when called. */
+  refusal(): LinkRefusal | null;
   /** The owner of a code, live or expired; null when no such code exists (wrong or used). */
   find(code: string): LinkTarget | null;
 }

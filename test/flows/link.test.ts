@@ -1,9 +1,10 @@
 /**
  * One person, two messengers: a one-time code from the chat with a profile links a chat on
  * another messenger, through the real engine, store and flows on SQLite. Codes expire, work
- * once, are replaced by newer ones and are not guessable by trying; a chat with its own
- * profile is refused; proactive messages go to the messenger the parent chose; /delete from
- * either chat erases the person and both chats.
+ * once, are replaced by newer ones and are not guessable by trying (per chat, per person and
+ * per channel, counted in SQLite); the local web chat cannot redeem them unless switched on;
+ * a chat with its own profile is refused; proactive messages go to the messenger the parent
+ * chose; /delete from either chat erases the person and both chats.
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +12,8 @@ import { eq } from 'drizzle-orm';
 import type { ChannelName, OutboundMessage } from '../../src/core/messages.js';
 import { insertDeliveries } from '../../src/db/deliveries.repo.js';
 import { loadPlanningWorld } from '../../src/db/planning.repo.js';
-import { auditLog, children, conversations, deliveries, identities, linkCodes, people } from '../../src/db/schema.js';
+import { auditLog, children, conversations, deliveries, identities, linkAttempts, linkCodes, people } from '../../src/db/schema.js';
+import { LINK_MISSES } from '../../src/core/link-attempts.js';
 import { buttons, createHarness, pick, plain, type Harness } from '../support/engine-harness.js';
 
 const PHONE = '31612345678';
@@ -19,7 +21,7 @@ const TEN_MINUTES = 10 * 60 * 1000;
 
 let h: Harness;
 beforeEach(() => {
-  h = createHarness('2026-11-22T10:00:00Z');
+  h = createHarness('2026-11-22T10:00:00Z', { localChatLinking: true });
   h.initiative({ code: 'regenboog' });
 });
 afterEach(() => h.close());
@@ -43,11 +45,15 @@ function personOn(channel: ChannelName, chatId: string): number {
   return row.personId;
 }
 
+/** The code as shown ("K7QM-3XPD-9FTW"). */
 function codeIn(messages: OutboundMessage[]): string {
-  const code = /\b(\d{6})\b/.exec(plain(messages))?.[1];
+  const code = /\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b/.exec(plain(messages))?.[1];
   if (!code) throw new Error(`no code in: ${plain(messages)}`);
   return code;
 }
+const canonical = (shown: string) => shown.replace(/-/g, '');
+/** Another valid code than this one (last symbol changed). */
+const otherThan = (shown: string) => shown.slice(0, -1) + (shown.endsWith('X') ? 'Y' : 'X');
 
 const askCode = async (channel: ChannelName, chatId: string) => codeIn(await h.sayOn(channel, chatId, '/link'));
 const world = () => loadPlanningWorld(h.db, h.clock.now(), { capWindowMs: 7 * 24 * 3600 * 1000 });
@@ -59,10 +65,12 @@ describe('linking a second messenger', () => {
     const code = codeIn(issued);
     expect(plain(issued)).toContain('10 minutes');
     expect(plain(issued)).toContain(`LINK ${code}`); // on Telegram, the instruction is for WhatsApp
-    expect(h.db.select().from(linkCodes).all()).toMatchObject([{ code, personId }]);
+    expect(h.db.select().from(linkCodes).all()).toMatchObject([{ code: canonical(code), personId }]);
 
     await h.sayOn('whatsapp', PHONE, 'hallo'); // a stranger on WhatsApp: onboarding starts in memory
-    const linked = await h.sayOn('whatsapp', PHONE, `/link ${code.slice(0, 3)} ${code.slice(3)}`);
+    // Typed in lower case, in other groups, with spaces: still the code.
+    const typed = canonical(code).toLowerCase();
+    const linked = await h.sayOn('whatsapp', PHONE, `/link ${typed.slice(0, 3)} ${typed.slice(3, 9)} - ${typed.slice(9)}`);
     expect(plain(linked)).toContain('This chat now belongs to your profile'); // in the person's language
     expect(buttons(linked).map((b) => b.value)).toContain('menu:now'); // the main menu
     expect(personOn('whatsapp', PHONE)).toBe(personId);
@@ -93,7 +101,7 @@ describe('linking a second messenger', () => {
     await onboardOn('telegram', 'tg1');
     const first = await askCode('telegram', 'tg1');
     const second = await askCode('telegram', 'tg1');
-    expect(h.db.select().from(linkCodes).all()).toMatchObject([{ code: second }]);
+    expect(h.db.select().from(linkCodes).all()).toMatchObject([{ code: canonical(second) }]);
     if (first !== second) expect(plain(await h.sayOn('whatsapp', PHONE, `/link ${first}`))).toContain('Deze code werkt niet');
     expect(plain(await h.sayOn('whatsapp', PHONE, `/link ${second}`))).toContain('hoort nu bij je profiel');
     expect(plain(await h.sayOn('local', 'web', `/link ${second}`))).toContain('Deze code werkt niet');
@@ -103,11 +111,13 @@ describe('linking a second messenger', () => {
   it('answers a wrong or malformed code kindly, and after 5 wrong codes in an hour the chat must wait', async () => {
     await onboardOn('telegram', 'tg1');
     const code = await askCode('telegram', 'tg1');
-    const wrong = code === '000000' ? '000001' : '000000';
+    const wrong = otherThan(code);
     const format = await h.sayOn('whatsapp', PHONE, '/link 12ab');
-    expect(plain(format)).toContain('Een code heeft 6 cijfers');
-    expect(plain(format)).toContain('LINK 123456'); // WhatsApp has no slash commands
-    expect(plain(await h.sayOn('telegram', 'tg9', '/link 12'))).toContain('/link 123456');
+    expect(plain(format)).toContain('Een code heeft 12 letters en cijfers');
+    expect(plain(format)).toContain('LINK K7QM-3XPD-9FTW'); // WhatsApp has no slash commands
+    expect(plain(await h.sayOn('telegram', 'tg9', '/link 123456'))).toContain('/link K7QM-3XPD-9FTW'); // an old 6-digit code
+    expect(plain(await h.sayOn('telegram', 'tg9', `/link ${code}U`))).toContain('Een code heeft 12'); // U is not in the alphabet
+    expect(h.db.select().from(linkAttempts).all()).toHaveLength(0); // a malformed code is not a guess
     for (let i = 0; i < 5; i++) expect(plain(await h.sayOn('whatsapp', PHONE, `/link ${wrong}`))).toContain('Deze code werkt niet');
     expect(plain(await h.sayOn('whatsapp', PHONE, `/link ${code}`))).toContain('te vaak een verkeerde code');
     expect(h.db.select().from(identities).all()).toHaveLength(1);
@@ -170,18 +180,83 @@ describe('linking a second messenger', () => {
 
   it('never hands out a code someone else holds', async () => {
     h.close();
+    const [one, two] = ['111111111111', '222222222222'];
     const draws: string[] = [];
-    h = createHarness('2026-11-22T10:00:00Z', { drawLinkCode: () => draws.shift() ?? '111111' });
+    h = createHarness('2026-11-22T10:00:00Z', { drawLinkCode: () => draws.shift() ?? one });
     h.initiative({ code: 'regenboog' });
     const a = await onboardOn('telegram', 'a');
     const b = await onboardOn('telegram', 'b');
-    expect(await askCode('telegram', 'a')).toBe('111111');
-    draws.push('111111', '222222');
-    expect(await askCode('telegram', 'b')).toBe('222222');
+    expect(await askCode('telegram', 'a')).toBe('1111-1111-1111');
+    draws.push(one, two);
+    expect(await askCode('telegram', 'b')).toBe('2222-2222-2222');
     expect(h.db.select().from(linkCodes).all().map((r) => [r.code, r.personId]).sort()).toEqual([
-      ['111111', a],
-      ['222222', b],
+      [one, a],
+      [two, b],
     ]);
+  });
+});
+
+describe('guessing codes', () => {
+  const tries = (channel: ChannelName, chatId: string, code: string) => h.sayOn(channel, chatId, `/link ${code}`);
+
+  it('the local web chat can hand out a code but not redeem one, unless LOCAL_CHAT_LINKING is on', async () => {
+    h.close();
+    h = createHarness('2026-11-22T10:00:00Z');
+    h.initiative({ code: 'regenboog' });
+    const personId = await onboardOn('telegram', 'tg1');
+    const code = await askCode('telegram', 'tg1');
+    const refused = await tries('local', 'web', code);
+    expect(plain(refused)).toContain('In de webchat kun je geen code gebruiken');
+    expect(h.db.select().from(identities).all()).toHaveLength(1);
+    expect(h.db.select().from(linkCodes).all()).toHaveLength(1); // the code still works elsewhere
+    expect(h.db.select().from(linkAttempts).all()).toHaveLength(0); // and nothing was guessed
+
+    const webPerson = await onboardOn('local', 'web2', { lang: 'en' });
+    const fromWeb = await askCode('local', 'web2'); // handing out is fine
+    expect(plain(await tries('whatsapp', PHONE, fromWeb))).toContain('This chat now belongs to your profile');
+    expect(personOn('whatsapp', PHONE)).toBe(webPerson);
+    expect(personOn('telegram', 'tg1')).toBe(personId);
+  });
+
+  it('a person is locked out after 5 wrong codes across all their chats', async () => {
+    const personId = await onboardOn('telegram', 'tg1');
+    await tries('whatsapp', PHONE, await askCode('telegram', 'tg1'));
+    expect(personOn('whatsapp', PHONE)).toBe(personId);
+    const code = await askCode('whatsapp', PHONE);
+    const wrong = otherThan(code);
+    for (const chat of ['tg1', 'tg1', 'tg1']) expect(plain(await tries('telegram', chat, wrong))).toContain('Deze code werkt niet');
+    for (let i = 0; i < 2; i++) expect(plain(await tries('whatsapp', PHONE, wrong))).toContain('Deze code werkt niet');
+    // 3 and 2 wrong codes per chat, 5 for the person: both chats wait, even with a right code.
+    expect(plain(await tries('telegram', 'tg1', code))).toContain('te vaak een verkeerde code');
+    expect(plain(await tries('whatsapp', PHONE, code))).toContain('te vaak een verkeerde code');
+    expect(plain(await tries('telegram', 'other', wrong))).toContain('Deze code werkt niet'); // someone else is not held back
+  });
+
+  it('spending a channel\'s budget of wrong codes makes everyone on it wait, in every process, and no other channel', async () => {
+    const personId = await onboardOn('telegram', 'tg1');
+    const code = await askCode('telegram', 'tg1');
+    const wrong = otherThan(code);
+    const chats = LINK_MISSES.channel / LINK_MISSES.chat;
+    for (let i = 0; i < chats; i++) for (let j = 0; j < LINK_MISSES.chat; j++) await tries('local', `invented-${i}`, wrong);
+    const busy = await tries('local', 'fresh', code); // the right code, but it is not even checked
+    expect(plain(busy)).toContain('te veel verkeerde codes gestuurd');
+    expect(h.db.select().from(identities).all()).toHaveLength(1);
+
+    // Counted in the database: a restart (or a second process on the same file) sees the same.
+    h.reopen();
+    expect(plain(await tries('local', 'fresh2', code))).toContain('te veel verkeerde codes');
+    // No chat ids are stored, and another channel is not touched.
+    const rows = h.db.select().from(linkAttempts).all();
+    expect(rows).toHaveLength(LINK_MISSES.channel * 2);
+    expect(JSON.stringify(rows)).not.toContain('invented');
+    expect(plain(await tries('whatsapp', PHONE, code))).toContain('hoort nu bij je profiel');
+    expect(personOn('whatsapp', PHONE)).toBe(personId);
+
+    // An hour later the budget is back, and old rows are cleared with the next wrong code.
+    h.clock.advance(60 * 60 * 1000);
+    expect(plain(await tries('local', 'fresh', wrong))).toContain('Deze code werkt niet');
+    expect(h.db.select().from(linkAttempts).all()).toHaveLength(2);
+    expect(plain(await tries('local', 'fresh', await askCode('telegram', 'tg1')))).toContain('hoort nu bij je profiel');
   });
 });
 
@@ -198,7 +273,7 @@ describe('two messengers in use', () => {
     const single = await h.say('web', pick('menu:messages'));
     expect(buttons(single).map((b) => b.value)).toContain('msg:link');
     expect(buttons(single).some((b) => b.value.startsWith('msg:via:'))).toBe(false);
-    expect(plain(await h.say('web', pick('msg:link')))).toMatch(/Je code is \d{6}/);
+    expect(plain(await h.say('web', pick('msg:link')))).toMatch(/Je code is [0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\./);
 
     const personId = await linkedPerson();
     const [child] = h.db.select().from(children).where(eq(children.personId, personId)).all();

@@ -60,7 +60,7 @@ export function buttons(messages: OutboundMessage[]): { label: string; value: st
   return messages.flatMap((m) => m.choices?.flat() ?? []);
 }
 
-export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode?: () => string } = {}): Harness {
+export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode?: () => string; localChatLinking?: boolean } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'ouderbrug-'));
   const dbPath = join(dir, 'test.db');
   const clock = fixedClock(now);
@@ -83,6 +83,7 @@ export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode
       defaultLanguage: 'nl',
       timeZone: 'Europe/Amsterdam',
       ...(opts.drawLinkCode ? { drawLinkCode: opts.drawLinkCode } : {}),
+      ...(opts.localChatLinking ? { localChatLinking: true } : {}),
     });
   const h: Harness = {
     db,

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { i18n } from 'i18next';
 import type { InboundContent, OutboundMessage } from '../../core/messages.js';
 import { miniHtmlToPlain } from '../../core/render.js';
+import { LINK_CODE_ARGS } from '../../domain/link-code.js';
 
 export interface FlatChoice {
   n: number;
@@ -130,9 +131,9 @@ export function mapWhatsAppText(text: string, pending: FlatChoice[] | undefined,
   const trimmed = text.trim();
   const command = keywords.commandFor(trimmed);
   if (command) return { kind: 'command', command, args: '' };
-  // "LINK 123456" / "KOPPEL 123456": a keyword with a code after it.
-  const withArgs = /^(\S+)\s+(\d{4,8})$/.exec(trimmed);
-  if (withArgs && keywords.commandFor(withArgs[1]!) === 'link') return { kind: 'command', command: 'link', args: withArgs[2]! };
+  // "LINK K7QM-3XPD-9FTW" / "koppel k7qm 3xpd 9ftw": a keyword with a code after it.
+  const withArgs = /^(\S+)\s+(.+)$/.exec(trimmed);
+  if (withArgs && LINK_CODE_ARGS.test(withArgs[2]!) && keywords.commandFor(withArgs[1]!) === 'link') return { kind: 'command', command: 'link', args: withArgs[2]! };
   if (pending?.length) {
     const picked = pickChoice(trimmed, pending);
     if (picked) return { kind: 'choice', value: picked.value };

@@ -109,6 +109,12 @@ describe('WhatsApp answers', () => {
     expect(mapWhatsAppText('link 654321', undefined, keywords)).toEqual({ kind: 'command', command: 'link', args: '654321' });
   });
 
+  it('reads "LINK K7QM-3XPD-9FTW" in any case and grouping as /link with the code, and a sentence as text', () => {
+    expect(mapWhatsAppText('LINK K7QM-3XPD-9FTW', undefined, keywords)).toEqual({ kind: 'command', command: 'link', args: 'K7QM-3XPD-9FTW' });
+    expect(mapWhatsAppText('koppel k7qm 3xpd 9ftw', undefined, keywords)).toEqual({ kind: 'command', command: 'link', args: 'k7qm 3xpd 9ftw' });
+    expect(mapWhatsAppText('koppel mij aan Telegram!', undefined, keywords)).toEqual({ kind: 'text', text: 'koppel mij aan Telegram!' });
+  });
+
   it('remembers the last list per chat for a while, in memory', () => {
     let now = 0;
     const pending = createPendingChoices(1000, () => now);
