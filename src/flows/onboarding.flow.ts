@@ -7,6 +7,7 @@
  * menu (data.mode = 'find'), which returns to the menu instead of asking heard_from.
  */
 import type { Reply } from '../core/messages.js';
+import { MAX_DISPLAY_NAME, parseDisplayName } from '../domain/display-name.js';
 import { HEARD_FROM, isHeardFrom } from '../domain/heard-from.js';
 import { normalizePc4 } from '../domain/postcode.js';
 import { childPrompt, handleChildStep, isChildStep, type ChildEntryHost } from './child-entry.js';
@@ -17,7 +18,6 @@ import { mainMenu } from './menu.flow.js';
 
 export const PRIVACY_NOTICE_VERSION = '2026-11';
 const MAX_CHILDREN = 8;
-const MAX_NAME = 40;
 
 export function beginOnboarding(args: string, ctx: FlowContext): FlowResult {
   const code = args.trim();
@@ -135,9 +135,11 @@ export function handleOnboarding(st: FlowState, input: FlowInput, ctx: FlowConte
     case 'name': {
       if (value === 'name:skip') return go(st, 'child_year', ctx);
       if (typed === undefined || typed.length === 0 || typed.startsWith('/')) return reask(st, ctx, 'onboarding:nameInvalid');
-      if (typed.length > MAX_NAME || /[\n\r]/.test(typed)) return reask(st, ctx, 'onboarding:nameTooLong', { max: String(MAX_NAME) });
-      const res = go(st, 'child_year', ctx, st.data, [say('onboarding:nameThanks', { name: typed })]);
-      return { ...res, effects: [{ type: 'setProfile', patch: { displayName: typed } }] };
+      const parsed = parseDisplayName(typed);
+      if (!parsed.ok && parsed.reason === 'noLetters') return reask(st, ctx, 'onboarding:nameNoLetters');
+      if (!parsed.ok) return reask(st, ctx, 'onboarding:nameTooLong', { max: String(MAX_DISPLAY_NAME) });
+      const res = go(st, 'child_year', ctx, st.data, [say('onboarding:nameThanks', { name: parsed.name })]);
+      return { ...res, effects: [{ type: 'setProfile', patch: { displayName: parsed.name } }] };
     }
     case 'child_more':
       if (value === 'more:yes') return go(st, 'child_year', ctx);
