@@ -23,6 +23,7 @@ import { createWwebjsTransport, type WhatsAppWebTransport } from './bot/whatsapp
 import { recordChannelStatus } from './db/deliveries.repo.js';
 import { lastInboundAt, touchInbound } from './db/identities.repo.js';
 import { createHttpServer, type HealthReport } from './http/server.js';
+import { localChatOptions } from './http/local-chat.policy.js';
 import { createNurture, type Nurture } from './jobs/nurture.service.js';
 import { createQueueDashboard } from './http/queue-dashboard.js';
 import type { HttpRoute } from './http/server.js';
@@ -62,7 +63,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
   const store = createStore(db, clock);
   const channels = new Map<ChannelName, ChannelAdapter>();
 
-  const local = createLocalChannel({ logger });
+  const local = createLocalChannel({ logger, hasPerson: (chatId) => store.findIdentity({ channel: 'local', chatId }) !== null });
   channels.set('local', local);
 
   const engine = createEngine({
@@ -148,7 +149,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
   };
 
   const routes: HttpRoute[] = telegram?.webhook ? [{ method: 'POST', path: telegram.webhook.path, handler: telegram.webhook.handler }] : [];
-  if (whatsappWeb) routes.push(whatsappQrRoute(whatsappWeb));
+  if (whatsappWeb) routes.push(whatsappQrRoute(whatsappWeb, { password: config.whatsappWeb.qrPassword, logger }));
   if (whatsappCloud) routes.push({ method: 'GET', path: whatsappCloud.webhook.path, handler: whatsappCloud.webhook.handler }, { method: 'POST', path: whatsappCloud.webhook.path, handler: whatsappCloud.webhook.handler });
   const dashboardPassword = config.nurture.dashboardPassword;
   if (nurture && dashboardPassword) {
@@ -157,8 +158,9 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     routes.push({
       method: 'ANY',
       prefix: '/admin/queues',
+      access: 'private',
       handler: (req, res) => {
-        dashboard ??= nurture.bullQueues().length ? createQueueDashboard({ queues: nurture.bullQueues(), password: dashboardPassword }) : undefined;
+        dashboard ??= nurture.bullQueues().length ? createQueueDashboard({ queues: nurture.bullQueues(), password: dashboardPassword, logger }) : undefined;
         if (dashboard) return dashboard.handler(req, res);
         res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('queues are not running (is Redis reachable?)\n');
       },
@@ -167,7 +169,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
 
   const http = createHttpServer({
     logger,
-    local,
+    ...localChatOptions(config, local),
     onInbound: dispatcher.dispatch,
     health,
     uiTexts: (browserLang) => {

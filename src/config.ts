@@ -3,6 +3,7 @@
  * configuration stops the process with every problem listed at once.
  */
 import { z } from 'zod';
+import { localChatPolicy } from './http/local-chat.policy.js';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -45,6 +46,9 @@ const schema = z
     FREQUENCY_CAP: z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,2}\/\d{1,2}$/, 'messages/days, like 3/7').default('3/7')),
     TELEGRAM_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(30).default(25)),
     DASHBOARD_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, 'at least 12 characters').optional()),
+    LOCAL_CHAT_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
+    LOCAL_CHAT_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, 'at least 12 characters').optional()),
+    WHATSAPP_QR_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, 'at least 12 characters').optional()),
     WHATSAPP_WEB_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
     WHATSAPP_WEB_SESSION_DIR: z.preprocess(emptyToUndefined, z.string().default('./data/whatsapp-session')),
     WHATSAPP_WEB_CHROMIUM_PATH: z.preprocess(emptyToUndefined, z.string().default('/usr/bin/chromium')),
@@ -97,7 +101,9 @@ export interface Config {
     telegramRatePerSecond: number;
     dashboardPassword?: string;
   };
-  whatsappWeb: { enabled: boolean; sessionDir: string; chromiumPath: string; minDelayMs: number; maxDelayMs: number; dailyCap: number };
+  whatsappWeb: { enabled: boolean; sessionDir: string; chromiumPath: string; minDelayMs: number; maxDelayMs: number; dailyCap: number; qrPassword?: string };
+  /** `enabled` undefined: served only when no messenger is configured (src/http/local-chat.policy.ts). */
+  localChat: { enabled?: boolean; password?: string };
   /** Present only when all four credentials are set. */
   whatsappCloud?: { token: string; phoneNumberId: string; appSecret: string; verifyToken: string; apiVersion: string; baseUrl: string; ratePerSecond: number; templatesPath?: string };
 }
@@ -115,7 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
   const c = parsed.data;
-  return {
+  const config: Config = {
     telegram: {
       token: c.TELEGRAM_BOT_TOKEN,
       username: c.TELEGRAM_BOT_USERNAME,
@@ -148,7 +154,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       minDelayMs: c.WHATSAPP_WEB_MIN_DELAY_MS,
       maxDelayMs: c.WHATSAPP_WEB_MAX_DELAY_MS,
       dailyCap: c.WHATSAPP_WEB_DAILY_CAP,
+      qrPassword: c.WHATSAPP_QR_PASSWORD,
     },
+    localChat: { enabled: c.LOCAL_CHAT_ENABLED === undefined ? undefined : c.LOCAL_CHAT_ENABLED === 'true', password: c.LOCAL_CHAT_PASSWORD },
     whatsappCloud:
       c.WHATSAPP_CLOUD_TOKEN && c.WHATSAPP_CLOUD_PHONE_NUMBER_ID && c.WHATSAPP_CLOUD_APP_SECRET && c.WHATSAPP_CLOUD_VERIFY_TOKEN
         ? {
@@ -163,4 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
   };
+  const localChat = localChatPolicy(config);
+  if (localChat.problem) throw new ConfigError([localChat.problem]);
+  return config;
 }

@@ -1,19 +1,22 @@
 /**
  * The queue dashboard: bull-board over the delivery queues, for operators, behind HTTP Basic
- * auth (any user name; the password is DASHBOARD_PASSWORD). Mount `handler` on the HTTP
- * server as a prefix route: `{ method: 'ANY', prefix: basePath, handler }`. Jobs carry only
- * delivery ids (ARCHITECTURE.md), so the dashboard shows no personal data.
+ * auth (any user name; the password is DASHBOARD_PASSWORD) with a login lockout (429 with
+ * Retry-After after repeated wrong passwords; login-lockout.ts). Mount `handler` on the HTTP
+ * server as a private prefix route: `{ method: 'ANY', prefix: basePath, access: 'private', handler }`.
+ * Jobs carry only delivery ids (ARCHITECTURE.md), so the dashboard shows no personal data.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express from 'express';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Logger } from '../core/ports.js';
+import { createBasicAuth } from './basic-auth.js';
+import { createLoginLockout, type LoginLockout } from './login-lockout.js';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
-const REALM = 'Basic realm="Ouderbrug queues"';
 
 /** The UI loads its own scripts and styles (inline style attributes too); nothing from elsewhere. */
 const DASHBOARD_CSP = [
@@ -32,6 +35,10 @@ export interface QueueDashboardOptions {
   queues: readonly Queue[];
   /** Required: the dashboard can retry, promote and remove jobs. */
   password: string;
+  /** Default: a lockout of its own on the system clock. */
+  lockout?: LoginLockout;
+  clock?: Pick<Clock, 'now'>;
+  logger?: Logger;
 }
 
 export interface QueueDashboard {
@@ -51,36 +58,14 @@ export function createQueueDashboard(options: QueueDashboardOptions): QueueDashb
   const app = express();
   app.disable('x-powered-by');
   app.use(QUEUE_DASHBOARD_PATH, serverAdapter.getRouter() as express.Router);
-  const allowed = passwordCheck(options.password);
+  const lockout = options.lockout ?? createLoginLockout({ clock: options.clock ?? systemClock, endpoint: 'queue dashboard', logger: options.logger });
+  const allowed = createBasicAuth({ realm: 'Ouderbrug queues', password: options.password, lockout });
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     res.setHeader('Cache-Control', 'no-store');
-    if (!allowed(req.headers.authorization)) {
-      res.writeHead(401, { 'WWW-Authenticate': REALM, 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('Authentication required.\n');
-      return;
-    }
+    if (!allowed(req, res)) return;
     res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
     app(req, res);
   };
   return { basePath: QUEUE_DASHBOARD_PATH, handler };
-}
-
-/** Compares SHA-256 digests (always 32 bytes) in constant time, so neither length nor content leaks. */
-function passwordCheck(password: string): (header: string | undefined) => boolean {
-  const expected = createHash('sha256').update(password, 'utf8').digest();
-  return (header) => {
-    const given = basicPassword(header);
-    if (given === null) return false;
-    return timingSafeEqual(createHash('sha256').update(given, 'utf8').digest(), expected);
-  };
-}
-
-/** The password of an `Authorization: Basic base64(user:password)` header; the user name is ignored. */
-function basicPassword(header: string | undefined): string | null {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!match?.[1]) return null;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? null : decoded.slice(colon + 1);
 }

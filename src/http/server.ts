@@ -3,16 +3,22 @@
  * mount (the Telegram webhook). Whatever a client sends, the process must not crash: every
  * handler runs inside one try/catch that answers 500 and logs the error without the body.
  *
- * Routes: GET / · GET /chat.js · GET /chat.css · POST /api/local/messages ·
- *         GET /api/local/events (Server-Sent Events) · GET /health · plus `routes`.
+ * Routes: GET /health (detail only to this machine) · the local chat (local-chat.routes.ts) or a plain page at / · plus
+ * `routes`. Routes marked `access: 'private'` (all of the server's own) answer 403 to a Host or
+ * Origin that does not name this server (host-guard.ts: DNS rebinding).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { ChannelHealth, InboundHandler, Logger } from '../core/ports.js';
 import { describeError } from '../core/dispatcher.js';
-import { CHAT_ID_PATTERN, toInbound } from '../bot/local/local.mapper.js';
-import type { LocalChannel, LocalEvent } from '../bot/local/local.adapter.js';
-import { loadChatAssets, RUNNING_PAGE, sendAsset } from './chat-page.js';
+import type { LocalChannel } from '../bot/local/local.adapter.js';
+import { RUNNING_PAGE, sendAsset } from './chat-page.js';
+import { createHostGuard, directFromLoopback, type HostGuard } from './host-guard.js';
+import { HttpError, sendJson, type HttpRoute } from './http-kit.js';
+import { localChatRoutes } from './local-chat.routes.js';
+
+export { MAX_BODY_BYTES, type HttpRoute, type RouteHandler } from './http-kit.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -23,15 +29,6 @@ export interface HealthReport {
   uptimeSeconds: number;
 }
 
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
-
-/**
- * `path` is matched exactly against the path (without the query string); `prefix` matches that
- * path and everything below it (`/admin/queues`, `/admin/queues/api/…`), for mounted apps.
- * Exact routes win over prefix routes. The method 'ANY' matches every method.
- */
-export type HttpRoute = { method: string; handler: RouteHandler } & ({ path: string; prefix?: undefined } | { prefix: string; path?: undefined });
-
 const matches = (r: HttpRoute, path: string): boolean =>
   r.path !== undefined ? r.path === path : path === r.prefix || path.startsWith(`${r.prefix.replace(/\/$/, '')}/`);
 
@@ -39,6 +36,8 @@ export interface HttpServerOptions {
   logger: Logger;
   /** The local web chat; without it `/` is a plain "running" page and the chat API is absent. */
   local?: LocalChannel;
+  /** Why the local chat is on or off (logged at start), and its password if it has one. */
+  localChat?: { reason: string; password?: string };
   onInbound: InboundHandler;
   health: () => HealthReport;
   /** The web chat's own words (locales/<lang>/webchat.json) for a browser language. */
@@ -46,6 +45,8 @@ export interface HttpServerOptions {
   routes?: HttpRoute[];
   /** Keeps proxies and browsers from dropping an idle event stream; tests shorten it. */
   heartbeatMs?: number;
+  /** For the login lockout of the local chat's password; tests move it. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export interface HttpServer {
@@ -56,84 +57,32 @@ export interface HttpServer {
   server: Server;
 }
 
-export const MAX_BODY_BYTES = 64 * 1024;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-  ) {
-    super(code);
-  }
-}
-
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { logger, local } = options;
   const streams = new Set<ServerResponse>();
-  const routes: HttpRoute[] = [
-    { method: 'GET', path: '/health', handler: (_req, res) => health(res) },
-    ...(local ? localRoutes(local) : [{ method: 'GET', path: '/', handler: (_req: IncomingMessage, res: ServerResponse) => sendAsset(res, RUNNING_PAGE) }]),
-    ...(options.routes ?? []),
+  // Replaced at listen(), when the address is known; until then only loopback names pass.
+  let hostGuard: HostGuard = createHostGuard('127.0.0.1');
+  const own: HttpRoute[] = [
+    { method: 'GET', path: '/health', handler: (req, res) => health(req, res) },
+    ...(local
+      ? localChatRoutes({
+          channel: local,
+          logger,
+          onInbound: options.onInbound,
+          uiTexts: options.uiTexts,
+          streams,
+          heartbeatMs: options.heartbeatMs ?? 15_000,
+          password: options.localChat?.password,
+          clock: options.clock ?? systemClock,
+        })
+      : [{ method: 'GET', path: '/', handler: (_req: IncomingMessage, res: ServerResponse) => sendAsset(res, RUNNING_PAGE) }]),
   ];
+  const routes: HttpRoute[] = [...own.map((r): HttpRoute => ({ ...r, access: 'private' })), ...(options.routes ?? [])];
 
-  function localRoutes(channel: LocalChannel): HttpRoute[] {
-    const assets = loadChatAssets();
-    return [
-      { method: 'GET', path: '/', handler: (_req, res) => sendAsset(res, assets.page) },
-      { method: 'GET', path: '/chat.js', handler: (_req, res) => sendAsset(res, assets.script) },
-      { method: 'GET', path: '/chat.css', handler: (_req, res) => sendAsset(res, assets.style) },
-      { method: 'POST', path: '/api/local/messages', handler: (req, res) => postMessage(channel, req, res) },
-      { method: 'GET', path: '/api/local/events', handler: (req, res) => openEvents(channel, req, res) },
-      { method: 'GET', path: '/api/local/texts', handler: (req, res) => uiTexts(req, res) },
-    ];
-  }
-
-  function uiTexts(req: IncomingMessage, res: ServerResponse): void {
-    const lang = new URL(req.url ?? '/', 'http://localhost').searchParams.get('lang') ?? '';
-    if (!options.uiTexts) throw new HttpError(404, 'not_found');
-    sendJson(res, 200, options.uiTexts(lang.slice(0, 35)));
-  }
-
-  function health(res: ServerResponse): void {
+  /** The status code for anyone; the detail (channels, Redis, uptime) only straight from this machine. */
+  function health(req: IncomingMessage, res: ServerResponse): void {
     const report = options.health();
-    sendJson(res, report.status === 'ok' ? 200 : 503, report);
-  }
-
-  async function postMessage(channel: LocalChannel, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // JSON only: a cross-site form cannot send application/json without a CORS preflight.
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'json_required');
-    const message = toInbound(parseJson(await readBody(req)));
-    if (!message) throw new HttpError(400, 'invalid_message');
-    channel.recordParent(message.address.chatId, message.content);
-    sendJson(res, 202, { accepted: true });
-    // Answer now; the bot's replies arrive on the event stream. The dispatcher already logs
-    // handler failures, this catch only keeps a stray rejection from killing the process.
-    Promise.resolve()
-      .then(() => options.onInbound(message))
-      .catch((err: unknown) => logger.error({ err: describeError(err), channel: 'local' }, 'local inbound failed'));
-  }
-
-  function openEvents(channel: LocalChannel, req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const chatId = url.searchParams.get('chatId') ?? '';
-    if (!CHAT_ID_PATTERN.test(chatId)) throw new HttpError(400, 'invalid_chat_id');
-    // `Connection: close` so that ending the stream (close()) also frees the socket.
-    // EventSource reconnects on its own with Last-Event-ID; the page's own reconnect uses `after`.
-    const after = Math.max(toSeq(url.searchParams.get('after')), toSeq(headerValue(req.headers['last-event-id'])));
-
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no', Connection: 'close' });
-    res.write('retry: 2000\n\n');
-    const write = (event: LocalEvent): void => void res.write(`id: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`);
-    // Replay and subscribe in the same tick: nothing can be sent in between, so no gap.
-    for (const event of channel.history(chatId, after)) write(event);
-    const unsubscribe = channel.subscribe(chatId, write);
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), options.heartbeatMs ?? 15_000);
-    streams.add(res);
-    res.on('close', () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      streams.delete(res);
-    });
+    sendJson(res, report.status === 'ok' ? 200 : 503, directFromLoopback(req) ? report : { status: report.status });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -146,6 +95,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     try {
       const onPath = routes.filter((r) => matches(r, path)).sort((a, b) => Number(a.path === undefined) - Number(b.path === undefined));
       const route = onPath.find((r) => r.method === method || r.method === 'ANY');
+      if (route?.access === 'private' && !hostGuard(req)) throw new HttpError(403, 'foreign_host');
       if (route) return await route.handler(req, res);
       if (onPath.length > 0) {
         res.setHeader('Allow', onPath.map((r) => r.method).join(', '));
@@ -172,6 +122,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       server.once('error', reject);
       server.listen(port, host, () => {
         server.off('error', reject);
+        hostGuard = createHostGuard(host);
+        if (options.localChat) logger.info({ localChat: local ? 'on' : 'off', reason: options.localChat.reason, password: Boolean(options.localChat.password) }, 'local web chat');
         resolve((server.address() as AddressInfo).port);
       });
     });
@@ -188,46 +140,4 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   }
 
   return { listen, close, server };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(json) });
-  res.end(json);
-}
-
-/** Reads at most MAX_BODY_BYTES; a bigger body is refused without buffering the rest. */
-async function readBody(req: IncomingMessage): Promise<string> {
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge(req);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw tooLarge(req);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function tooLarge(req: IncomingMessage): HttpError {
-  // Discard the rest instead of reading it into memory; the 413 is sent meanwhile.
-  req.resume();
-  return new HttpError(413, 'body_too_large');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new HttpError(400, 'invalid_json');
-  }
-}
-
-function toSeq(value: string | undefined | null): number {
-  const n = Number(value ?? 0);
-  return Number.isSafeInteger(n) && n > 0 ? n : 0;
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -28,6 +28,11 @@ async function echoBot(local: LocalChannel, message: InboundMessage): Promise<vo
     await local.send(chat, { text: '<img src=x onerror="alert(2)"><i>schuin</i>' });
   } else if (c.kind === 'text' && c.text === 'agenda') {
     await local.send(chat, { text: 'Hier is de agenda', attachment: { filename: 'ouderavond.ics', mimeType: 'text/calendar', content: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n' } });
+  } else if (c.kind === 'text' && (c.text === 'ja' || c.text === 'wis')) {
+    // A stand-in for consent and /delete: the local channel watches whether a person is stored.
+    if (c.text === 'ja') persons.add(chat);
+    else persons.delete(chat);
+    await local.send(chat, { text: c.text === 'ja' ? 'Opgeslagen' : 'Alles is verwijderd' });
   } else if (c.kind === 'text' && c.text === 'rtl') {
     await local.send(chat, { text: 'مرحبا بكم', dir: 'rtl' });
   } else if (c.kind === 'text') {
@@ -38,10 +43,12 @@ async function echoBot(local: LocalChannel, message: InboundMessage): Promise<vo
 let browser: Browser;
 let server: HttpServer;
 let base: string;
+let local: LocalChannel;
 const inbound: InboundMessage[] = [];
+const persons = new Set<string>();
 
 beforeAll(async () => {
-  const local = createLocalChannel({ logger: silent });
+  local = createLocalChannel({ logger: silent, hasPerson: (chatId) => persons.has(chatId) });
   server = createHttpServer({
     logger: silent,
     local,
@@ -139,6 +146,40 @@ describe('local chat page', () => {
     expect(inbound.filter((m) => m.content.kind === 'command').length).toBe(startsBefore);
 
     expect(dialogs).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('asks the server for chat ids, clears the screen after an erasure, and starts anew when the server forgot the chat', async () => {
+    const context = await browser.newContext({ locale: 'nl-NL', viewport: { width: 420, height: 760 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    // An id from an older version of the page (chosen by the browser): the server never issued it.
+    await page.addInitScript(`localStorage.getItem('ouderbrug.localChat') || localStorage.setItem('ouderbrug.localChat', JSON.stringify({ current: '3f2c9a1e-7b4d-4c1a-9e8f-0a1b2c3d4e5f', parents: [{ id: '3f2c9a1e-7b4d-4c1a-9e8f-0a1b2c3d4e5f', n: 1 }] }))`);
+    await page.goto(base);
+    await expect.poll(() => bubbles(page, 'bot').first().textContent()).toBe('Welkom ouder');
+    await expect.poll(() => page.locator('#messages .msg.notice').textContent()).toBe(nlTexts.chatGone);
+    const chatId = inbound.at(-1)?.address.chatId ?? '';
+    expect(chatId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(local.knows(chatId)).toBe(true);
+
+    // "Consent", then "/delete": the transcript is gone on the server and on the screen.
+    for (const text of ['ja', 'wis']) {
+      await page.locator('#input').fill(text);
+      await page.locator('#input').press('Enter');
+    }
+    await expect.poll(() => page.locator('#messages .msg').allTextContents()).toEqual([nlTexts.erased]);
+    expect(local.history(chatId, 0).map((e) => e.from)).toEqual(['system']);
+    await page.reload();
+    await expect.poll(() => page.locator('#messages .msg').allTextContents()).toEqual([nlTexts.erased]);
+
+    // After a restart the server no longer knows the id: the page starts a new parent and says so.
+    local.forget(chatId);
+    await page.reload();
+    await expect.poll(() => bubbles(page, 'bot').allTextContents()).toEqual(['Welkom ouder']);
+    expect(await page.locator('#messages .msg.notice').textContent()).toBe(nlTexts.chatGone);
+    expect(inbound.at(-1)?.address.chatId).not.toBe(chatId);
     expect(problems).toEqual([]);
     await context.close();
   });

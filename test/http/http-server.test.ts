@@ -13,7 +13,7 @@ let report: HealthReport;
 
 beforeEach(async () => {
   received = [];
-  local = createLocalChannel({ logger: silentLogger });
+  local = createLocalChannel({ logger: silentLogger, hasPerson: () => false });
   report = { status: 'ok', database: 'up', channels: [local.health()], uptimeSeconds: 1 };
   server = createHttpServer({
     logger: silentLogger,
@@ -45,7 +45,7 @@ describe('HTTP server', () => {
   });
 
   it('accepts a message with 202 and hands it to the core', async () => {
-    const res = await post('/api/local/messages', JSON.stringify({ chatId: 'abcdef12-3456', text: '/start' }));
+    const res = await post('/api/local/messages', JSON.stringify({ chatId: local.issue(), text: '/start' }));
     expect(res.status).toBe(202);
     await new Promise((r) => setTimeout(r, 10));
     expect(received.map((m) => m.content)).toEqual([{ kind: 'command', command: 'start', args: '' }]);
@@ -55,14 +55,14 @@ describe('HTTP server', () => {
     expect((await post('/api/local/messages', '{not json')).status).toBe(400);
     expect((await post('/api/local/messages', JSON.stringify({ chatId: 'x' }))).status).toBe(400);
     expect((await post('/api/local/messages', 'chatId=x', 'application/x-www-form-urlencoded')).status).toBe(415);
-    expect((await post('/api/local/messages', JSON.stringify({ chatId: 'abcdef12-3456', text: 'x'.repeat(MAX_BODY_BYTES) }))).status).toBe(413);
+    expect((await post('/api/local/messages', JSON.stringify({ chatId: local.issue(), text: 'x'.repeat(MAX_BODY_BYTES) }))).status).toBe(413);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
     expect((await fetch(`${base}/api/local/messages`)).status).toBe(405);
     expect(received).toHaveLength(0);
   });
 
   it('streams the transcript over server-sent events: history first, then live', async () => {
-    const chatId = 'abcdef12-9999';
+    const chatId = local.issue();
     await local.send(chatId, { text: 'eerste' });
     const events: string[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -98,7 +98,7 @@ describe('HTTP server', () => {
   });
 
   it('close() ends open event streams so the process can exit', async () => {
-    const res = await fetch(`${base}/api/local/events?chatId=abcdef12-0000`);
+    const res = await fetch(`${base}/api/local/events?chatId=${local.issue()}`);
     const reader = res.body?.getReader();
     await reader?.read();
     await server.close();

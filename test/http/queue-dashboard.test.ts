@@ -1,11 +1,12 @@
 /**
  * The queue dashboard against a real Redis, mounted on the HTTP server as a prefix route:
- * Basic auth first, then bull-board's page and API.
+ * Basic auth first (with a login lockout on an injected clock), then bull-board's page and API.
  */
 import { randomUUID } from 'node:crypto';
+import { get } from 'node:http';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/ports.js';
 import { createQueueDashboard } from '../../src/http/queue-dashboard.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
@@ -18,6 +19,12 @@ let connection: Redis;
 let queue: Queue;
 let server: HttpServer;
 let base: string;
+let nowMs = Date.UTC(2027, 0, 4, 9);
+const clock = { now: () => new Date(nowMs) };
+// A day later every test starts without earlier failures (the lockout forgets after a day).
+beforeEach(() => {
+  nowMs += 86_400_000;
+});
 
 const basic = (user: string, password: string): Record<string, string> => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
@@ -26,12 +33,12 @@ beforeAll(async () => {
   queue = new Queue('deliver-telegram', { connection, prefix: `test-dashboard-${randomUUID().slice(0, 8)}` });
   // Delayed a day: nothing runs it, it just sits there to be listed.
   await queue.add('deliver', { deliveryId: 1 }, { jobId: 'd1', delay: 86_400_000 });
-  const dashboard = createQueueDashboard({ queues: [queue], password: PASSWORD });
+  const dashboard = createQueueDashboard({ queues: [queue], password: PASSWORD, clock });
   server = createHttpServer({
     logger: silent,
     onInbound: () => Promise.resolve(),
     health: () => ({ status: 'ok', database: 'up', channels: [], uptimeSeconds: 1 }),
-    routes: [{ method: 'ANY', prefix: dashboard.basePath, handler: dashboard.handler }],
+    routes: [{ method: 'ANY', prefix: dashboard.basePath, access: 'private', handler: dashboard.handler }],
   });
   base = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;
 });
@@ -81,4 +88,50 @@ describe('queue dashboard', () => {
     expect(lookalike.status).toBe(404);
     expect(await lookalike.json()).toEqual({ error: 'not_found' });
   });
+
+  it('locks a client out after 5 wrong passwords: 1 s, 2 s, 4 s…, without looking at the password, until a right one', async () => {
+    const wrong = () => fetch(`${base}/admin/queues/api/queues`, { headers: basic('admin', 'wrong') });
+    const right = () => fetch(`${base}/admin/queues/api/queues`, { headers: basic('admin', PASSWORD) });
+    for (let i = 0; i < 5; i++) expect((await wrong()).status).toBe(401);
+    // Locked for 1 s: even the right password gets 429 (it is not checked at all).
+    const locked = await right();
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('retry-after')).toBe('1');
+    expect(locked.headers.get('www-authenticate')).toBeNull();
+    nowMs += 1_000;
+    expect((await wrong()).status).toBe(401);
+    expect((await wrong()).headers.get('retry-after')).toBe('2');
+    nowMs += 2_000;
+    expect((await wrong()).status).toBe(401);
+    expect((await wrong()).headers.get('retry-after')).toBe('4');
+    nowMs += 4_000;
+    // A right password resets the client: the next wrong one is a plain 401 again.
+    expect((await right()).status).toBe(200);
+    expect((await wrong()).status).toBe(401);
+    expect((await wrong()).status).toBe(401);
+  });
+
+  it('a request without credentials asks for them and costs nothing', async () => {
+    for (let i = 0; i < 20; i++) expect((await fetch(`${base}/admin/queues`)).status).toBe(401);
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: basic('ops', PASSWORD) })).status).toBe(200);
+  });
+
+  it('refuses a foreign Host or Origin before asking for a password (DNS rebinding)', async () => {
+    const port = new URL(base).port;
+    const foreign: Record<string, string>[] = [{ Host: `evil.example:${port}` }, { Host: `127.0.0.1:${port}`, Origin: 'http://evil.example' }];
+    for (const headers of foreign) {
+      const res = await rawGet(`${base}/admin/queues/api/queues`, { ...headers, ...basic('ops', PASSWORD) });
+      expect(res).toBe(403);
+    }
+  });
 });
+
+/** fetch() does not let a caller set Host; node:http does. */
+function rawGet(url: string, headers: Record<string, string>): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    }).on('error', reject);
+  });
+}

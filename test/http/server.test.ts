@@ -6,7 +6,8 @@ import { createLocalChannel, type LocalChannel, type LocalEvent } from '../../sr
 import type { InboundMessage } from '../../src/core/messages.js';
 import type { Logger } from '../../src/core/ports.js';
 
-const chatId = '3f2c9a1e-7b4d-4c1a-9e8f-0a1b2c3d4e5f';
+/** Issued afresh by each start(): the server serves only ids it issued. */
+let chatId = '';
 const okHealth: HealthReport = { status: 'ok', database: 'up', channels: [{ name: 'local', state: 'up' }], uptimeSeconds: 3 };
 
 type LogFn = (obj: object, msg?: string) => void;
@@ -23,7 +24,8 @@ afterEach(async () => {
 
 async function start(overrides: Partial<HttpServerOptions> = {}): Promise<{ base: string; local: LocalChannel; inbound: InboundMessage[]; logger: ReturnType<typeof fakeLogger> }> {
   const logger = fakeLogger();
-  const local = createLocalChannel({ logger });
+  const local = createLocalChannel({ logger, hasPerson: () => false });
+  chatId = local.issue();
   const inbound: InboundMessage[] = [];
   running = createHttpServer({
     logger,
@@ -145,10 +147,11 @@ describe('http server: event stream', () => {
     stream.close();
   });
 
-  it('refuses a missing or malformed chat id', async () => {
+  it('refuses a missing or malformed chat id, and one the server did not issue', async () => {
     const { base } = await start();
     expect((await fetch(`${base}/api/local/events`)).status).toBe(400);
     expect((await fetch(`${base}/api/local/events?chatId=${encodeURIComponent('<bad>')}`)).status).toBe(400);
+    expect((await fetch(`${base}/api/local/events?chatId=3f2c9a1e-7b4d-4c1a-9e8f-0a1b2c3d4e5f`)).status).toBe(404);
   });
 
 });

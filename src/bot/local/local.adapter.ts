@@ -8,10 +8,20 @@
  * recently used chat forgotten first. Sequence numbers are global and only ever grow, so a
  * page reconnecting with `after=N` never misses or repeats an event, even after an eviction
  * or a restart.
+ *
+ * A chat's id is a capability: `issue()` draws 128 random bits, and the HTTP API serves only
+ * ids it issued and still holds (`knows`). The ids share the chats' LRU bound and do not
+ * survive a restart (the page then asks for a new one). `send`/`history` still accept any id:
+ * the engine and tests address chats directly.
+ *
+ * Erasure: `receive` runs each turn and asks `hasPerson` afterwards. When a chat that had a
+ * person no longer has one (/delete, from this chat or a linked one), its transcript is
+ * cleared and replaced by one `erased` notice, which open pages see at once.
  */
-import type { Attachment, InboundContent, OutboundMessage } from '../../core/messages.js';
+import { randomBytes } from 'node:crypto';
+import type { Attachment, InboundContent, InboundMessage, OutboundMessage } from '../../core/messages.js';
 import type { SendOutcome } from '../../core/errors.js';
-import type { ChannelAdapter, ChannelHealth, Logger } from '../../core/ports.js';
+import type { ChannelAdapter, ChannelHealth, InboundHandler, Logger } from '../../core/ports.js';
 import { escapeHtml } from '../../core/render.js';
 import { describeError } from '../../core/dispatcher.js';
 
@@ -23,10 +33,14 @@ type ChoiceRow = { label: string; value: string }[];
 /** Outbound messages carry their language and direction, so the page can lay out RTL text. */
 export type LocalOutbound = OutboundMessage;
 
-/** One line of a chat's transcript, as the page receives it. `text` is mini-HTML. */
+/**
+ * One line of a chat's transcript, as the page receives it. `text` is mini-HTML. A `system`
+ * line carries a `notice` the page words itself (`erased`: everything before it is gone).
+ */
 export interface LocalEvent {
   seq: number;
-  from: 'bot' | 'parent';
+  from: 'bot' | 'parent' | 'system';
+  notice?: 'erased';
   text: string;
   choices: ChoiceRow[];
   attachment: Attachment | null;
@@ -45,32 +59,57 @@ export interface LocalChannel extends ChannelAdapter {
   subscribe(chatId: string, listener: LocalListener): () => void;
   /** Events with `seq > afterSeq`, oldest first. */
   history(chatId: string, afterSeq: number): LocalEvent[];
+  /** A new chat id: 128 random bits, base64url (22 characters). */
+  issue(): string;
+  /** True for an id this channel issued and has not forgotten (LRU, restart, `forget`). */
+  knows(chatId: string): boolean;
+  /** Drops the chat's transcript and its id. */
+  forget(chatId: string): void;
+  /**
+   * One turn from the page: records the parent's words, runs `handler`, and clears the
+   * transcript if the turn erased the chat's person.
+   */
+  receive(message: InboundMessage, handler: InboundHandler): Promise<void>;
   health(): ChannelHealth;
 }
 
-export function createLocalChannel(deps: { logger: Logger }): LocalChannel {
+export interface LocalChannelDeps {
+  logger: Logger;
+  /** Whether a person is stored for this local chat (the store's identity lookup). */
+  hasPerson: (chatId: string) => boolean;
+}
+
+interface Chat {
+  events: LocalEvent[];
+  /** Issued by `issue()`, so the HTTP API serves it. */
+  issued: boolean;
+  /** Whether a person was stored after the last turn (undefined: not asked yet). */
+  person?: boolean;
+}
+
+export function createLocalChannel(deps: LocalChannelDeps): LocalChannel {
   const { logger } = deps;
   // Map keeps insertion order: re-inserting on use makes the first key the least recently used.
-  const chats = new Map<string, LocalEvent[]>();
+  const chats = new Map<string, Chat>();
   const listeners = new Map<string, Set<LocalListener>>();
   // Starts at the wall clock, not 0: a page left open across a restart (after=N) still
   // receives the new process's messages instead of skipping them as already seen.
   let lastSeq = Date.now();
 
-  function touch(chatId: string): LocalEvent[] {
-    const events = chats.get(chatId) ?? [];
+  function touch(chatId: string): Chat {
+    const chat = chats.get(chatId) ?? { events: [], issued: false };
     chats.delete(chatId);
-    chats.set(chatId, events);
+    chats.set(chatId, chat);
     while (chats.size > MAX_CHATS) {
       const oldest = chats.keys().next().value;
       if (oldest === undefined) break;
       chats.delete(oldest);
     }
-    return events;
+    return chat;
   }
 
   function append(chatId: string, event: Omit<LocalEvent, 'seq'>): void {
-    const events = touch(chatId);
+    const { events } = touch(chatId);
     const full: LocalEvent = { seq: ++lastSeq, ...event };
     events.push(full);
     if (events.length > MAX_EVENTS_PER_CHAT) events.splice(0, events.length - MAX_EVENTS_PER_CHAT);
@@ -97,7 +136,7 @@ export function createLocalChannel(deps: { logger: Logger }): LocalChannel {
   }
 
   function recordParent(chatId: string, content: InboundContent): void {
-    append(chatId, { from: 'parent', text: parentText(chats.get(chatId) ?? [], content), choices: [], attachment: null });
+    append(chatId, { from: 'parent', text: parentText(chats.get(chatId)?.events ?? [], content), choices: [], attachment: null });
   }
 
   function subscribe(chatId: string, listener: LocalListener): () => void {
@@ -113,14 +152,48 @@ export function createLocalChannel(deps: { logger: Logger }): LocalChannel {
 
   function history(chatId: string, afterSeq: number): LocalEvent[] {
     if (!chats.has(chatId)) return [];
-    return touch(chatId).filter((e) => e.seq > afterSeq);
+    return touch(chatId).events.filter((e) => e.seq > afterSeq);
+  }
+
+  function issue(): string {
+    const chatId = randomBytes(16).toString('base64url');
+    touch(chatId).issued = true;
+    return chatId;
+  }
+
+  const knows = (chatId: string): boolean => chats.get(chatId)?.issued === true;
+
+  function forget(chatId: string): void {
+    chats.delete(chatId);
+  }
+
+  async function receive(message: InboundMessage, handler: InboundHandler): Promise<void> {
+    const { chatId } = message.address;
+    const atPost = chats.get(chatId)?.person ?? deps.hasPerson(chatId);
+    recordParent(chatId, message.content);
+    await handler(message);
+    // Turns of one chat finish in order (the dispatcher), so `person` is the state after the
+    // turn before this one, even when several messages were posted at once.
+    const chat = chats.get(chatId);
+    const before = chat?.person ?? atPost;
+    const after = deps.hasPerson(chatId);
+    if (chat) chat.person = after;
+    if (before && !after) erase(chatId);
+  }
+
+  /** Clears the transcript; open pages get the notice and clear their screen. */
+  function erase(chatId: string): void {
+    const chat = chats.get(chatId);
+    if (chat) chat.events = [];
+    append(chatId, { from: 'system', notice: 'erased', text: '', choices: [], attachment: null });
+    logger.info({ channel: 'local' }, 'local chat transcript cleared after erasure');
   }
 
   function health(): ChannelHealth {
     return { name: 'local', state: 'up', detail: `${chats.size} chats` };
   }
 
-  return { name: 'local', send, recordParent, subscribe, history, health };
+  return { name: 'local', send, recordParent, subscribe, history, issue, knows, forget, receive, health };
 }
 
 /** The parent's bubble as mini-HTML; a button press shows the label the parent saw. */

@@ -8,8 +8,12 @@ import type { InboundContent, InboundMessage } from '../../core/messages.js';
 /** Longer texts are cut rather than refused: a parent pasting a long story still gets an answer. */
 export const MAX_TEXT_LENGTH = 10_000;
 
-/** A browser-made UUID; the pattern keeps the id safe to use as a map key and in URLs. */
-export const CHAT_ID_PATTERN = /^[A-Za-z0-9-]{8,64}$/;
+/**
+ * The shape of a chat id (the server issues base64url ids; see LocalChannel.issue). The pattern
+ * only keeps the id safe as a map key and in URLs: whether the id is one the server issued is
+ * the HTTP layer's check.
+ */
+export const CHAT_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
 const bodySchema = z.object({
   chatId: z.string().regex(CHAT_ID_PATTERN),

@@ -1,9 +1,13 @@
-/* global window, URLSearchParams, document, localStorage, navigator, crypto, fetch, EventSource, Blob, URL, setTimeout, clearTimeout */
+/* global window, URLSearchParams, document, localStorage, navigator, fetch, EventSource, Blob, URL, setTimeout, clearTimeout */
 /**
  * The local web chat: try the bot as a parent without Telegram.
  *
  * Everything on screen comes from the server's event stream (bot messages and the parent's own
  * messages), so a reload or a switch back to an earlier parent shows the whole conversation.
+ * A chat id is issued by the server (POST /api/local/chats) and known only to this browser;
+ * one the server no longer knows (a restart) is replaced by a new parent, with a notice.
+ * When the parent erases their data (/delete), the server clears the transcript and sends an
+ * `erased` notice: the screen is cleared too.
  * Bot text is "mini-HTML" (<b>, <i> and four entities); it is parsed into DOM nodes by hand and
  * never assigned to innerHTML, so a parent called "<script>" is shown as exactly that.
  */
@@ -61,14 +65,27 @@ function saveStore() {
   }
 }
 
-/** crypto.randomUUID exists only on https/localhost; the page may be opened over the LAN. */
-function newChatId() {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+/** A new chat id, issued by the server; null when the server cannot be reached. */
+async function newChatId() {
+  try {
+    const res = await fetch('/api/local/chats', { method: 'POST' });
+    if (!res.ok) return null;
+    const body = await res.json();
+    return typeof body.chatId === 'string' ? body.chatId : null;
+  } catch {
+    return null;
+  }
+}
+
+/** 'known', 'gone' (the server forgot it) or 'unknown' (no answer: try again later). */
+async function chatState(id) {
+  try {
+    const res = await fetch(`/api/local/chats/${encodeURIComponent(id)}`);
+    if (res.ok) return 'known';
+    return res.status === 404 || res.status === 400 ? 'gone' : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /* ---------- rendering ---------- */
@@ -91,6 +108,7 @@ function renderMiniHtml(text, target) {
 }
 
 function renderEvent(event) {
+  if (event.from === 'system') return renderNotice(event.notice);
   const fromParent = event.from === 'parent';
   // Once the parent has answered, earlier buttons are history, not questions.
   if (fromParent) setChoicesDisabled(el.messages, true);
@@ -109,6 +127,25 @@ function renderEvent(event) {
   if (Array.isArray(event.choices) && event.choices.length > 0) item.append(choiceButtons(event.choices));
   el.messages.append(item);
   el.messages.scrollTop = el.messages.scrollHeight;
+}
+
+const NOTICE_KEYS = { erased: 'erased', gone: 'chatGone' };
+
+/** A line from the page itself, in the page's words; `erased` first clears everything before it. */
+function renderNotice(notice) {
+  const key = NOTICE_KEYS[notice];
+  if (!key) return;
+  if (notice === 'erased') clearMessages();
+  const item = document.createElement('div');
+  item.className = 'msg notice';
+  item.setAttribute('role', 'note');
+  const bubble = document.createElement('div');
+  bubble.className = 'bubble';
+  // Filled again by applyStrings(): the words may arrive after the notice.
+  bubble.dataset.key = key;
+  bubble.textContent = STRINGS[key] ?? '';
+  item.append(bubble);
+  el.messages.append(item);
 }
 
 function choiceButtons(rows) {
@@ -184,9 +221,18 @@ function connect() {
   stream.onerror = () => {
     if (source !== stream) return;
     setStatus(STRINGS.reconnecting);
-    // While CONNECTING the browser retries by itself; once CLOSED it gave up, so we reopen.
-    if (stream.readyState === EventSource.CLOSED) reconnectTimer = setTimeout(connect, RECONNECT_MS);
+    // While CONNECTING the browser retries by itself; once CLOSED it gave up (perhaps the
+    // server no longer knows this chat), so we ask, then reopen or start a new parent.
+    if (stream.readyState === EventSource.CLOSED) reconnectTimer = setTimeout(() => void reconnect(stream), RECONNECT_MS);
   };
+}
+
+async function reconnect(stream) {
+  if (source !== stream) return;
+  const state = await chatState(chatId);
+  if (source !== stream) return;
+  if (state === 'gone') void replaceGone(chatId);
+  else connect();
 }
 
 function parseEvent(data) {
@@ -205,6 +251,10 @@ async function send(body) {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ chatId, ...body, languageHint: navigator.language }),
     });
+    if (response.status === 404) {
+      void replaceGone(chatId);
+      return false;
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return true;
   } catch {
@@ -215,7 +265,7 @@ async function send(body) {
 
 /* ---------- parents ---------- */
 
-function switchTo(id) {
+function show(id) {
   store.current = id;
   saveStore();
   chatId = id;
@@ -226,15 +276,46 @@ function switchTo(id) {
   el.input.focus();
 }
 
-function newParent() {
-  const n = Math.max(0, ...store.parents.map((p) => p.n)) + 1;
-  const id = newChatId();
-  store.parents = [{ id, n }, ...store.parents].slice(0, MAX_PARENTS);
-  switchTo(id);
-  // A new parent starts like on Telegram: the bot's welcome.
-  // `?start=<code>` works like a Telegram deep link: the parent lands in that initiative.
-  const code = new URLSearchParams(window.location.search).get('start');
-  void send({ text: code ? `/start ${code}` : '/start' });
+/** Shows an earlier parent, unless the server has forgotten it (then a new parent starts). */
+async function switchTo(id) {
+  if ((await chatState(id)) === 'gone') return replaceGone(id);
+  show(id);
+}
+
+/** The server no longer knows this chat (e.g. it restarted): start a new parent, and say so. */
+async function replaceGone(id) {
+  if (!store.parents.some((p) => p.id === id)) return;
+  store.parents = store.parents.filter((p) => p.id !== id);
+  saveStore();
+  if (await newParent()) renderNotice('gone');
+}
+
+let creating = false;
+
+async function newParent() {
+  // One at a time: a double click must not make two parents.
+  if (creating) return false;
+  creating = true;
+  try {
+    const id = await newChatId();
+    if (!id) {
+      setStatus(STRINGS.sendFailed);
+      return false;
+    }
+    const n = Math.max(0, ...store.parents.map((p) => p.n)) + 1;
+    const all = [{ id, n }, ...store.parents];
+    store.parents = all.slice(0, MAX_PARENTS);
+    // The oldest parent that no longer fits: the server may forget it too.
+    for (const dropped of all.slice(MAX_PARENTS)) void fetch(`/api/local/chats/${encodeURIComponent(dropped.id)}`, { method: 'DELETE' }).catch(() => undefined);
+    show(id);
+    // A new parent starts like on Telegram: the bot's welcome.
+    // `?start=<code>` works like a Telegram deep link: the parent lands in that initiative.
+    const code = new URLSearchParams(window.location.search).get('start');
+    void send({ text: code ? `/start ${code}` : '/start' });
+    return true;
+  } finally {
+    creating = false;
+  }
 }
 
 function renderParentSelect() {
@@ -260,6 +341,7 @@ function applyStrings() {
   el.send.textContent = STRINGS.send ?? '';
   el.selectLabel.textContent = STRINGS.parentSelect ?? '';
   el.newParent.textContent = STRINGS.newParent ?? '';
+  for (const bubble of el.messages.querySelectorAll('.notice .bubble')) bubble.textContent = STRINGS[bubble.dataset.key] ?? '';
 }
 
 el.form.addEventListener('submit', (e) => {
@@ -273,12 +355,12 @@ el.form.addEventListener('submit', (e) => {
     if (!ok && el.input.value === '') el.input.value = text;
   });
 });
-el.newParent.addEventListener('click', newParent);
-el.select.addEventListener('change', () => switchTo(el.select.value));
+el.newParent.addEventListener('click', () => void newParent());
+el.select.addEventListener('change', () => void switchTo(el.select.value));
 
 void loadStrings(navigator.language || 'nl');
-if (store.current && store.parents.some((p) => p.id === store.current)) switchTo(store.current);
-else newParent();
+if (store.current && store.parents.some((p) => p.id === store.current)) void switchTo(store.current);
+else void newParent();
 
 /** Loads the page's words in a language and lays the page out in its direction. */
 async function loadStrings(lang) {

@@ -31,7 +31,7 @@ describe('local mapper', () => {
 
 describe('local channel', () => {
   it('keeps a transcript per chat, replays after a sequence number and notifies subscribers', async () => {
-    const local = createLocalChannel({ logger: silentLogger });
+    const local = createLocalChannel({ logger: silentLogger, hasPerson: () => false });
     const seen: string[] = [];
     const stop = local.subscribe('chat-aaaa1', (e) => seen.push(e.text));
     local.recordParent('chat-aaaa1', { kind: 'text', text: 'hoi' });
@@ -47,7 +47,7 @@ describe('local channel', () => {
   });
 
   it('caps the transcript and never fails a send when a page connection throws', async () => {
-    const local = createLocalChannel({ logger: silentLogger });
+    const local = createLocalChannel({ logger: silentLogger, hasPerson: () => false });
     local.subscribe('chat-cccc3', () => {
       throw new Error('page gone');
     });

@@ -5,7 +5,7 @@ import { silentLogger } from '../../support/engine-harness.js';
 
 describe('local channel: transcript details', () => {
   it('records the parent as mini-HTML: escaped text, the command, the label of a pressed button', async () => {
-    const local = createLocalChannel({ logger: silentLogger });
+    const local = createLocalChannel({ logger: silentLogger, hasPerson: () => false });
     local.recordParent('chat-aaaa', { kind: 'text', text: '<b>hoi</b> & zo' });
     local.recordParent('chat-aaaa', { kind: 'command', command: 'start', args: 'x' });
     await local.send('chat-aaaa', { text: 'Kies', choices: [[{ label: 'Ja <i>graag</i>', value: 'yes' }]] });
@@ -17,14 +17,14 @@ describe('local channel: transcript details', () => {
   });
 
   it('has nothing for an unknown chat and adds dir only when given', async () => {
-    const local = createLocalChannel({ logger: silentLogger });
+    const local = createLocalChannel({ logger: silentLogger, hasPerson: () => false });
     expect(local.history('nobody-here', 0)).toEqual([]);
     await local.send('chat-aaaa', { text: 'een' });
     expect(local.history('chat-aaaa', 0)[0]).not.toHaveProperty('dir');
   });
 
   it('forgets the least recently used chat once there are too many', async () => {
-    const local = createLocalChannel({ logger: silentLogger });
+    const local = createLocalChannel({ logger: silentLogger, hasPerson: () => false });
     for (let i = 0; i < MAX_EVENTS_PER_CHAT + 5; i++) await local.send('busy-chat', { text: `m${i}` });
     expect(local.history('busy-chat', 0)[0]?.text).toBe('m5');
 

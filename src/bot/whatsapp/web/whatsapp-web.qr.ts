@@ -1,11 +1,18 @@
 /**
  * The login QR code of the whatsapp-web.js session: printed in the terminal, and served as an
- * SVG on `GET /whatsapp/qr` (loopback only: whoever scans it links *their* WhatsApp account
- * to the bot, so the page must not be on the internet). Never written to the JSON logs.
+ * SVG on `GET /whatsapp/qr`. Whoever scans it links *their* WhatsApp account to the bot, so the
+ * page is served only to a request straight from this machine (a loopback socket and no proxy
+ * header of any kind), or to one that knows WHATSAPP_QR_PASSWORD (HTTP Basic, with a login
+ * lockout). Never written to the JSON logs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import qrcode from 'qrcode';
-import type { HttpRoute } from '../../../http/server.js';
+import { systemClock, type Clock } from '../../../core/clock.js';
+import type { Logger } from '../../../core/ports.js';
+import { createBasicAuth, type BasicAuth } from '../../../http/basic-auth.js';
+import { directFromLoopback } from '../../../http/host-guard.js';
+import type { HttpRoute } from '../../../http/http-kit.js';
+import { createLoginLockout } from '../../../http/login-lockout.js';
 
 export const QR_PATH = '/whatsapp/qr';
 
@@ -19,14 +26,32 @@ export interface QrSource {
   health(): { state: string };
 }
 
-export function whatsappQrRoute(channel: QrSource): HttpRoute {
-  return { method: 'GET', path: QR_PATH, handler: (req, res) => serveQr(channel, req, res) };
+export interface QrRouteOptions {
+  /** WHATSAPP_QR_PASSWORD: lets the page be opened from elsewhere (e.g. through an SSH tunnel's proxy). */
+  password?: string;
+  clock?: Pick<Clock, 'now'>;
+  logger?: Logger;
 }
 
-async function serveQr(channel: QrSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (!fromLoopback(req)) {
-    res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('The WhatsApp login code is shown on the bot machine only (http://localhost/whatsapp/qr).\n');
-    return;
+export function whatsappQrRoute(channel: QrSource, options: QrRouteOptions = {}): HttpRoute {
+  const auth = options.password
+    ? createBasicAuth({
+        realm: 'Ouderbrug WhatsApp login',
+        password: options.password,
+        lockout: createLoginLockout({ clock: options.clock ?? systemClock, endpoint: 'whatsapp qr', logger: options.logger }),
+      })
+    : undefined;
+  return { method: 'GET', path: QR_PATH, access: 'private', handler: (req, res) => serveQr(channel, auth, req, res) };
+}
+
+async function serveQr(channel: QrSource, auth: BasicAuth | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!directFromLoopback(req)) {
+    if (auth) {
+      if (!auth(req, res)) return;
+    } else {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end('The WhatsApp login code is shown on the bot machine only (http://localhost/whatsapp/qr), or with WHATSAPP_QR_PASSWORD.\n');
+      return;
+    }
   }
   const code = channel.qr();
   const state = channel.health().state;
@@ -42,13 +67,6 @@ async function serveQr(channel: QrSource, req: IncomingMessage, res: ServerRespo
   const refresh = code || state !== 'up' ? '<meta http-equiv="refresh" content="5">' : '';
   const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ouderbrug · WhatsApp</title>${refresh}</head><body style="font-family:sans-serif;max-width:40em;margin:2em auto">${body}</body></html>`;
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY' }).end(page);
-}
-
-/** Directly from this machine, not relayed by a proxy (a proxy on the same host is loopback too). */
-function fromLoopback(req: IncomingMessage): boolean {
-  const address = req.socket.remoteAddress ?? '';
-  const loopback = address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-  return loopback && req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined;
 }
 
 const escape = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
