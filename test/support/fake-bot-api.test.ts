@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseTelegramHtml, postWebhook, startFakeBotApi } from './fake-bot-api.js';
-import type { FakeBotApi } from './fake-bot-api.js';
+import { isMessageMethod, parseTelegramHtml, postWebhook, startFakeBotApi } from './fake-bot-api.js';
+import type { FakeBotApi, LimitsOption } from './fake-bot-api.js';
 
 interface ApiReply {
   status: number;
@@ -191,5 +191,173 @@ describe('fake updates and callbacks', () => {
     expect(await postWebhook(url, { update_id: 2 })).toBe(403);
     expect(seen).toEqual(['s', undefined]);
     await new Promise((resolve) => server.close(resolve));
+  });
+});
+
+describe('fake updates under load', () => {
+  it('hands out a long queue in batches of at most 100, in order, none lost or repeated', async () => {
+    const pushed: number[] = [];
+    for (let i = 0; i < 250; i++) pushed.push(api.sendText(1000 + (i % 40), `m${i}`));
+    const seen: number[] = [];
+    let offset = 0;
+    const sizes: number[] = [];
+    for (let round = 0; round < 10 && seen.length < pushed.length + 30; round++) {
+      const batch = (await call('getUpdates', { offset, limit: 100, timeout: 0 })).body.result as { update_id: number }[];
+      sizes.push(batch.length);
+      if (batch.length === 0) break;
+      seen.push(...batch.map((u) => u.update_id));
+      offset = (batch.at(-1)?.update_id ?? 0) + 1;
+      // More parents write while the bot works through a batch.
+      if (round === 0) for (let i = 0; i < 30; i++) pushed.push(api.sendText(2000 + i, `late${i}`));
+    }
+    expect(sizes).toEqual([100, 100, 80, 0]);
+    expect(seen).toEqual(pushed);
+    expect(api.pendingUpdates()).toBe(0);
+  });
+
+  it('a waiting long poll gets the first update at once, the next poll the rest', async () => {
+    const polling = call('getUpdates', { timeout: 30, limit: 100 });
+    await api.waitForRequests('getUpdates', 1);
+    const ids = Array.from({ length: 150 }, (_, i) => api.sendText(3000 + i, 'hoi'));
+    const first = (await polling).body.result as { update_id: number }[];
+    expect(first.map((u) => u.update_id)).toEqual(ids.slice(0, 1));
+    const next = (await call('getUpdates', { offset: ids[0]! + 1, limit: 100, timeout: 30 })).body.result as { update_id: number }[];
+    expect(next.map((u) => u.update_id)).toEqual(ids.slice(1, 101));
+  });
+});
+
+describe('fake Telegram flood limits', () => {
+  let t = 0;
+  const clock = (): number => t;
+  const limited = async (limits: LimitsOption): Promise<void> => {
+    await api.close();
+    t = 0;
+    api = await startFakeBotApi({ limits, now: clock });
+  };
+  const sendTo = (chat: number, text = 'x'): Promise<ApiReply> => call('sendMessage', { chat_id: chat, text });
+  const chats = (n: number, from = 100): number[] => Array.from({ length: n }, (_, i) => from + i);
+
+  it('are off by default: 100 messages to one chat in the same instant all arrive', async () => {
+    await api.close();
+    t = 0;
+    api = await startFakeBotApi({ now: clock });
+    api.sendText(CHAT, 'hallo');
+    const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => send(`m${i}`)));
+    expect(replies.every((r) => r.status === 200)).toBe(true);
+    expect(api.limits()).toBeNull();
+    expect(api.stats()).toMatchObject({ messageRequests: 100, admitted: 100, delivered: 100, tooMany: 0, maxInAnyWindow: 100 });
+  });
+
+  it('admit 30 message calls in any sliding second, then answer 429 with retry_after, and deliver nothing refused', async () => {
+    await limited(true);
+    for (const c of chats(41)) api.sendText(c, 'hoi');
+    const first = await Promise.all(chats(30).map((c) => sendTo(c)));
+    expect(first.every((r) => r.status === 200)).toBe(true);
+    t = 999;
+    const refused = await sendTo(130);
+    expect(refused).toEqual({ status: 429, body: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } } });
+    expect(api.sent(130)).toEqual([]);
+    // The window slides: at 1000 ms the first 30 (all at 0 ms) have left it.
+    t = 1000;
+    expect((await sendTo(130)).status).toBe(200);
+    t = 1500;
+    for (const c of chats(9, 131)) expect((await sendTo(c)).status).toBe(200);
+    expect((await sendTo(140)).status).toBe(200); // 11 in (500, 1500]
+    expect(api.stats()).toMatchObject({ messageRequests: 42, tooMany: 1, admitted: 41, delivered: 41, maxInAnyWindow: 30, byMethod: { sendMessage: { requests: 42, tooMany: 1 } } });
+  });
+
+  it('a refused call costs no budget, and other methods are not counted', async () => {
+    await limited({ perSecond: 2 });
+    for (const c of chats(3)) api.sendText(c, 'hoi');
+    await sendTo(100);
+    await sendTo(101);
+    t = 500;
+    for (let i = 0; i < 5; i++) expect((await sendTo(102)).status).toBe(429);
+    expect((await call('sendChatAction', { chat_id: 102, action: 'typing' })).status).toBe(200);
+    expect((await call('getMe')).status).toBe(200);
+    t = 1000;
+    expect((await sendTo(102)).status).toBe(200);
+    expect((await sendTo(100)).status).toBe(200);
+    expect((await sendTo(101)).status).toBe(429);
+  });
+
+  it('give each private chat a bucket of 3 that refills at 1 per second', async () => {
+    await limited(true);
+    api.sendText(CHAT, 'hallo');
+    for (let i = 0; i < 3; i++) expect((await send(`b${i}`)).status).toBe(200);
+    const refused = await send('b3');
+    expect(refused.body).toMatchObject({ error_code: 429, parameters: { retry_after: 1 } });
+    t = 999;
+    expect((await send('b4')).status).toBe(429);
+    t = 1000;
+    expect((await send('b5')).status).toBe(200);
+    expect((await send('b6')).status).toBe(429);
+    t = 4000; // refilled to 3, not more
+    for (let i = 0; i < 3; i++) expect((await send(`c${i}`)).status).toBe(200);
+    expect((await send('c3')).status).toBe(429);
+    expect(api.plainTexts(CHAT)).toEqual(['b0', 'b1', 'b2', 'b5', 'c0', 'c1', 'c2']);
+    expect(api.deliveries(CHAT).map((d) => d.at)).toEqual([0, 0, 0, 1000, 4000, 4000, 4000]);
+  });
+
+  it('retry_after says how long a slow chat bucket needs', async () => {
+    await limited({ perChat: { burst: 1, perSecond: 0.2 } });
+    api.sendText(CHAT, 'hallo');
+    expect((await send('a')).status).toBe(200);
+    t = 1000;
+    expect((await send('b')).body.parameters).toEqual({ retry_after: 4 });
+    t = 5000;
+    expect((await send('c')).status).toBe(200);
+  });
+
+  it('hold a group (negative chat id) to 20 per sliding minute', async () => {
+    await limited(true);
+    const group = -100123;
+    api.sendText(group, 'hoi');
+    for (let i = 0; i < 20; i++) {
+      t = i * 1000;
+      expect((await sendTo(group)).status).toBe(200);
+    }
+    t = 59_999;
+    expect((await sendTo(group)).body).toMatchObject({ error_code: 429, parameters: { retry_after: 1 } });
+    t = 60_000;
+    expect((await sendTo(group)).status).toBe(200);
+  });
+
+  it('can be switched on and off on a running fake; resetStats zeroes the counts', async () => {
+    t = 0;
+    api.sendText(CHAT, 'hallo');
+    api.setLimits({ perSecond: 1 });
+    expect(api.limits()).toEqual({ perSecond: 1, perChat: { burst: 3, perSecond: 1 }, perGroupPerMinute: 20 });
+    expect((await send('a')).status).toBe(200);
+    expect((await send('b')).status).toBe(429);
+    api.resetStats();
+    expect(api.stats()).toMatchObject({ requests: 0, tooMany: 0, maxInAnyWindow: 0 });
+    api.setLimits(false);
+    expect((await send('c')).status).toBe(200);
+    expect(api.plainTexts(CHAT)).toEqual(['a', 'c']);
+  });
+
+  it('tell listeners of every delivered message at once', async () => {
+    await limited({ perChat: { burst: 1 } });
+    api.sendText(CHAT, 'hallo');
+    const seen: [number, number, string | undefined][] = [];
+    const off = api.onSent((chat, m, at) => seen.push([chat, at, m.plain]));
+    await send('a');
+    await send('refused');
+    t = 1000;
+    await send('b');
+    off();
+    await call('sendMessage', { chat_id: CHAT, text: 'unheard' });
+    expect(seen).toEqual([
+      [CHAT, 0, 'a'],
+      [CHAT, 1000, 'b'],
+    ]);
+  });
+});
+
+describe('isMessageMethod', () => {
+  it('counts what sends or edits a message, not chat actions or set-up', () => {
+    for (const m of ['sendMessage', 'sendDocument', 'sendPhoto', 'sendVoice', 'sendAudio', 'sendMediaGroup', 'copyMessage', 'forwardMessage', 'forwardMessages', 'editMessageText', 'editMessageReplyMarkup']) expect(isMessageMethod(m), m).toBe(true);
+    for (const m of ['sendChatAction', 'answerCallbackQuery', 'getUpdates', 'setMyCommands', 'getMe', 'deleteWebhook']) expect(isMessageMethod(m), m).toBe(false);
   });
 });

@@ -4,6 +4,11 @@
  * text length after entity parsing, callback data bytes, command names) so a test fails
  * where production would, and it keeps a per-chat record of what the bot sent.
  *
+ * With `limits` it also enforces Telegram's flood control (off by default), see
+ * `createFloodControl`: 30 message calls per sliding second for the bot, a token bucket per
+ * private chat (burst 3, 1/s) and 20 per sliding minute per group; over a limit the call gets
+ * the 429 Telegram sends and is not delivered. `stats()` counts requests and 429s either way.
+ *
  * One file by design: server, validation and test helpers share the same chat state.
  */
 import http from 'node:http';
@@ -39,6 +44,58 @@ export interface KeyboardButtonView {
   data: string | undefined;
 }
 
+/** Telegram's flood limits as the fake enforces them. */
+export interface TelegramLimits {
+  /** Message calls for the whole bot in any sliding 1000 ms window (Telegram: about 30). */
+  perSecond: number;
+  /** Per private chat, a token bucket: `burst` at once, refilled at `perSecond` (Telegram: about 1/s, short bursts allowed). */
+  perChat: { burst: number; perSecond: number };
+  /** Per group (negative chat id), in any sliding 60 s window (Telegram: 20); the chat bucket applies as well. */
+  perGroupPerMinute: number;
+}
+
+export const TELEGRAM_LIMITS: Readonly<TelegramLimits> = Object.freeze({ perSecond: 30, perChat: Object.freeze({ burst: 3, perSecond: 1 }), perGroupPerMinute: 20 });
+
+/** `true`: Telegram's limits; an object: those with some changed; `false`/absent: no flood control. */
+export type LimitsOption = boolean | { perSecond?: number; perChat?: Partial<TelegramLimits['perChat']>; perGroupPerMinute?: number };
+
+export interface FakeBotApiOptions {
+  limits?: LimitsOption;
+  /** Milliseconds, monotonic; the flood control and delivery timestamps read it. Default performance.now. */
+  now?: () => number;
+}
+
+export interface MethodStats {
+  requests: number;
+  /** Answered 429 (by the flood control or by `failNext`). */
+  tooMany: number;
+}
+
+export interface FakeBotApiStats {
+  /** Every API call, getUpdates included. */
+  requests: number;
+  /** Calls of message methods (see `isMessageMethod`), admitted or not. */
+  messageRequests: number;
+  /** Answers with HTTP 429. */
+  tooMany: number;
+  /** Message calls the flood control admitted (all of them with limits off), delivered or failed validation. */
+  admitted: number;
+  /** Messages recorded as sent. */
+  delivered: number;
+  byMethod: Record<string, MethodStats>;
+  /** The most admitted message calls within any sliding 1000 ms window (with limits on, never above `perSecond`). */
+  maxInAnyWindow: number;
+}
+
+export interface Delivery {
+  message_id: number;
+  method: RecordedMessage['method'];
+  /** `now()` when the fake recorded it. */
+  at: number;
+}
+
+export type SentListener = (chatId: number, message: RecordedMessage, at: number) => void;
+
 export interface FakeBotApi {
   readonly apiRoot: string;
   readonly token: string;
@@ -63,6 +120,17 @@ export interface FakeBotApi {
   block(chatId: number): void;
   unblock(chatId: number): void;
   requestsOf(method: string): Record<string, unknown>[];
+  /** Switches the flood control on (true or limits), off (false), or back to a fresh start. */
+  setLimits(limits: LimitsOption): void;
+  /** The limits in force, or null when off. */
+  limits(): TelegramLimits | null;
+  stats(): FakeBotApiStats;
+  /** Zeroes `stats()` (e.g. after the bot's start-up calls); deliveries are kept. */
+  resetStats(): void;
+  /** When each message to the chat was recorded, in order. */
+  deliveries(chatId: number | string): Delivery[];
+  /** Called for every message recorded as sent, at once; returns the unsubscribe function. */
+  onSent(listener: SentListener): () => void;
   close(): Promise<void>;
 }
 
@@ -199,6 +267,89 @@ async function readBody(req: http.IncomingMessage): Promise<Payload> {
 const jsonField = (v: unknown): unknown => (typeof v === 'string' && /^[[{]/.test(v) ? parseJson(v, "can't parse JSON field") : v);
 const numField = (v: unknown, fallback: number): number => (v === undefined || v === '' ? fallback : Number(v));
 
+// ---------------------------------------------------------------- flood control
+
+/**
+ * Methods that send or change a message in a chat: what Telegram's flood limits count.
+ * sendChatAction, answerCallbackQuery and the bot's own set-up calls are not counted.
+ */
+export function isMessageMethod(method: string): boolean {
+  return (/^send[A-Z]/.test(method) && method !== 'sendChatAction') || /^(copy|forward)Messages?$/.test(method) || /^editMessage[A-Z]/.test(method) || method === 'stopPoll';
+}
+
+export function resolveLimits(option: LimitsOption | undefined): TelegramLimits | null {
+  if (!option) return null;
+  if (option === true) return { ...TELEGRAM_LIMITS, perChat: { ...TELEGRAM_LIMITS.perChat } };
+  return {
+    perSecond: option.perSecond ?? TELEGRAM_LIMITS.perSecond,
+    perChat: { ...TELEGRAM_LIMITS.perChat, ...option.perChat },
+    perGroupPerMinute: option.perGroupPerMinute ?? TELEGRAM_LIMITS.perGroupPerMinute,
+  };
+}
+
+export type FloodDecision = { ok: true } | { ok: false; scope: 'global' | 'chat' | 'group'; retryAfter: number };
+
+/** Timestamps in a sliding window, oldest first; amortised O(1) per call. */
+class SlidingWindow {
+  private times: number[] = [];
+  private head = 0;
+  constructor(private readonly windowMs: number) {}
+  /** How many lie within (t - windowMs, t]. */
+  count(t: number): number {
+    while (this.head < this.times.length && (this.times[this.head] ?? 0) <= t - this.windowMs) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+    return this.times.length - this.head;
+  }
+  /** Whole seconds (≥ 1) until the oldest leaves the window. */
+  retryAfter(t: number): number {
+    return Math.max(1, Math.ceil(((this.times[this.head] ?? t) + this.windowMs - t) / 1000));
+  }
+  add(t: number): void {
+    this.times.push(t);
+  }
+}
+
+/**
+ * Telegram's flood control, deterministic given the arrival times: a message call is admitted
+ * when the bot has had fewer than `perSecond` admitted calls in the last 1000 ms, the chat's
+ * bucket holds a whole token and (for a group) fewer than `perGroupPerMinute` in the last
+ * 60 s. Only admitted calls use up budget: a refused one costs nothing (Telegram does not
+ * document whether refused attempts count; this is the lenient reading, so a sender that
+ * hammers is measured by its 429 count, not locked out).
+ */
+export function createFloodControl(limits: TelegramLimits): { admit(chatId: string | undefined, t: number): FloodDecision } {
+  const global = new SlidingWindow(1000);
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const groups = new Map<string, SlidingWindow>();
+  const { burst, perSecond: refill } = limits.perChat;
+  return {
+    admit(chatId, t) {
+      if (global.count(t) >= limits.perSecond) return { ok: false, scope: 'global', retryAfter: global.retryAfter(t) };
+      if (chatId === undefined) {
+        global.add(t);
+        return { ok: true };
+      }
+      const bucket = buckets.get(chatId) ?? { tokens: burst, at: t };
+      bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, t - bucket.at) / 1000) * refill);
+      bucket.at = t;
+      buckets.set(chatId, bucket);
+      if (bucket.tokens < 1) return { ok: false, scope: 'chat', retryAfter: Math.max(1, Math.ceil((1 - bucket.tokens) / refill)) };
+      const group = chatId.startsWith('-') ? (groups.get(chatId) ?? new SlidingWindow(60_000)) : undefined;
+      if (group) {
+        groups.set(chatId, group);
+        if (group.count(t) >= limits.perGroupPerMinute) return { ok: false, scope: 'group', retryAfter: group.retryAfter(t) };
+        group.add(t);
+      }
+      bucket.tokens -= 1;
+      global.add(t);
+      return { ok: true };
+    },
+  };
+}
+
 // ---------------------------------------------------------------- the server
 
 interface ChatState {
@@ -208,6 +359,8 @@ interface ChatState {
   blocked: boolean;
   nextMessageId: number;
   sent: RecordedMessage[];
+  /** clock() when each of `sent` was recorded. */
+  sentAt: number[];
   lastBotMessage?: Payload;
 }
 
@@ -220,7 +373,15 @@ interface Poll {
 const TOKEN = '123456:TEST-abcdefghijklmnopqrstuvwxyz';
 const BOT = { id: 123456, is_bot: true, first_name: 'Ouderbrug Test', username: 'OuderbrugTestBot', can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false };
 
-export async function startFakeBotApi(): Promise<FakeBotApi> {
+const emptyStats = (): FakeBotApiStats => ({ requests: 0, messageRequests: 0, tooMany: 0, admitted: 0, delivered: 0, byMethod: {}, maxInAnyWindow: 0 });
+
+export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<FakeBotApi> {
+  const clock = options.now ?? (() => performance.now());
+  let limits = resolveLimits(options.limits);
+  let flood = limits ? createFloodControl(limits) : null;
+  let stats = emptyStats();
+  let admittedWindow = new SlidingWindow(1000);
+  const sentListeners = new Set<SentListener>();
   const events = new EventEmitter();
   const chats = new Map<string, ChatState>();
   const queue: { update_id: number; type: string | undefined; body: unknown }[] = [];
@@ -245,7 +406,7 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
   };
 
   const ensureChat = (chatId: number, opts: UserOptions = {}): ChatState => {
-    const chat = chats.get(String(chatId)) ?? { id: chatId, firstName: 'Parent', blocked: false, nextMessageId: 1, sent: [] };
+    const chat = chats.get(String(chatId)) ?? { id: chatId, firstName: 'Parent', blocked: false, nextMessageId: 1, sent: [], sentAt: [] };
     if (opts.firstName) chat.firstName = opts.firstName;
     if (opts.languageCode) chat.languageCode = opts.languageCode;
     chats.set(String(chatId), chat);
@@ -259,7 +420,10 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
   const deliverable = (offset: number, limit: number): unknown[] => {
     const wanted = (u: (typeof queue)[number]): boolean => u.update_id >= offset && (u.type === undefined || allowedUpdates.length === 0 || allowedUpdates.includes(u.type));
     // Confirmed updates and types the bot did not ask for are gone for good, as on Telegram.
-    queue.splice(0, queue.length, ...queue.filter(wanted));
+    // Compacted in place: one pass, no spread of a long queue into call arguments.
+    let kept = 0;
+    for (const u of queue) if (wanted(u)) queue[kept++] = u;
+    queue.length = kept;
     return queue.slice(0, limit).map((u) => u.body);
   };
 
@@ -284,9 +448,14 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
   const record = (chat: ChatState, entry: Omit<RecordedMessage, 'message_id'>, message: Payload): Payload => {
     const messageId = chat.nextMessageId++;
     const full = { message_id: messageId, from: BOT, chat: privateChat(chat), date: now(), ...message };
-    chat.sent.push({ ...entry, message_id: messageId });
+    const recorded = { ...entry, message_id: messageId };
+    const at = clock();
+    chat.sent.push(recorded);
+    chat.sentAt.push(at);
     chat.lastBotMessage = full;
+    stats.delivered++;
     events.emit('sent');
+    for (const listener of sentListeners) listener(chat.id, recorded, at);
     return full;
   };
 
@@ -388,23 +557,45 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
     });
   }
 
+  const methodStats = (method: string): MethodStats => (stats.byMethod[method] ??= { requests: 0, tooMany: 0 });
+
+  /** Counted at arrival (once the body is read): throws the 429 Telegram would send. */
+  const floodCheck = (chatId: unknown): void => {
+    const t = clock();
+    stats.messageRequests++;
+    const decision = flood ? flood.admit(chatId === undefined || chatId === '' ? undefined : String(chatId), t) : ({ ok: true } as const);
+    if (!decision.ok) throw new ApiError(429, `Too Many Requests: retry after ${decision.retryAfter}`, decision.retryAfter);
+    stats.admitted++;
+    admittedWindow.add(t);
+    stats.maxInAnyWindow = Math.max(stats.maxInAnyWindow, admittedWindow.count(t));
+  };
+
   const server = http.createServer((req, res) => void serve(req, res));
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let method = '';
     const reply = (status: number, body: Payload): void => {
+      if (status === 429) {
+        stats.tooMany++;
+        methodStats(method).tooMany++;
+      }
       if (res.writableEnded || res.destroyed) return;
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url ?? '/', 'http://fake').pathname);
     if (!match) return reply(404, { ok: false, error_code: 404, description: 'Not Found' });
-    const [, token, method = ''] = match;
+    const token = match[1];
+    method = match[2] ?? '';
     if (token !== TOKEN) return reply(401, { ok: false, error_code: 401, description: 'Unauthorized' });
     try {
       const payload = await readBody(req);
       requests.push({ method, payload });
+      stats.requests++;
+      methodStats(method).requests++;
       events.emit('request');
       const failure = failures.get(method)?.shift();
       if (failure) throw new ApiError(failure.error_code, failure.description, failure.retry_after);
+      if (isMessageMethod(method)) floodCheck(payload.chat_id);
       const handler = methods[method];
       if (!handler) return reply(404, { ok: false, error_code: 404, description: 'Not Found' });
       const result = await handler(payload, req);
@@ -416,7 +607,8 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A long backlog: a crowd's bot may open hundreds of connections at once, which Telegram would take.
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
   const { port } = server.address() as AddressInfo;
 
   const waitUntil = <T>(check: () => T | undefined, timeoutMs: number, describe: () => string): Promise<T> =>
@@ -511,6 +703,24 @@ export async function startFakeBotApi(): Promise<FakeBotApi> {
       memberUpdate(chatId, 'member');
     },
     requestsOf,
+    setLimits: (option) => {
+      limits = resolveLimits(option);
+      flood = limits ? createFloodControl(limits) : null;
+    },
+    limits: () => (limits ? { ...limits, perChat: { ...limits.perChat } } : null),
+    stats: () => ({ ...stats, byMethod: Object.fromEntries(Object.entries(stats.byMethod).map(([k, v]) => [k, { ...v }])) }),
+    resetStats: () => {
+      stats = emptyStats();
+      admittedWindow = new SlidingWindow(1000);
+    },
+    deliveries: (chatId) => {
+      const chat = chats.get(String(chatId));
+      return chat ? chat.sent.map((m, i) => ({ message_id: m.message_id, method: m.method, at: chat.sentAt[i] ?? 0 })) : [];
+    },
+    onSent: (listener) => {
+      sentListeners.add(listener);
+      return () => sentListeners.delete(listener);
+    },
     close: async () => {
       poll?.respond([]);
       // Let that answer flush before the sockets go, or the poller sees a reset and waits 5 s.
