@@ -81,6 +81,23 @@ describe('the crowd driver', () => {
     }
   }, 60_000);
 
+  it('keeps proactive messages out of the turns when told how to recognise them', async () => {
+    bare = await startFakeBotApi();
+    const api = bare;
+    // A reminder goes out in the middle of the turn that answers the child's birth month.
+    const bot = standInBot(api, { reminder: 'Herinnering: de open ochtend is morgen' });
+    try {
+      const r = await runCrowd({ api, parents: 3, code: 'x', replyTimeoutMs: 5000, isProactive: (m) => m.plain?.startsWith('Herinnering') === true });
+      expect(r.stuck).toEqual([]);
+      expect(r.proactive).toBeGreaterThan(0);
+      expect(r.orderViolations).toEqual([]);
+      const without = await runCrowd({ api, parents: 3, code: 'x', replyTimeoutMs: 5000, firstChatId: 5000 });
+      expect(without.orderViolations.join('\n')).toMatch(/expected \d, question last: .*Herinnering/);
+    } finally {
+      await bot.stop();
+    }
+  });
+
   it('takes nearest-rank percentiles', () => {
     const samples = Array.from({ length: 100 }, (_, i) => 100 - i);
     expect([p50(samples), p95(samples), p99(samples), percentile(samples, 100)]).toEqual([50, 95, 99, 100]);
@@ -93,7 +110,7 @@ describe('the crowd driver', () => {
  * A stand-in for the bot, for measuring the driver alone: long-polls the fake and answers each
  * onboarding step with the messages the real flow sends (texts, then the question's buttons).
  */
-function standInBot(api: FakeBotApi): { stop(): Promise<void> } {
+function standInBot(api: FakeBotApi, options: { reminder?: string } = {}): { stop(): Promise<void> } {
   const kb = (...values: string[]) => ({ inline_keyboard: values.map((v) => [{ text: v, callback_data: `1|${v}` }]) });
   const year = new Date().getFullYear();
   const q = {
@@ -152,6 +169,7 @@ function standInBot(api: FakeBotApi): { stop(): Promise<void> } {
           chat,
           previous.then(async () => {
             for (const text of texts) await call('sendMessage', { chat_id: chat, text });
+            if (next === 'more' && options.reminder) await call('sendMessage', { chat_id: chat, text: options.reminder });
             await call('sendMessage', { chat_id: chat, text: next, reply_markup: q[next] });
           }),
         );

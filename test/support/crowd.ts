@@ -35,6 +35,12 @@ export interface CrowdOptions {
   seed?: number;
   /** The date birth months are chosen around (the bot's clock). Default now. */
   today?: Date;
+  /**
+   * Tells proactive messages (reminders, invitations) from replies: those it matches are
+   * counted in `proactive` and never belong to a turn. Without it, a reminder that lands in
+   * the middle of an onboarding turn is reported as a turn out of order.
+   */
+  isProactive?: (message: RecordedMessage) => boolean;
   /** Called when a parent finishes or gets stuck. */
   onParentDone?: (parent: ParentOutcome) => void;
 }
@@ -74,6 +80,8 @@ export interface CrowdResult {
   unexpected: number;
   /** The first few of those: chat, whether the parent had finished, the start of the text, the button values. */
   unexpectedSamples: string[];
+  /** Messages `isProactive` matched. */
+  proactive: number;
 }
 
 type Action = { label: string; expected: number } & ({ kind: 'text'; text: string } | { kind: 'press'; data: string });
@@ -209,6 +217,7 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdResult> {
   const outcomes: ParentOutcome[] = [];
   let totalMessages = 0;
   let unexpected = 0;
+  let proactive = 0;
   const unexpectedSamples: string[] = [];
   const noteUnexpected = (p: Parent, message: RecordedMessage, kb: Keyboard | null): void => {
     unexpected++;
@@ -267,6 +276,10 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdResult> {
     totalMessages++;
     if (message.message_id <= p.lastMessageId) orderViolations.push(`chat ${chatId}: message ${message.message_id} arrived after ${p.lastMessageId}`);
     p.lastMessageId = Math.max(p.lastMessageId, message.message_id);
+    if (options.isProactive?.(message)) {
+      proactive++;
+      return;
+    }
     const action = p.action;
     if (!action || p.done) {
       noteUnexpected(p, message, keyboardOf(message));
@@ -355,6 +368,7 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdResult> {
     orderViolations,
     unexpected,
     unexpectedSamples,
+    proactive,
   };
 }
 
