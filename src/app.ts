@@ -1,6 +1,8 @@
 /**
  * Assembles the whole bot from its parts (used by main.ts and by the end-to-end tests, so
- * tests run exactly the production graph with fakes only at the edges).
+ * tests run exactly the production graph with fakes only at the edges). It reads as the list
+ * of channel modules (src/bot/channels.ts): each gives an adapter, limits, start/stop, health
+ * and routes, and gets one outbound scheduler, the only path to its messenger (ADR 0005).
  */
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -8,25 +10,30 @@ import { createDispatcher, type Dispatcher } from './core/dispatcher.js';
 import { createEngine, type Engine } from './core/engine.js';
 import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from './core/i18n.js';
 import type { ChannelName } from './core/messages.js';
+import { createOutboundScheduler, type OutboundScheduler } from './core/outbound/outbound.scheduler.js';
 import type { ChannelAdapter, Logger, Store } from './core/ports.js';
 import { createPreConsentMemory } from './core/pre-consent.memory.js';
+import { renderText } from './core/render.js';
 import { openDatabase, type Db } from './db/client.js';
 import { createDirectory } from './db/initiatives.repo.js';
+import { createOutbox, newOutboxOwner } from './db/outbox.repo.js';
+import { createSendBudget } from './db/send-budget.repo.js';
 import { createStore } from './db/store.js';
-import { createLocalChannel, type LocalChannel } from './bot/local/local.adapter.js';
-import { createTelegramChannel, type TelegramChannel } from './bot/telegram/telegram.adapter.js';
-import { commandMenus } from './bot/telegram/telegram.commands.js';
-import { createWhatsAppCloudChannel, type WhatsAppCloudChannel } from './bot/whatsapp/cloud/cloud.adapter.js';
-import { loadTemplates } from './bot/whatsapp/cloud/cloud.templates.js';
-import { createWhatsAppWebChannel, whatsappQrRoute, type WhatsAppWebChannel } from './bot/whatsapp/web/whatsapp-web.adapter.js';
-import { createWwebjsTransport, type WhatsAppWebTransport } from './bot/whatsapp/web/whatsapp-web.transport.js';
-import { recordChannelStatus } from './db/deliveries.repo.js';
-import { lastInboundAt, touchInbound } from './db/identities.repo.js';
+import type { RunningChannel } from './bot/channel-module.js';
+import { CHANNEL_MODULES } from './bot/channels.js';
+import type { LocalChannel } from './bot/local/local.adapter.js';
+import { localModule } from './bot/local/local.module.js';
+import type { TelegramChannel } from './bot/telegram/telegram.adapter.js';
+import type { WhatsAppCloudChannel } from './bot/whatsapp/cloud/cloud.adapter.js';
+import type { WhatsAppWebChannel } from './bot/whatsapp/web/whatsapp-web.adapter.js';
+import type { WhatsAppWebTransport } from './bot/whatsapp/web/whatsapp-web.transport.js';
 import { createHttpServer, type HealthReport } from './http/server.js';
 import { localChatOptions } from './http/local-chat.policy.js';
+import { operatorRoutes } from './http/operator-routes.js';
 import { createNurture, type Nurture } from './jobs/nurture.service.js';
-import { createQueueDashboard } from './http/queue-dashboard.js';
-import type { HttpRoute } from './http/server.js';
+
+/** How long a stop lets waiting replies go out before leaving them to the next start. */
+const STOP_DRAIN_MS = 3_000;
 
 export interface AppOptions {
   config: Config;
@@ -34,6 +41,11 @@ export interface AppOptions {
   clock?: Clock;
   /** Replaces whatsapp-web.js (WHATSAPP_WEB_ENABLED=true) with a fake session in tests. */
   whatsappWebTransport?: WhatsAppWebTransport;
+  /**
+   * The time the outbound schedulers pace by: the messengers' limits are physical seconds, so a
+   * test that moves the domain clock (to next spring) still sends at real speed. Default: the system clock.
+   */
+  outboundClock?: Clock;
 }
 
 export interface App {
@@ -47,6 +59,8 @@ export interface App {
   whatsappCloud?: WhatsAppCloudChannel;
   /** The whatsapp-web.js pilot channel (WHATSAPP_WEB_ENABLED=true, no Cloud API); also channel 'whatsapp'. */
   whatsappWeb?: WhatsAppWebChannel;
+  /** One outbound scheduler per running channel: the only path to each messenger. */
+  outbound: Map<ChannelName, OutboundScheduler>;
   /** Reminders, events and newsletters (absent when NURTURE_ENABLED=false). */
   nurture?: Nurture;
   /** Starts the HTTP server and the channels; resolves with the HTTP port actually used. */
@@ -55,22 +69,19 @@ export interface App {
   health(): HealthReport;
 }
 
-export function createApp({ config, logger, clock = systemClock, whatsappWebTransport }: AppOptions): App {
+export function createApp({ config, logger, clock = systemClock, whatsappWebTransport, outboundClock = systemClock }: AppOptions): App {
   const startedAt = clock.now().getTime();
   const db = openDatabase(config.databasePath);
   const locales = loadLocales(config.localesDir ?? DEFAULT_LOCALES_DIR);
   const i18n = createI18n(locales);
-  const store = createStore(db, clock);
-  const channels = new Map<ChannelName, ChannelAdapter>();
-
-  const local = createLocalChannel({ logger, hasPerson: (chatId) => store.findIdentity({ channel: 'local', chatId }) !== null });
-  channels.set('local', local);
+  const owner = newOutboxOwner();
+  const store = createStore(db, clock, { outboxOwner: owner });
+  const outbound = new Map<ChannelName, OutboundScheduler>();
 
   const engine = createEngine({
     store,
     directory: createDirectory(db),
-    // The engine reads this map at send time, so channels added below are seen.
-    channels,
+    outbound,
     i18n,
     languages: locales.languages,
     memory: createPreConsentMemory(clock),
@@ -78,94 +89,48 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     logger,
     defaultLanguage: config.defaultLanguage,
     timeZone: config.timeZone,
+    localChatLinking: config.localChatLinking,
   });
-  const dispatcher = createDispatcher(engine.handle, logger);
+  const dispatcher = createDispatcher(engine.handle, logger, () => Promise.all([...outbound.values()].map((o) => o.idle())).then(() => undefined));
 
-  let telegram: TelegramChannel | undefined;
-  if (config.telegram.token) {
-    telegram = createTelegramChannel({
-      token: config.telegram.token,
-      apiRoot: config.telegram.apiRoot,
-      webhook: config.telegram.webhookUrl && config.telegram.webhookSecret ? { url: config.telegram.webhookUrl, secret: config.telegram.webhookSecret } : undefined,
-      logger,
-      onInbound: dispatcher.dispatch,
-      onUnreachable: (chatId) => store.markUnreachable({ channel: 'telegram', chatId }),
-      commands: commandMenus(i18n, locales.languages),
-      defaultLanguage: config.defaultLanguage,
-    });
-    channels.set('telegram', telegram);
+  // The channel modules, in order; the first enabled module of a channel wins.
+  const ctx = { config, logger, clock, i18n, languages: locales.languages, db, store, onInbound: dispatcher.dispatch, fakes: { whatsappWebTransport } };
+  const running = new Map<ChannelName, { id: string; channel: RunningChannel }>();
+  for (const module of CHANNEL_MODULES) {
+    if (!module.enabled(config, new Set(running.keys()))) continue;
+    running.set(module.channel, { id: module.id, channel: module === localModule ? localModule.create(ctx) : module.create(ctx) });
   }
-
-  let whatsappCloud: WhatsAppCloudChannel | undefined;
-  if (config.whatsappCloud) {
-    const wa = (chatId: string) => ({ channel: 'whatsapp' as const, chatId });
-    whatsappCloud = createWhatsAppCloudChannel({
-      config: config.whatsappCloud,
-      i18n,
-      languages: locales.languages.map((l) => l.code),
-      logger,
-      clock,
-      templates: loadTemplates(config.whatsappCloud.templatesPath),
-      onInbound: dispatcher.dispatch,
-      onUnreachable: (chatId) => store.markUnreachable(wa(chatId)),
-      lastInboundAt: (chatId) => lastInboundAt(db, wa(chatId)),
-      onInboundSeen: (chatId, at) => void touchInbound(db, wa(chatId), at),
-      onStatus: (messageId, status, at) => void recordChannelStatus(db, messageId, status, at),
-    });
-    channels.set('whatsapp', whatsappCloud);
-    // Both are channel 'whatsapp'; the official API is the one an organisation may use.
-    if (config.whatsappWeb.enabled) logger.warn({}, 'WHATSAPP_WEB_ENABLED is ignored: the WhatsApp Cloud API is configured and wins (whatsapp-web.js is not started)');
+  const budget = createSendBudget(db);
+  const outbox = createOutbox(db, clock, owner);
+  const busyNotice = (lang: string | undefined) => {
+    const lng = lang ?? config.defaultLanguage;
+    return { text: renderText(i18n, lng, { key: 'common:busy' }), lang: lng, dir: i18n.dir(lng) === 'rtl' ? ('rtl' as const) : ('ltr' as const) };
+  };
+  for (const [name, { channel }] of running) {
+    outbound.set(name, createOutboundScheduler({ channel: name, adapter: channel.adapter, limits: channel.limits, budget, outbox, clock: outboundClock, logger, busyNotice, maxReplyAgeMs: config.replyMaxAgeMs }));
   }
+  const adapterOf = <A extends ChannelAdapter>(id: string): A | undefined => [...running.values()].find((r) => r.id === id)?.channel.adapter as A | undefined;
+  const local = adapterOf<LocalChannel>('local') as LocalChannel;
 
-  let whatsappWeb: WhatsAppWebChannel | undefined;
-  if (config.whatsappWeb.enabled && !whatsappCloud) {
-    const { sessionDir, chromiumPath, minDelayMs, maxDelayMs, dailyCap } = config.whatsappWeb;
-    whatsappWeb = createWhatsAppWebChannel({
-      transport: whatsappWebTransport ?? createWwebjsTransport({ sessionDir, chromiumPath }),
-      i18n,
-      languages: locales.languages.map((l) => l.code),
-      logger,
-      onInbound: dispatcher.dispatch,
-      onUnreachable: (chatId) => store.markUnreachable({ channel: 'whatsapp', chatId }),
-      clock,
-      minDelayMs,
-      maxDelayMs,
-      dailyCap,
-      knownChat: (chatId) => store.findIdentity({ channel: 'whatsapp', chatId }) !== null,
-      defaultLanguage: config.defaultLanguage,
-      timeZone: config.timeZone,
-    });
-    channels.set('whatsapp', whatsappWeb);
-  }
-
-  const nurture = config.nurture.enabled ? createNurture({ db, config, i18n, channels, store, clock, logger }) : undefined;
+  const nurture = config.nurture.enabled
+    ? createNurture({
+        db,
+        config,
+        i18n,
+        channels: new Map([...outbound].map(([name, o]) => [name, { adapter: o.proactive, ratePerSecond: running.get(name)?.channel.limits.bot.perSecond ?? 25 }])),
+        store,
+        clock,
+        logger,
+      })
+    : undefined;
 
   const health = (): HealthReport => {
     const database = store.ping() ? 'up' : 'down';
-    const channelHealth = [local.health(), ...(telegram ? [telegram.health()] : []), ...(whatsappCloud ? [whatsappCloud.health()] : []), ...(whatsappWeb ? [whatsappWeb.health()] : [])];
+    const channelHealth = [...running.values()].map((r) => r.channel.health());
     const redis = nurture ? nurture.redisState() : 'off';
     const ok = database === 'up' && channelHealth.every((c) => c.state === 'up') && redis !== 'down';
     return { status: ok ? 'ok' : 'degraded', database, redis, channels: channelHealth, uptimeSeconds: Math.round((clock.now().getTime() - startedAt) / 1000) };
   };
-
-  const routes: HttpRoute[] = telegram?.webhook ? [{ method: 'POST', path: telegram.webhook.path, handler: telegram.webhook.handler }] : [];
-  if (whatsappWeb) routes.push(whatsappQrRoute(whatsappWeb, { password: config.whatsappWeb.qrPassword, logger }));
-  if (whatsappCloud) routes.push({ method: 'GET', path: whatsappCloud.webhook.path, handler: whatsappCloud.webhook.handler }, { method: 'POST', path: whatsappCloud.webhook.path, handler: whatsappCloud.webhook.handler });
-  const dashboardPassword = config.nurture.dashboardPassword;
-  if (nurture && dashboardPassword) {
-    // The queues exist only after start(); the dashboard is built on the first request.
-    let dashboard: ReturnType<typeof createQueueDashboard> | undefined;
-    routes.push({
-      method: 'ANY',
-      prefix: '/admin/queues',
-      access: 'private',
-      handler: (req, res) => {
-        dashboard ??= nurture.bullQueues().length ? createQueueDashboard({ queues: nurture.bullQueues(), password: dashboardPassword, logger }) : undefined;
-        if (dashboard) return dashboard.handler(req, res);
-        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('queues are not running (is Redis reachable?)\n');
-      },
-    });
-  }
 
   const http = createHttpServer({
     logger,
@@ -178,7 +143,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
       const texts = (i18n.getResourceBundle(lang, 'webchat') ?? {}) as Record<string, string>;
       return { lang, dir: i18n.dir(lang) === 'rtl' ? 'rtl' : 'ltr', texts };
     },
-    routes,
+    routes: [...[...running.values()].flatMap((r) => r.channel.routes ?? []), ...operatorRoutes({ config, logger, nurture })],
   });
 
   let stopped = false;
@@ -188,28 +153,31 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     engine,
     dispatcher,
     local,
-    telegram,
-    whatsappCloud,
-    whatsappWeb,
+    telegram: adapterOf<TelegramChannel>('telegram'),
+    whatsappCloud: adapterOf<WhatsAppCloudChannel>('whatsapp-cloud'),
+    whatsappWeb: adapterOf<WhatsAppWebChannel>('whatsapp-web'),
+    outbound,
     nurture,
     health,
     async start() {
       const port = await http.listen(config.http.port, config.http.host);
-      await engine.resendPending();
-      if (telegram) await telegram.start();
-      if (whatsappWeb) await whatsappWeb.start();
+      // Replies committed before a stop or a crash are taken over first.
+      for (const o of outbound.values()) o.start();
+      for (const { channel } of running.values()) await channel.start?.();
       if (nurture) await nurture.start();
-      logger.info({ port, telegram: telegram ? (config.telegram.webhookUrl ? 'webhook' : 'polling') : 'off' }, 'ouderbrug started');
+      logger.info({ port, channels: [...running.values()].map((r) => r.id) }, 'ouderbrug started');
       return port;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
       if (nurture) await nurture.stop();
-      if (telegram) await telegram.stop();
-      if (whatsappWeb) await whatsappWeb.stop();
+      for (const { channel } of running.values()) await channel.stop?.();
       await http.close();
-      await dispatcher.idle();
+      await dispatcher.turnsDone();
+      // Replies still waiting stay in the outbox; the next start sends them.
+      await Promise.race([dispatcher.idle(), new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref())]);
+      for (const o of outbound.values()) await o.stop();
       db.$client.close();
       logger.info({}, 'ouderbrug stopped');
     },

@@ -44,7 +44,11 @@ const schema = z
     MUNICIPALITIES_PATH: optionalString,
     QUIET_HOURS: z.preprocess(emptyToUndefined, z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'like 20:00-08:30').default('20:00-08:30')),
     FREQUENCY_CAP: z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,2}\/\d{1,2}$/, 'messages/days, like 3/7').default('3/7')),
-    TELEGRAM_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(30).default(25)),
+    TELEGRAM_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(30).default(28)),
+    TELEGRAM_REPLY_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).optional()),
+    TELEGRAM_CHAT_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(3)),
+    TELEGRAM_CHAT_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(100).default(1)),
+    REPLY_MAX_AGE_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(24 * 60).default(10)),
     DASHBOARD_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, 'at least 12 characters').optional()),
     LOCAL_CHAT_ENABLED: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
     LOCAL_CHAT_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, 'at least 12 characters').optional()),
@@ -81,7 +85,17 @@ const schema = z
   });
 
 export interface Config {
-  telegram: { token?: string; username?: string; apiRoot: string; webhookUrl?: string; webhookSecret?: string };
+  telegram: {
+    token?: string;
+    username?: string;
+    apiRoot: string;
+    webhookUrl?: string;
+    webhookSecret?: string;
+    /** The bot's whole budget (every message counts), replies' own budget if any, and a chat's burst. */
+    limits: { perSecond: number; repliesPerSecond?: number; chatBurst: number; chatPerSecond: number };
+  };
+  /** A committed reply that waited longer than this is expired (the parent gets an apology and the current question). */
+  replyMaxAgeMs: number;
   databasePath: string;
   http: { port: number; host: string };
   defaultLanguage: string;
@@ -98,7 +112,6 @@ export interface Config {
     municipalitiesPath?: string;
     quietHours: { start: string; end: string };
     cap: { max: number; days: number };
-    telegramRatePerSecond: number;
     dashboardPassword?: string;
   };
   whatsappWeb: { enabled: boolean; sessionDir: string; chromiumPath: string; minDelayMs: number; maxDelayMs: number; dailyCap: number; qrPassword?: string };
@@ -128,7 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiRoot: c.TELEGRAM_API_ROOT,
       webhookUrl: c.TELEGRAM_WEBHOOK_URL,
       webhookSecret: c.TELEGRAM_WEBHOOK_SECRET,
+      limits: { perSecond: c.TELEGRAM_RATE_PER_SECOND, repliesPerSecond: c.TELEGRAM_REPLY_RATE_PER_SECOND, chatBurst: c.TELEGRAM_CHAT_BURST, chatPerSecond: c.TELEGRAM_CHAT_PER_SECOND },
     },
+    replyMaxAgeMs: c.REPLY_MAX_AGE_MINUTES * 60_000,
     databasePath: c.DATABASE_PATH,
     http: { port: c.HTTP_PORT, host: c.HTTP_HOST },
     defaultLanguage: c.DEFAULT_LANGUAGE,
@@ -144,7 +159,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       municipalitiesPath: c.MUNICIPALITIES_PATH,
       quietHours: { start: c.QUIET_HOURS.slice(0, 5), end: c.QUIET_HOURS.slice(6) },
       cap: { max: Number(c.FREQUENCY_CAP.split('/')[0]), days: Number(c.FREQUENCY_CAP.split('/')[1]) },
-      telegramRatePerSecond: c.TELEGRAM_RATE_PER_SECOND,
       dashboardPassword: c.DASHBOARD_PASSWORD,
     },
     whatsappWeb: {

@@ -6,12 +6,16 @@ import { addressKey, type InboundMessage } from './messages.js';
 import type { InboundHandler, Logger } from './ports.js';
 
 export interface Dispatcher {
+  /** Resolves once the turn is committed and its replies are handed to the outbound path. */
   dispatch: InboundHandler;
-  /** Resolves when every queued message has been handled (for graceful stop and tests). */
+  /** Resolves when every queued message has been handled (its turn committed). */
+  turnsDone(): Promise<void>;
+  /** Resolves when every queued message has been handled and its replies delivered (tests). */
   idle(): Promise<void>;
 }
 
-export function createDispatcher(handle: InboundHandler, logger: Logger): Dispatcher {
+/** `delivered` resolves when the outbound path has nothing waiting (every channel's scheduler). */
+export function createDispatcher(handle: InboundHandler, logger: Logger, delivered: () => Promise<void> = () => Promise.resolve()): Dispatcher {
   const tails = new Map<string, Promise<void>>();
 
   function dispatch(message: InboundMessage): Promise<void> {
@@ -29,11 +33,18 @@ export function createDispatcher(handle: InboundHandler, logger: Logger): Dispat
     return run;
   }
 
-  async function idle(): Promise<void> {
+  async function turnsDone(): Promise<void> {
     while (tails.size > 0) await Promise.all([...tails.values()]);
   }
 
-  return { dispatch, idle };
+  async function idle(): Promise<void> {
+    await turnsDone();
+    await delivered();
+    // A delivery may have woken a turn (none today), so look once more.
+    await turnsDone();
+  }
+
+  return { dispatch, turnsDone, idle };
 }
 
 /** Error details without message text that might contain personal data. */

@@ -10,11 +10,11 @@ import type { Clock } from './clock.js';
 import { describeError } from './dispatcher.js';
 import type { LinkAttempter, LinkAttempts } from './link-attempts.js';
 import { addressKey, type Address, type ChannelName, type InboundMessage, type OutboundMessage } from './messages.js';
-import type { ChannelAdapter, Logger, Store } from './ports.js';
+import type { Logger, Store } from './ports.js';
 import type { PreConsentMemory } from './pre-consent.memory.js';
 import { renderMyData } from './mydata.render.js';
 import { renderReply, renderText } from './render.js';
-import { sendAll, sendOne } from './reply-sender.js';
+import type { OutboundScheduler } from './outbound/outbound.scheduler.js';
 import { step } from '../flows/router.js';
 import type { Directory, FlowContext, FlowInput, FlowResult, LanguageInfo, LinkContext, PersonView } from '../flows/flow.types.js';
 import { drawLinkCode } from '../domain/link-code.js';
@@ -30,7 +30,8 @@ export interface LinkCodeStore {
 export interface EngineDeps {
   store: Store & LinkCodeStore;
   directory: Directory;
-  channels: Map<ChannelName, ChannelAdapter>;
+  /** The one outbound path per channel (read at send time, so channels added later are seen). */
+  outbound: Map<ChannelName, OutboundScheduler>;
   i18n: i18n;
   languages: LanguageInfo[];
   memory: PreConsentMemory;
@@ -45,9 +46,12 @@ export interface EngineDeps {
 }
 
 export interface Engine {
+  /**
+   * Runs one turn and resolves once its replies are committed and handed to the channel's
+   * outbound scheduler (not when they are delivered: a slow messenger must not hold the
+   * updates of other parents). Replies committed before a crash are sent by the scheduler.
+   */
   handle(message: InboundMessage): Promise<void>;
-  /** Sends replies that were committed but not sent before a restart. */
-  resendPending(): Promise<number>;
 }
 
 /** A uniformly random 12-symbol base-32 code from the operating system's CSPRNG (src/domain/link-code.ts). */
@@ -125,8 +129,7 @@ export function createEngine(deps: EngineDeps): Engine {
     } catch (err) {
       // A bug in a flow must not silence the bot: apologise and keep the old state.
       logger.error({ err: describeError(err), channel: address.channel, personId: person?.id }, 'flow step failed');
-      await sendOne(deps, address, { text: renderText(deps.i18n, person?.language ?? deps.defaultLanguage, { key: 'common:error' }) });
-      return;
+      return reply(address, [{ text: renderText(deps.i18n, person?.language ?? deps.defaultLanguage, { key: 'common:error' }) }]);
     }
 
     const outbound: OutboundMessage[] = [];
@@ -142,10 +145,17 @@ export function createEngine(deps: EngineDeps): Engine {
     const linking = res.effects.some((e) => e.type === 'linkChat');
     const consenting = linking || res.effects.some((e) => e.type === 'consent');
     if (!identity && !consenting) {
+      // The answer and the "handled" mark are committed together: a crash before the send
+      // leaves the answer in the outbox for the next start, and the redelivered update is skipped.
+      let ids: number[];
+      try {
+        ids = store.commitPreConsent({ address, outbound, externalId: message.externalId });
+      } catch (err) {
+        logger.error({ err: describeError(err), channel: address.channel }, 'commit failed');
+        return reply(address, [{ text: renderText(deps.i18n, deps.defaultLanguage, { key: 'common:error' }) }]);
+      }
       memory.set(addressKey(address), res.state);
-      if (message.externalId) store.recordHandled(address.channel, message.externalId);
-      await sendAll(deps, address, outbound, []);
-      return;
+      return reply(address, outbound, ids);
     }
     let outboxIds: number[];
     try {
@@ -158,18 +168,23 @@ export function createEngine(deps: EngineDeps): Engine {
     } catch (err) {
       logger.error({ err: describeError(err), channel: address.channel, personId: person?.id }, 'commit failed');
       const lang = person?.language ?? deps.defaultLanguage;
-      await sendOne(deps, address, { text: renderText(deps.i18n, lang, { key: 'common:error' }) });
+      return reply(address, [{ text: renderText(deps.i18n, lang, { key: 'common:error' }) }]);
+    }
+    reply(address, outbound, outboxIds);
+  }
+
+  /** Hands committed replies to the channel's outbound scheduler; delivery goes on after the turn. */
+  function reply(address: Address, messages: OutboundMessage[], ids: number[] = []): void {
+    const scheduler = deps.outbound.get(address.channel);
+    if (!scheduler) {
+      logger.error({ channel: address.channel }, 'no outbound scheduler for this channel: replies stay in the outbox');
       return;
     }
-    await sendAll(deps, address, outbound, outboxIds);
+    scheduler.enqueueReplies(
+      address.chatId,
+      messages.map((message, i) => ({ id: ids[i], message })),
+    );
   }
 
-  async function resendPending(): Promise<number> {
-    const rows = store.pendingOutbox();
-    for (const row of rows) await sendOne(deps, row.address, row.message, row.id);
-    if (rows.length) logger.info({ count: rows.length }, 'resent replies committed before a restart');
-    return rows.length;
-  }
-
-  return { handle, resendPending };
+  return { handle };
 }

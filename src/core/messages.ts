@@ -3,8 +3,19 @@
  * messenger's updates and these; nothing in here knows which messenger is on the other end.
  */
 
-export const CHANNELS = ['telegram', 'local', 'whatsapp'] as const;
-export type ChannelName = (typeof CHANNELS)[number];
+/**
+ * What the core needs to know of each messenger: one line per channel. `rank` picks the chat a
+ * proactive message goes to when a parent has several and chose none (higher first);
+ * `linkable` says a parent can add it to their profile with a link code.
+ */
+export const CHANNEL_INFO = {
+  telegram: { rank: 2, linkable: true },
+  local: { rank: 1, linkable: false },
+  whatsapp: { rank: 3, linkable: true },
+} as const satisfies Record<string, { rank: number; linkable: boolean }>;
+
+export type ChannelName = keyof typeof CHANNEL_INFO;
+export const CHANNELS = Object.keys(CHANNEL_INFO) as [ChannelName, ...ChannelName[]];
 
 /** One conversation: a chat on one channel. */
 export interface Address {

@@ -13,6 +13,11 @@ import type { Effect, PersonView } from '../flows/flow.types.js';
 export interface SendOptions {
   fromPart?: number;
   /**
+   * Awaited before each part after the first (a long text in pieces, then a file): the outbound
+   * scheduler takes one more token from the channel's budget, so every request counts.
+   */
+  pace?: () => Promise<void>;
+  /**
    * Set for proactive messages (reminders, notices): the message key and its parameters as
    * rendered text, so a channel that may only send approved templates outside a conversation
    * window (WhatsApp Cloud API) can pick the template for this kind and language.
@@ -63,26 +68,21 @@ export interface CommitTurnResult {
   outboxIds: number[];
 }
 
-export interface OutboxRow {
-  id: number;
-  address: Address;
-  message: OutboundMessage;
-  createdAt: Date;
-}
-
 export interface Store {
   findIdentity(address: Address): IdentityRef | null;
   loadPerson(personId: number): PersonView | null;
   loadConversation(identityId: number): { state: unknown; turn: number } | null;
   /** New state, effects and outbound messages in one transaction (side effects happen after). */
   commitTurn(input: CommitTurnInput): CommitTurnResult;
-  /** True if this update was handled before (a redelivery); records it otherwise. */
+  /** True if this update was handled before (a redelivery). */
   alreadyHandled(channel: ChannelName, externalId: string): boolean;
-  /** Records an update handled outside a commit (before consent). Holds no personal data. */
-  recordHandled(channel: ChannelName, externalId: string): void;
-  markOutbox(id: number, outcome: SendOutcome): void;
+  /**
+   * Before consent: records the update as handled together with its replies in the outbox, in
+   * one transaction, so a crash in between cannot lose the answer or send it twice. The rows
+   * hold only the chat address and are deleted once delivered (ADR 0005). Returns their ids.
+   */
+  commitPreConsent(input: { address: Address; outbound: OutboundMessage[]; externalId?: string }): number[];
   markUnreachable(address: Address): void;
-  pendingOutbox(): OutboxRow[];
   exportPerson(personId: number): PersonExport | null;
   ping(): boolean;
 }

@@ -5,7 +5,7 @@
  * planner run or a restart can never move one row twice.
  */
 import { and, asc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
-import type { ChannelName } from '../core/messages.js';
+import { CHANNEL_INFO, type ChannelName } from '../core/messages.js';
 import type { DeliveryPayload, MessageKind } from '../domain/nurture.types.js';
 import type { Db } from './client.js';
 import type { Tx } from './effects.apply.js';
@@ -232,7 +232,7 @@ export function deliveriesOf(db: Db, where: { personIds: number[]; from?: Date }
     .map((r) => ({ ...r, payload: r.payload as DeliveryPayload }));
 }
 
-const CHANNEL_RANK: Record<ChannelName, number> = { whatsapp: 3, telegram: 2, local: 1 };
+const CHANNEL_RANK = (c: ChannelName): number => CHANNEL_INFO[c].rank;
 
 /**
  * A notice is a one-off proactive message caused by someone else's action (a place freed on
@@ -242,7 +242,7 @@ const CHANNEL_RANK: Record<ChannelName, number> = { whatsapp: 3, telegram: 2, lo
  */
 export function insertNotice(tx: Db | Tx, input: { personId: number; ruleId: string; occurrence: string; payload: DeliveryPayload; now: Date }): boolean {
   const chats = tx.select({ channel: identities.channel }).from(identities).where(and(eq(identities.personId, input.personId), isNull(identities.unreachableAt))).all();
-  const channel = chats.map((c) => c.channel).sort((a, b) => CHANNEL_RANK[b] - CHANNEL_RANK[a])[0];
+  const channel = chats.map((c) => c.channel).sort((a, b) => CHANNEL_RANK(b) - CHANNEL_RANK(a))[0];
   if (!channel) return false;
   const key = `${input.ruleId}|p${input.personId}|c-|${input.occurrence}`;
   const row = { key, personId: input.personId, childId: null, ruleId: input.ruleId, channel, kind: 'notice' as const, priority: 9, dueAt: input.now, sendAt: input.now, expiresAt: null, urgentFrom: null, payload: input.payload };

@@ -5,7 +5,7 @@
  * history for the frequency cap. Also loads the same for one person (the worker's re-check).
  * Ids and dates only: no names, postcodes or chat ids leave this module.
  */
-import type { ChannelName } from '../core/messages.js';
+import { CHANNEL_INFO, type ChannelName } from '../core/messages.js';
 import { newsletterSlots } from '../domain/newsletter-slots.js';
 import type { NewsletterSlot, PlanChild, PlanEvent, PlanInitiative, PlanPerson, RsvpLabel } from '../domain/nurture.types.js';
 import type { Db } from './client.js';
@@ -25,7 +25,7 @@ export interface PlanningWorld {
 
 const DAY_MS = 86_400_000;
 /** Channels in order of preference for proactive messages (the local web chat is for trying out). */
-const CHANNEL_RANK: Record<ChannelName, number> = { whatsapp: 3, telegram: 2, local: 1 };
+const CHANNEL_RANK = (c: ChannelName): number => CHANNEL_INFO[c].rank;
 
 interface PersonRow {
   id: number;
@@ -70,7 +70,7 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
     const had = channelOf.get(i.person_id);
     // The channel the parent chose wins while it is reachable; otherwise the best one they have.
     if (had && had === preferred.get(i.person_id)) continue;
-    if (!had || i.channel === preferred.get(i.person_id) || CHANNEL_RANK[i.channel] >= CHANNEL_RANK[had]) channelOf.set(i.person_id, i.channel);
+    if (!had || i.channel === preferred.get(i.person_id) || CHANNEL_RANK(i.channel) >= CHANNEL_RANK(had)) channelOf.set(i.person_id, i.channel);
   }
 
   const people: PlanPerson[] = peopleRows.map((p) => {

@@ -5,7 +5,8 @@
  * CASCADE, so erasing the person erases everything. Times are UTC (epoch milliseconds).
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { CHANNELS } from '../core/messages.js';
 
 const createdAt = () => integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
@@ -23,7 +24,7 @@ export const people = sqliteTable('people', {
   quietStart: text('quiet_start'),
   quietEnd: text('quiet_end'),
   /** The channel the parent chose for proactive messages (null: the best reachable one). */
-  preferredChannel: text('preferred_channel', { enum: ['telegram', 'local', 'whatsapp'] }),
+  preferredChannel: text('preferred_channel', { enum: CHANNELS }),
   createdAt: createdAt(),
 });
 
@@ -32,7 +33,7 @@ export const identities = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     personId: integer('person_id').notNull().references(() => people.id, { onDelete: 'cascade' }),
-    channel: text('channel', { enum: ['telegram', 'local', 'whatsapp'] }).notNull(),
+    channel: text('channel', { enum: CHANNELS }).notNull(),
     chatId: text('chat_id').notNull(),
     unreachableAt: integer('unreachable_at', { mode: 'timestamp_ms' }),
     /** The person's last message on this chat (WhatsApp's 24-hour customer-service window). */
@@ -129,21 +130,46 @@ export const interests = sqliteTable(
   (t) => [uniqueIndex('interests_unique').on(t.personId, t.initiativeId, t.actionKey)],
 );
 
-/** Rendered replies, committed with the turn and sent after commit. */
+/**
+ * Rendered replies, committed with the turn and sent after commit by the channel's outbound
+ * scheduler (src/core/outbound). A reply before consent has no person: it holds only the chat
+ * address, lives for seconds and is deleted once delivered or given up (ADR 0005).
+ * `leaseUntil`/`owner` let a second process (or a restarted one) take over replies whose
+ * owner died, without two processes sending the same row.
+ */
 export const outbox = sqliteTable(
   'outbox',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    personId: integer('person_id').notNull().references(() => people.id, { onDelete: 'cascade' }),
-    identityId: integer('identity_id').notNull().references(() => identities.id, { onDelete: 'cascade' }),
+    personId: integer('person_id').references(() => people.id, { onDelete: 'cascade' }),
+    identityId: integer('identity_id').references(() => identities.id, { onDelete: 'cascade' }),
+    channel: text('channel', { enum: CHANNELS }).notNull(),
+    chatId: text('chat_id').notNull(),
     message: text('message', { mode: 'json' }).notNull(),
-    status: text('status', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'sent', 'failed', 'expired', 'unreachable'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    partsSent: integer('parts_sent').notNull().default(0),
     lastError: text('last_error'),
+    owner: text('owner'),
+    leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
   },
   (t) => [index('outbox_status').on(t.status), index('outbox_person').on(t.personId)],
 );
+
+/**
+ * Token buckets shared by every process that sends on a channel (ADR 0005): one row per
+ * budget key ("telegram:all", "telegram:chat:<hash>"). No personal data: chat keys are
+ * truncated hashes, and a chat's row is deleted once its bucket is full again.
+ */
+export const sendBudget = sqliteTable('send_budget', {
+  key: text('key').primaryKey(),
+  tokens: real('tokens').notNull(),
+  updatedMs: integer('updated_ms').notNull(),
+  pausedUntilMs: integer('paused_until_ms').notNull().default(0),
+  replyWantedUntilMs: integer('reply_wanted_until_ms').notNull().default(0),
+});
 
 /** Ids of updates already handled, so a redelivered webhook does not run twice. No personal data. */
 export const processedUpdates = sqliteTable(
@@ -264,7 +290,7 @@ export const deliveries = sqliteTable(
     childId: integer('child_id').references(() => children.id, { onDelete: 'cascade' }),
     ruleId: text('rule_id').notNull(),
     /** The channel (and so the queue) it goes out on, chosen when planned. */
-    channel: text('channel', { enum: ['telegram', 'local', 'whatsapp'] }).notNull(),
+    channel: text('channel', { enum: CHANNELS }).notNull(),
     kind: text('kind', { enum: ['reminder', 'newsletter', 'notice'] }).notNull(),
     priority: integer('priority').notNull().default(0),
     dueAt: integer('due_at', { mode: 'timestamp_ms' }).notNull(),

@@ -1,9 +1,9 @@
 /** The engine's view of the database (the Store port), on SQLite through drizzle. */
-import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { ChannelName } from '../core/messages.js';
 import type { Clock } from '../core/clock.js';
-import type { SendOutcome } from '../core/errors.js';
-import type { CommitTurnInput, CommitTurnResult, OutboxRow, Store } from '../core/ports.js';
+import type { CommitTurnInput, CommitTurnResult, Store } from '../core/ports.js';
+import { OUTBOX_LEASE_MS } from '../core/outbound/outbox-port.js';
 import type { LinkCodeStore } from '../core/engine.js';
 import type { PersonView } from '../flows/flow.types.js';
 import { checkpoint, type Db } from './client.js';
@@ -12,11 +12,14 @@ import { initiativeById } from './initiatives.repo.js';
 import { children, conversations, identities, linkCodes, memberships, outbox, people, processedUpdates } from './schema.js';
 import { exportPerson } from './export.repo.js';
 import { createLinkAttemptsRepo } from './link-attempts.repo.js';
+import { newOutboxOwner } from './outbox.repo.js';
 
-/** Replies older than this are not sent after a restart: the conversation has moved on. */
-const OUTBOX_RESEND_WINDOW_MS = 10 * 60 * 1000;
+export interface StoreOptions {
+  /** This process's name on the outbox rows it commits (src/db/outbox.repo.ts). */
+  outboxOwner: string;
+}
 
-export function createStore(db: Db, clock: Clock): Store & LinkCodeStore {
+export function createStore(db: Db, clock: Clock, options: StoreOptions = { outboxOwner: newOutboxOwner() }): Store & LinkCodeStore {
   return {
     findIdentity(address) {
       const row = db
@@ -64,9 +67,14 @@ export function createStore(db: Db, clock: Clock): Store & LinkCodeStore {
             .onConflictDoUpdate({ target: conversations.identityId, set: { state: input.state, turn: sql`${conversations.turn} + 1`, updatedAt: now } })
             .run();
         }
+        const lease = new Date(now.getTime() + OUTBOX_LEASE_MS);
         const outboxIds = input.outbound.map(
           (message) =>
-            tx.insert(outbox).values({ personId: identity.personId, identityId: identity.identityId, message, createdAt: now }).returning({ id: outbox.id }).get().id,
+            tx
+              .insert(outbox)
+              .values({ personId: identity.personId, identityId: identity.identityId, channel: input.address.channel, chatId: input.address.chatId, message, createdAt: now, owner: options.outboxOwner, leaseUntil: lease })
+              .returning({ id: outbox.id })
+              .get().id,
         );
         return { identity, outboxIds };
       });
@@ -84,17 +92,16 @@ export function createStore(db: Db, clock: Clock): Store & LinkCodeStore {
       return row !== undefined;
     },
 
-    recordHandled(channel: ChannelName, externalId: string) {
-      db.insert(processedUpdates).values({ channel, externalId, at: clock.now() }).onConflictDoNothing().run();
-    },
-
-    markOutbox(id: number, outcome: SendOutcome) {
+    commitPreConsent({ address, outbound: messages, externalId }) {
       const now = clock.now();
-      if (outcome.status === 'sent') {
-        db.update(outbox).set({ status: 'sent', sentAt: now, lastError: null }).where(eq(outbox.id, id)).run();
-      } else {
-        db.update(outbox).set({ status: 'failed', lastError: `${outcome.status}: ${outcome.reason}`.slice(0, 200) }).where(eq(outbox.id, id)).run();
-      }
+      const lease = new Date(now.getTime() + OUTBOX_LEASE_MS);
+      return db.transaction((tx) => {
+        if (externalId) tx.insert(processedUpdates).values({ channel: address.channel, externalId, at: now }).onConflictDoNothing().run();
+        return messages.map(
+          (message) =>
+            tx.insert(outbox).values({ channel: address.channel, chatId: address.chatId, message, createdAt: now, owner: options.outboxOwner, leaseUntil: lease }).returning({ id: outbox.id }).get().id,
+        );
+      });
     },
 
     markUnreachable(address) {
@@ -102,22 +109,6 @@ export function createStore(db: Db, clock: Clock): Store & LinkCodeStore {
         .set({ unreachableAt: clock.now() })
         .where(and(eq(identities.channel, address.channel), eq(identities.chatId, address.chatId)))
         .run();
-    },
-
-    pendingOutbox(): OutboxRow[] {
-      // Redeliveries come within minutes; a week of update ids is plenty.
-      db.delete(processedUpdates).where(lt(processedUpdates.at, new Date(clock.now().getTime() - 7 * 24 * 3600 * 1000))).run();
-      const since = new Date(clock.now().getTime() - OUTBOX_RESEND_WINDOW_MS);
-      // Older pending replies are given up: the parent has moved on.
-      db.update(outbox).set({ status: 'failed', lastError: 'expired' }).where(and(eq(outbox.status, 'pending'), lt(outbox.createdAt, since))).run();
-      return db
-        .select({ id: outbox.id, message: outbox.message, createdAt: outbox.createdAt, channel: identities.channel, chatId: identities.chatId })
-        .from(outbox)
-        .innerJoin(identities, eq(identities.id, outbox.identityId))
-        .where(and(eq(outbox.status, 'pending'), gt(outbox.createdAt, since)))
-        .orderBy(asc(outbox.id))
-        .all()
-        .map((r) => ({ id: r.id, address: { channel: r.channel, chatId: r.chatId }, message: r.message as OutboxRow['message'], createdAt: r.createdAt }));
     },
 
     exportPerson(personId) {

@@ -14,7 +14,7 @@
  *   the chat is asked to wait without its code being checked. The local web chat cannot
  *   redeem codes unless that is switched on (`ctx.link.redeemAllowed`).
  */
-import type { ChannelName, Reply, Text } from '../core/messages.js';
+import { CHANNEL_INFO, CHANNELS, type ChannelName, type Reply, type Text } from '../core/messages.js';
 import type { FlowContext, FlowResult, PersonView } from './flow.types.js';
 import { formatLinkCode, parseLinkCode } from '../domain/link-code.js';
 import { choice, result, say, state, text } from './kit.js';
@@ -22,7 +22,7 @@ import { mainMenu } from './menu.flow.js';
 
 export const LINK_CODE_TTL_MS = 10 * 60 * 1000;
 /** The messengers a parent can link; the local web chat is for trying out. */
-const LINKABLE: ChannelName[] = ['whatsapp', 'telegram'];
+const LINKABLE: ChannelName[] = CHANNELS.filter((c) => CHANNEL_INFO[c].linkable).sort((a, b) => CHANNEL_INFO[b].rank - CHANNEL_INFO[a].rank);
 
 /** "WhatsApp", "Telegram", "the web chat", in the reader's language. */
 export const appName = (channel: ChannelName): Text => text(`link:app.${channel}`);

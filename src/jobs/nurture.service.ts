@@ -25,7 +25,11 @@ export interface NurtureDeps {
   db: Db;
   config: Config;
   i18n: i18n;
-  channels: Map<ChannelName, ChannelAdapter>;
+  /**
+   * Per running channel: the outbound scheduler's proactive path (one attempt, after the
+   * replies) and the channel's overall rate, which bounds how fast BullMQ hands out jobs.
+   */
+  channels: Map<ChannelName, { adapter: ChannelAdapter; ratePerSecond: number }>;
   store: Store;
   clock: Clock;
   logger: Logger;
@@ -73,7 +77,7 @@ export function createNurture(deps: NurtureDeps): Nurture {
       // Rows a crashed process left half-sent go back to the queue before any worker runs.
       const recovered = recoverStaleSending(deps.db);
       if (recovered.length) logger.warn({ count: recovered.length }, 'deliveries left in "sending" by a stopped process: queued again (uncertain)');
-      for (const [name, adapter] of deps.channels) {
+      for (const [name, { adapter, ratePerSecond }] of deps.channels) {
         const worker = createDeliveryWorker({
           ...planDeps,
           connection: workerConn,
@@ -81,7 +85,7 @@ export function createNurture(deps: NurtureDeps): Nurture {
           channel: name,
           adapter,
           i18n: deps.i18n,
-          ratePerSecond: name === 'telegram' ? config.nurture.telegramRatePerSecond : name === 'whatsapp' && config.whatsappCloud ? config.whatsappCloud.ratePerSecond : 25,
+          ratePerSecond,
           onUnreachable: (_personId, chatId) => deps.store.markUnreachable({ channel: name, chatId }),
         });
         workers.push(worker);

@@ -40,7 +40,9 @@ export async function startAppHarness(env: Record<string, string> = {}, options:
   });
   // The whole bot, reminders included: a real Redis, a key prefix of its own per harness.
   const redis = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: `e2e${Math.random().toString(36).slice(2, 10)}` };
-  const config = loadConfig({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot, DATABASE_PATH: dbPath, HTTP_PORT: '0', LOG_LEVEL: 'debug', ...redis, ...env });
+  // Conversation tests type faster than any parent: a chat's flood limit is lifted unless a test sets it.
+  const chatLimits = { TELEGRAM_CHAT_BURST: '100', TELEGRAM_CHAT_PER_SECOND: '100' };
+  const config = loadConfig({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: api.apiRoot, DATABASE_PATH: dbPath, HTTP_PORT: '0', LOG_LEVEL: 'debug', ...chatLimits, ...redis, ...env });
   const boot = async () => {
     const app = createApp({ config, logger: createLogger('debug', sink), clock: options.clock });
     const port = await app.start();

@@ -10,6 +10,11 @@ import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18
 import type { SendOutcome } from '../../src/core/errors.js';
 import type { ChannelName, InboundContent, OutboundMessage } from '../../src/core/messages.js';
 import type { ChannelAdapter, Logger } from '../../src/core/ports.js';
+import { UNLIMITED } from '../../src/core/outbound/channel-limits.js';
+import { systemClock } from '../../src/core/clock.js';
+import { createOutboundScheduler, type OutboundScheduler } from '../../src/core/outbound/outbound.scheduler.js';
+import { createOutbox, newOutboxOwner } from '../../src/db/outbox.repo.js';
+import { createSendBudget } from '../../src/db/send-budget.repo.js';
 import { createPreConsentMemory } from '../../src/core/pre-consent.memory.js';
 import { miniHtmlToPlain } from '../../src/core/render.js';
 import { openDatabase, type Db } from '../../src/db/client.js';
@@ -48,6 +53,10 @@ export interface Harness {
   /** `say` on another messenger ("/link 123456" becomes the command a mapper would make). */
   sayOn(channel: ChannelName, chatId: string, content: InboundContent | string, hint?: string): Promise<OutboundMessage[]>;
   initiative(input?: Partial<NewInitiative>): ReturnType<typeof createInitiative>;
+  /** Starts the schedulers as a restarted process would: they take over replies left pending. */
+  takeOver(): Promise<void>;
+  /** Resolves when every committed reply has been through its channel's outbound scheduler. */
+  delivered(): Promise<void>;
   reopen(): void;
   close(): void;
 }
@@ -70,11 +79,33 @@ export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode
   const channel = channels.get('local') ?? new RecordingChannel();
   let memory = createPreConsentMemory(clock);
   let db = openDatabase(dbPath);
-  const build = () =>
-    createEngine({
-      store: createStore(db, clock),
+  let outbound = new Map<ChannelName, OutboundScheduler>();
+  const build = () => {
+    const owner = newOutboxOwner();
+    const budget = createSendBudget(db);
+    const outbox = createOutbox(db, clock, owner);
+    // The production outbound path, without limits: one scheduler per recording channel.
+    outbound = new Map(
+      [...channels].map(([name, adapter]) => [
+        name,
+        createOutboundScheduler({
+          channel: name,
+          adapter,
+          limits: UNLIMITED,
+          budget,
+          outbox,
+          // Paced by real time, as in the app: the domain clock below stays where the test put it.
+          clock: systemClock,
+          logger: silentLogger,
+          busyNotice: (lang) => ({ text: `busy:${lang ?? 'nl'}` }),
+          maxReplyAgeMs: 10 * 60_000,
+        }),
+      ]),
+    );
+    return createEngine({
+      store: createStore(db, clock, { outboxOwner: owner }),
       directory: createDirectory(db),
-      channels: new Map<ChannelName, ChannelAdapter>(channels),
+      outbound,
       i18n,
       languages: locales.languages,
       memory,
@@ -85,6 +116,7 @@ export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode
       ...(opts.drawLinkCode ? { drawLinkCode: opts.drawLinkCode } : {}),
       ...(opts.localChatLinking ? { localChatLinking: true } : {}),
     });
+  };
   const h: Harness = {
     db,
     dir,
@@ -106,7 +138,15 @@ export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode
             : { kind: 'text', text: content }
           : content;
       await h.engine.handle({ address: { channel: name, chatId }, content: c, ...(hint ? { languageHint: hint } : {}) });
+      await h.delivered();
       return (recorder.sent.get(chatId) ?? []).slice(before);
+    },
+    async takeOver() {
+      for (const o of outbound.values()) o.start();
+      await h.delivered();
+    },
+    async delivered() {
+      await Promise.all([...outbound.values()].map((o) => o.idle()));
     },
     initiative(input = {}) {
       return createInitiative(
@@ -123,6 +163,7 @@ export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode
       h.engine = build();
     },
     close() {
+      for (const o of outbound.values()) void o.stop();
       db.$client.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -60,7 +60,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   const lifecycle = createLifecycle(bot, options);
   const channel: TelegramChannel = {
     name: 'telegram',
-    send: (chatId, message, opts) => sendMessage(bot, logger, chatId, message, opts?.fromPart ?? 0),
+    send: (chatId, message, opts) => sendMessage(bot, logger, chatId, message, opts?.fromPart ?? 0, opts?.pace),
     start: lifecycle.start,
     stop: lifecycle.stop,
     health: lifecycle.health,
@@ -127,7 +127,7 @@ function notifyIfBlocked(member: unknown, options: TelegramChannelOptions): void
   }
 }
 
-async function sendMessage(bot: Telegraf, logger: Logger, chatId: string, message: OutboundMessage, fromPart: number): Promise<SendOutcome> {
+async function sendMessage(bot: Telegraf, logger: Logger, chatId: string, message: OutboundMessage, fromPart: number, pace?: () => Promise<void>): Promise<SendOutcome> {
   let chunks: string[];
   let keyboard: ReturnType<typeof toInlineKeyboard> | undefined;
   try {
@@ -142,17 +142,23 @@ async function sendMessage(bot: Telegraf, logger: Logger, chatId: string, messag
   }
   let lastId: number | undefined;
   let partsSent = 0;
+  // The scheduler took a token for the first request; each later one takes its own.
+  const next = async (): Promise<void> => {
+    if (partsSent > 0 || lastId !== undefined) await pace?.();
+  };
   try {
     // Parts are the text chunks, then the file; a retry resumes at the part that failed.
     for (const [i, chunk] of chunks.entries()) {
       if (i < fromPart) continue;
       const markup = keyboard && i === chunks.length - 1 ? { reply_markup: keyboard } : {};
+      await next();
       const sent = await bot.telegram.sendMessage(chatId, chunk, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...markup });
       lastId = sent.message_id;
       partsSent++;
     }
     if (message.attachment && fromPart <= chunks.length) {
       const { content, filename } = message.attachment;
+      await next();
       lastId = (await bot.telegram.sendDocument(chatId, { source: Buffer.from(content), filename })).message_id;
     }
   } catch (err) {

@@ -1,0 +1,18 @@
+/**
+ * The local web chat as a channel module. It is always created (a parent who tried the bot
+ * locally keeps their profile), but its pages and API are served only as the policy in
+ * src/http/local-chat.policy.ts allows; there is no messenger behind it, so no real limits.
+ */
+import { UNLIMITED } from '../../core/outbound/channel-limits.js';
+import type { ChannelModule, RunningChannel } from '../channel-module.js';
+import { createLocalChannel, type LocalChannel } from './local.adapter.js';
+
+export const localModule: ChannelModule & { create(ctx: Parameters<ChannelModule['create']>[0]): RunningChannel<LocalChannel> } = {
+  id: 'local',
+  channel: 'local',
+  enabled: () => true,
+  create({ logger, store }) {
+    const adapter = createLocalChannel({ logger, hasPerson: (chatId) => store.findIdentity({ channel: 'local', chatId }) !== null });
+    return { adapter, limits: UNLIMITED, health: adapter.health };
+  },
+};

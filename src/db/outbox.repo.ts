@@ -1,0 +1,115 @@
+/**
+ * The outbox on SQLite (OutboxPort): committed replies waiting for their channel's outbound
+ * scheduler. Rows carry an owner and a lease, so only one process sends a row, and a process
+ * that died leaves its rows to the next one: at once when its pid is gone from this host,
+ * otherwise when the lease runs out.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import type { Clock } from '../core/clock.js';
+import type { OutboundMessage } from '../core/messages.js';
+import type { OutboxPort, PendingReply } from '../core/outbound/outbox-port.js';
+import type { Db } from './client.js';
+import { identities, outbox } from './schema.js';
+
+/** Replies before consent older than this are deleted at start: nobody waits for them any more. */
+const PRE_CONSENT_KEEP_MS = 60 * 60 * 1000;
+
+export const newOutboxOwner = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+export function createOutbox(db: Db, clock: Clock, owner: string): OutboxPort {
+  const host = hostname();
+  const sqlite = db.$client;
+  const owners = sqlite.prepare<[string], { owner: string | null }>(`SELECT DISTINCT owner FROM outbox WHERE status = 'pending' AND channel = ?`);
+  const claim = sqlite.prepare<[string, number, string, string, number, string], PendingRow>(
+    `UPDATE outbox SET owner = ?, lease_until = ?
+     WHERE status = 'pending' AND channel = ? AND ((owner IS NOT ? AND (lease_until IS NULL OR lease_until < ?)) OR owner = ?)
+     RETURNING id, channel, chat_id, message, created_at, attempts, parts_sent`,
+  );
+  const clean = sqlite.prepare<[number]>(`DELETE FROM outbox WHERE person_id IS NULL AND created_at < ?`);
+  // Redeliveries come within minutes; a week of update ids is plenty.
+  const forgetUpdates = sqlite.prepare<[number]>(`DELETE FROM processed_updates WHERE at < ?`);
+
+  const alive = (other: string): boolean => {
+    const [h, pid] = other.split(':');
+    if (h !== host || !pid) return true; // another machine: trust its lease
+    if (Number(pid) === process.pid) return other === owner;
+    try {
+      process.kill(Number(pid), 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+
+  return {
+    owner,
+    claimOrphans(channel, nowMs, leaseMs) {
+      clean.run(nowMs - PRE_CONSENT_KEEP_MS);
+      forgetUpdates.run(nowMs - 7 * 24 * 3600 * 1000);
+      const dead = owners
+        .all(channel)
+        .map((r) => r.owner)
+        .filter((o): o is string => o !== null && o !== owner && !alive(o));
+      const taken: PendingRow[] = [];
+      const tx = sqlite.transaction(() => {
+        // Rows whose lease ran out (never our own: those are in memory), then rows of dead owners.
+        taken.push(...claim.all(owner, nowMs + leaseMs, channel, owner, nowMs, '\u0000'));
+        for (const d of dead) taken.push(...claim.all(owner, nowMs + leaseMs, channel, owner, 0, d));
+      });
+      tx.immediate();
+      const t = clock.now().getTime();
+      return taken.sort((a, b) => a.id - b.id).map((r) => toPending(r, t));
+    },
+    renew(ids, untilMs) {
+      for (let i = 0; i < ids.length; i += 500) db.update(outbox).set({ leaseUntil: new Date(untilMs), owner }).where(inArray(outbox.id, ids.slice(i, i + 500))).run();
+    },
+    release(ids) {
+      for (let i = 0; i < ids.length; i += 500)
+        db.update(outbox)
+          .set({ leaseUntil: null, owner: null })
+          .where(and(inArray(outbox.id, ids.slice(i, i + 500)), eq(outbox.owner, owner)))
+          .run();
+    },
+    noteAttempt(id, attempts, partsSent, error) {
+      db.update(outbox).set({ attempts, partsSent, lastError: error.slice(0, 200) }).where(eq(outbox.id, id)).run();
+    },
+    finish(id, end, atMs, error) {
+      // Before consent nothing is kept: the row existed only to survive a crash.
+      const gone = db.delete(outbox).where(and(eq(outbox.id, id), isNull(outbox.personId))).run().changes;
+      if (gone) return;
+      db.update(outbox)
+        .set({ status: end, sentAt: end === 'sent' ? new Date(atMs) : null, lastError: error ? error.slice(0, 200) : end === 'expired' ? 'expired' : null, owner: null, leaseUntil: null })
+        .where(eq(outbox.id, id))
+        .run();
+    },
+    markUnreachable(address) {
+      db.update(identities)
+        .set({ unreachableAt: clock.now() })
+        .where(and(eq(identities.channel, address.channel), eq(identities.chatId, address.chatId)))
+        .run();
+    },
+  };
+}
+
+interface PendingRow {
+  id: number;
+  channel: string;
+  chat_id: string;
+  message: string;
+  created_at: number;
+  attempts: number;
+  parts_sent: number;
+}
+
+function toPending(r: PendingRow, nowMs: number): PendingReply {
+  return {
+    id: r.id,
+    address: { channel: r.channel as PendingReply['address']['channel'], chatId: r.chat_id },
+    message: JSON.parse(r.message) as OutboundMessage,
+    ageMs: Math.max(0, nowMs - r.created_at),
+    attempts: r.attempts,
+    partsSent: r.parts_sent,
+  };
+}
