@@ -39,7 +39,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): Worker<DeliveryJ
   const worker: Worker<DeliveryJobData, JobResult> = new Worker<DeliveryJobData, JobResult>(queueName(deps.channel), (job) => processJob(deps, worker, job), {
     connection: deps.connection,
     prefix: deps.prefix,
-    concurrency: deps.concurrency ?? 8,
+    concurrency: deps.concurrency ?? 4,
     // The same rate in fifths of a second: BullMQ's window is fixed, so "25 per 1000 ms" can put
     // 50 messages into one sliding second at a window edge (and Telegram answers 429).
     limiter: { max: Math.max(1, Math.round(deps.ratePerSecond / 5)), duration: 200 },

@@ -119,6 +119,8 @@ export interface FakeBotApi {
   failNext(method: string, failure: ApiFailure, times?: number, after?: number): void;
   block(chatId: number): void;
   unblock(chatId: number): void;
+  /** A user who started the bot long ago: the chat exists, no update is queued now. */
+  meet(chatId: number): void;
   requestsOf(method: string): Record<string, unknown>[];
   /** Switches the flood control on (true or limits), off (false), or back to a fresh start. */
   setLimits(limits: LimitsOption): void;
@@ -698,6 +700,7 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       ensureChat(chatId).blocked = true;
       memberUpdate(chatId, 'kicked');
     },
+    meet: (chatId) => void ensureChat(chatId),
     unblock: (chatId) => {
       ensureChat(chatId).blocked = false;
       memberUpdate(chatId, 'member');

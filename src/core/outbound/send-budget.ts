@@ -35,4 +35,4 @@ export interface SendBudget {
 }
 
 /** Milliseconds a reply that found no token keeps proactive messages out of the bot's bucket. */
-export const REPLY_WANTED_MS = 300;
+export const REPLY_WANTED_MS = 60;

@@ -1,8 +1,9 @@
 /**
  * whatsapp-web.js as a channel module (channel 'whatsapp', a volunteer pilot). Its own pacer
  * (random gaps, a daily cap) stays inside the adapter: one browser session is one process.
- * The scheduler's budget matches that pace, so replies still go before proactive messages.
+ * The scheduler sends one message at a time, so each gap goes to a waiting reply first.
  */
+import { UNLIMITED } from '../../../core/outbound/channel-limits.js';
 import type { ChannelModule } from '../../channel-module.js';
 import { createWhatsAppWebChannel, whatsappQrRoute } from './whatsapp-web.adapter.js';
 import { createWwebjsTransport } from './whatsapp-web.transport.js';
@@ -28,10 +29,11 @@ export const whatsappWebModule: ChannelModule = {
       defaultLanguage: config.defaultLanguage,
       timeZone: config.timeZone,
     });
-    const perSecond = 1000 / Math.max(250, minDelayMs);
     return {
       adapter,
-      limits: { bot: { capacity: 1, perSecond }, chat: { capacity: 1, perSecond }, maxInFlight: 1 },
+      // The adapter's pacer holds the real pace (random gaps on the injected clock, a daily cap);
+      // one send at a time lets the scheduler pick replies before proactive messages for each gap.
+      limits: { ...UNLIMITED, maxInFlight: 1 },
       start: adapter.start,
       stop: adapter.stop,
       health: adapter.health,
