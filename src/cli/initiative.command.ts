@@ -1,7 +1,7 @@
 /** `initiative create | list | link | phase`: setting up initiatives and the links parents start from. */
 import type { Command } from 'commander';
 import { createInitiative, initiativeByCode, initiativeById, listInitiatives, newInitiativeCode, setPhase } from '../db/initiatives.repo.js';
-import type { Phase } from '../flows/flow.types.js';
+import type { Phase } from '../domain/model.js';
 import { CLI_ACTOR, CliError, type CliContext } from './context.js';
 import { deepLink, qrTarget, resolveBotUsername, writeQr, type QrOption } from './deep-link.js';
 import { compactPostcodes, formatTable, json } from './format.js';

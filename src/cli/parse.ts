@@ -3,7 +3,7 @@
  * into "error: option '--phase <n>' argument '7' is invalid. …" and exit code 1.
  */
 import { InvalidArgumentError } from 'commander';
-import { PHASES, ROLES, type Phase, type Role } from '../flows/flow.types.js';
+import { PHASES, ROLES, type Phase, type Role } from '../domain/model.js';
 
 export function parseId(value: string): number {
   if (!/^[1-9]\d{0,9}$/.test(value)) throw new InvalidArgumentError('expected a positive whole number (an id).');

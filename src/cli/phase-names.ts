@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_LOCALES_DIR, SOURCE_LANGUAGE } from '../core/i18n.js';
-import type { Phase } from '../flows/flow.types.js';
+import type { Phase } from '../domain/model.js';
 
 export function phaseName(phase: Phase, localesDir: string = DEFAULT_LOCALES_DIR): string {
   let bundle: unknown;

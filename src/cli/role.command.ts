@@ -3,7 +3,7 @@ import { Argument, type Command } from 'commander';
 import type { Db } from '../db/client.js';
 import { grantRole, initiativeById, revokeRole } from '../db/initiatives.repo.js';
 import { personExists } from '../db/people.repo.js';
-import { ROLES, type Role } from '../flows/flow.types.js';
+import { ROLES, type Role } from '../domain/model.js';
 import { CLI_ACTOR, CliError, type CliContext } from './context.js';
 import { parseId } from './parse.js';
 

@@ -6,17 +6,23 @@
 import { and, eq, gt, lte, or } from 'drizzle-orm';
 import { AppError } from '../core/errors.js';
 import type { Address } from '../core/messages.js';
-import type { IdentityRef } from '../core/ports.js';
+import type { IdentityRef, Logger } from '../core/ports.js';
+import type { DeliveryPayload } from '../domain/nurture.types.js';
+import { createLogger } from '../logger.js';
 import type { Effect } from '../flows/flow.types.js';
 import type { Db } from './client.js';
 import { children, consentLog, deliveries, identities, interests, linkCodes, memberships, people } from './schema.js';
 import { writeAudit } from './audit.repo.js';
 import { cancelPendingFor, cancelPendingOfKind, insertNotice } from './deliveries.repo.js';
 import { applyRsvp } from './events.repo.js';
+import { helpRecipients } from './help-route.repo.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | null, effect: Effect, now: Date): IdentityRef | null {
+/** Where a request that reaches nobody is written down for the operator (the process log). */
+export type OperatorLog = Pick<Logger, 'warn'>;
+
+export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | null, effect: Effect, now: Date, log: OperatorLog = fallbackLog()): IdentityRef | null {
   if (effect.type === 'consent') {
     if (identity) return identity;
     const person = tx.insert(people).values({ language: effect.language, createdAt: now }).returning({ id: people.id }).get();
@@ -52,7 +58,7 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       tx.insert(memberships).values({ personId, initiativeId: effect.initiativeId, role: 'parent', createdAt: now }).onConflictDoNothing().run();
       break;
     case 'interest':
-      tx.insert(interests).values({ personId, initiativeId: effect.initiativeId, actionKey: effect.actionKey, at: now }).onConflictDoNothing().run();
+      offerHelp(tx, personId, effect.initiativeId, effect.actionKey, now, log);
       break;
     case 'proactive':
       tx.update(people).set({ proactive: effect.enabled }).where(eq(people.id, personId)).run();
@@ -91,7 +97,7 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       applyRsvpEffect(tx, personId, effect.eventId, effect.answer, now);
       break;
     case 'helpRequest':
-      requestHelp(tx, personId, effect.childId, now);
+      requestHelp(tx, personId, effect.childId, now, log);
       break;
     case 'erase':
       // ON DELETE CASCADE removes identities, children, memberships, conversations, consents,
@@ -110,8 +116,13 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       tx.update(deliveries).set({ channel: effect.channel }).where(and(eq(deliveries.personId, personId), eq(deliveries.status, 'planned'))).run();
       break;
     case 'linkMiss': // counted by the engine in link_attempts (src/db/link-attempts.repo.ts), also before consent
-    case 'exportData':
+    case 'exportData': // sent by the engine after the turn
       break;
+    default: {
+      // A new Effect type must be handled above: this line stops the build until it is.
+      const unhandled: never = effect;
+      throw new AppError('effect_unhandled', `no handler for effect ${(unhandled as { type: string }).type}`);
+    }
   }
   return identity;
 }
@@ -147,23 +158,64 @@ function applyRsvpEffect(tx: Tx, personId: number, eventId: number, answer: 'yes
   }
 }
 
-/** "Help me register": every ambassador of the parent's initiative gets a notice (ids only in the row). */
-function requestHelp(tx: Tx, personId: number, childId: number, now: Date): void {
+/**
+ * "Help me register": the initiative's ambassadors get a notice, otherwise its coordinators,
+ * otherwise the operator log gets a warning (ids only). The request is kept in `interests`
+ * either way, so `interests list` shows it. The chat told the parent which of these happens
+ * (the same rule: src/db/help-route.repo.ts).
+ */
+function requestHelp(tx: Tx, personId: number, childId: number, now: Date, log: OperatorLog): void {
   const member = tx
     .select({ initiativeId: memberships.initiativeId })
     .from(memberships)
     .where(and(eq(memberships.personId, personId), eq(memberships.role, 'parent')))
     .get();
-  if (!member) return;
-  tx.insert(interests).values({ personId, initiativeId: member.initiativeId, actionKey: 'registration-help', at: now }).onConflictDoNothing().run();
-  const ambassadors = tx
-    .select({ personId: memberships.personId })
-    .from(memberships)
-    .where(and(eq(memberships.initiativeId, member.initiativeId), eq(memberships.role, 'ambassador')))
-    .all();
-  const day = now.toISOString().slice(0, 10);
-  for (const a of ambassadors) {
-    if (a.personId === personId) continue;
-    insertNotice(tx, { personId: a.personId, ruleId: 'notice-help', occurrence: `p${personId}c${childId}-${day}`, payload: { key: 'nurture:helpRequestAmbassador', params: {}, buttons: null, aboutPersonId: personId, childId }, now });
+  if (!member) {
+    log.warn({ personId, childId }, 'help request from a parent without an initiative: nobody to pass it to');
+    return;
   }
+  tx.insert(interests).values({ personId, initiativeId: member.initiativeId, actionKey: 'registration-help', at: now }).onConflictDoNothing().run();
+  const day = now.toISOString().slice(0, 10);
+  notifyStaff(tx, member.initiativeId, personId, now, log, 'help request', (route) => ({
+    ruleId: 'notice-help',
+    occurrence: `p${personId}c${childId}-${day}`,
+    payload: { key: route === 'ambassador' ? 'nurture:helpRequestAmbassador' : 'help:notice.helpCoordinator', params: {}, buttons: null, aboutPersonId: personId, childId },
+  }));
+}
+
+/** "I want to help with this" under a phase action: recorded, and passed on like a help request. */
+function offerHelp(tx: Tx, personId: number, initiativeId: number, actionKey: string, now: Date, log: OperatorLog): void {
+  const added = tx.insert(interests).values({ personId, initiativeId, actionKey, at: now }).onConflictDoNothing().returning({ personId: interests.personId }).all();
+  if (added.length === 0) return; // said before: staff heard of it then
+  notifyStaff(tx, initiativeId, personId, now, log, 'offer to help', () => ({
+    ruleId: 'notice-interest',
+    occurrence: `p${personId}-${actionKey}`,
+    payload: { key: 'help:notice.interest', params: { action: { key: `phases:actions.${actionKey}.title` } }, buttons: null, aboutPersonId: personId },
+  }));
+}
+
+function notifyStaff(
+  tx: Tx,
+  initiativeId: number,
+  personId: number,
+  now: Date,
+  log: OperatorLog,
+  what: string,
+  notice: (route: 'ambassador' | 'coordinator') => { ruleId: string; occurrence: string; payload: DeliveryPayload },
+): void {
+  const { route, personIds } = helpRecipients(tx, initiativeId, personId);
+  if (route === 'nobody') {
+    log.warn({ initiativeId, personId }, `${what} reaches nobody: the initiative has no reachable ambassador or coordinator (see: interests list --initiative ${initiativeId})`);
+    writeAudit(tx, { actor: `person:${personId}`, action: 'help.unrouted', subjectType: 'initiative', subjectId: initiativeId }, now);
+    return;
+  }
+  const n = notice(route);
+  for (const staff of personIds) insertNotice(tx, { personId: staff, ruleId: n.ruleId, occurrence: n.occurrence, payload: n.payload, now });
+}
+
+let defaultLog: OperatorLog | undefined;
+/** Callers pass the app's logger; this is the same JSON log on stdout for callers that do not. */
+function fallbackLog(): OperatorLog {
+  defaultLog ??= createLogger(process.env.LOG_LEVEL ?? 'info');
+  return defaultLog;
 }

@@ -4,7 +4,9 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { initiativePostcodes, initiatives, memberships } from './schema.js';
 import { writeAudit } from './audit.repo.js';
-import type { Directory, InitiativeView, Phase, Role } from '../flows/flow.types.js';
+import type { Directory, InitiativeView } from '../flows/flow.types.js';
+import type { Phase, Role } from '../domain/model.js';
+import { helpRoute } from './help-route.repo.js';
 import { eventFor } from './event-info.repo.js';
 
 export interface NewInitiative {
@@ -97,6 +99,7 @@ export function createDirectory(db: Db): Directory {
     initiativeByCode: (code) => initiativeByCode(db, code),
     initiativesForPostcode: (pc4) => initiativesForPostcode(db, pc4),
     eventFor: (eventId, personId) => eventFor(db, eventId, personId),
+    helpRoute: (initiativeId, askingPersonId) => helpRoute(db, initiativeId, askingPersonId),
   };
 }
 

@@ -5,7 +5,7 @@
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { children, identities, interests, memberships, people } from './schema.js';
-import { ROLES, type Role } from '../flows/flow.types.js';
+import { ROLES, type Role } from '../domain/model.js';
 
 export interface PersonSummary {
   id: number;

@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { CHANNELS } from '../core/messages.js';
+import { CHANNELS, PLACEMENT_ANSWERS, ROLES, RSVP_ANSWERS, RSVP_STATUSES } from '../domain/model.js';
 
 const createdAt = () => integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
@@ -54,7 +54,7 @@ export const children = sqliteTable(
     /** The parent answered "registered" for this child (stops deadline reminders). */
     registeredAt: integer('registered_at', { mode: 'timestamp_ms' }),
     /** The parent's answer to the placement check. */
-    placement: text('placement', { enum: ['yes', 'no', 'unknown'] }),
+    placement: text('placement', { enum: PLACEMENT_ANSWERS }),
     createdAt: createdAt(),
   },
   (t) => [index('children_person').on(t.personId)],
@@ -89,7 +89,7 @@ export const memberships = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     personId: integer('person_id').notNull().references(() => people.id, { onDelete: 'cascade' }),
     initiativeId: integer('initiative_id').notNull().references(() => initiatives.id, { onDelete: 'cascade' }),
-    role: text('role', { enum: ['parent', 'ambassador', 'coordinator'] }).notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('memberships_unique').on(t.personId, t.initiativeId, t.role), index('memberships_initiative').on(t.initiativeId)],
@@ -240,9 +240,9 @@ export const eventRsvps = sqliteTable(
   {
     eventId: integer('event_id').notNull().references(() => events.id, { onDelete: 'cascade' }),
     personId: integer('person_id').notNull().references(() => people.id, { onDelete: 'cascade' }),
-    answer: text('answer', { enum: ['yes', 'no', 'maybe'] }).notNull(),
+    answer: text('answer', { enum: RSVP_ANSWERS }).notNull(),
     /** For "yes": a place, or a spot on the waiting list (ordered by `answeredAt`). */
-    status: text('status', { enum: ['going', 'waiting', 'none'] }).notNull(),
+    status: text('status', { enum: RSVP_STATUSES }).notNull(),
     answeredAt: integer('answered_at', { mode: 'timestamp_ms' }).notNull(),
     attended: integer('attended', { mode: 'boolean' }),
   },

@@ -2,7 +2,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { ChannelName } from '../core/messages.js';
 import type { Clock } from '../core/clock.js';
-import type { CommitTurnInput, CommitTurnResult, Store } from '../core/ports.js';
+import type { CommitTurnInput, CommitTurnResult, Logger, Store } from '../core/ports.js';
 import { OUTBOX_LEASE_MS } from '../core/outbound/outbox-port.js';
 import type { LinkCodeStore } from '../core/engine.js';
 import type { PersonView } from '../flows/flow.types.js';
@@ -17,6 +17,8 @@ import { newOutboxOwner } from './outbox.repo.js';
 export interface StoreOptions {
   /** This process's name on the outbox rows it commits (src/db/outbox.repo.ts). */
   outboxOwner: string;
+  /** Where a help request that reaches nobody is warned about (default: the JSON log on stdout). */
+  logger?: Logger;
 }
 
 export function createStore(db: Db, clock: Clock, options: StoreOptions = { outboxOwner: newOutboxOwner() }): Store & LinkCodeStore {
@@ -51,7 +53,7 @@ export function createStore(db: Db, clock: Clock, options: StoreOptions = { outb
       const result = db.transaction((tx) => {
         let identity = input.identity;
         for (const effect of input.effects) {
-          identity = applyEffect(tx, input.address, identity, effect, now);
+          identity = applyEffect(tx, input.address, identity, effect, now, options.logger);
           if (effect.type === 'erase') erased = true;
           if (!identity) break;
         }

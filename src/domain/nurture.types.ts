@@ -15,11 +15,8 @@ export interface PlanChild {
   placement: 'yes' | 'no' | 'unknown' | null;
 }
 
-export interface QuietHours {
-  /** Local "HH:MM"; the window may wrap past midnight (20:00–08:30). */
-  start: string;
-  end: string;
-}
+export type { QuietHours } from './model.js';
+import type { QuietHours } from './model.js';
 
 export interface PlanPerson {
   id: number;
@@ -63,7 +60,7 @@ export interface NewsletterSlot {
 export type MessageKind = 'reminder' | 'newsletter' | 'notice';
 
 /** JSON-safe text parameters (rendered at send time in the parent's language of that moment). */
-export type PayloadParam = string | number | { yearMonth: { year: number; month: number } } | { date: string };
+export type PayloadParam = string | number | { yearMonth: { year: number; month: number } } | { date: string } | { key: string };
 
 export interface DeliveryPayload {
   key: string;

@@ -5,10 +5,9 @@
  * have waited longest move up, never a newcomer ahead of them.
  */
 
-export type RsvpAnswer = 'yes' | 'no' | 'maybe';
-export type RsvpStatus = 'going' | 'waiting' | 'none';
+import type { RsvpAnswer, RsvpStatus } from './model.js';
 
-export const RSVP_ANSWERS: readonly RsvpAnswer[] = ['yes', 'no', 'maybe'];
+export { RSVP_ANSWERS, type RsvpAnswer, type RsvpStatus } from './model.js';
 
 export interface PlacesTaken {
   /** Null: no limit. */

@@ -31,8 +31,9 @@ export interface ChildView {
   registered?: boolean;
 }
 
-export const PHASES = [0, 1, 2, 3, 4, 5] as const;
-export type Phase = (typeof PHASES)[number];
+// The vocabulary lives in src/domain/model.ts; re-exported here for older imports.
+import type { HelpRoute, Phase, RsvpAnswer } from '../domain/model.js';
+export { PHASES, ROLES, type HelpRoute, type Phase, type Role, type RsvpAnswer } from '../domain/model.js';
 
 export interface InitiativeView {
   id: number;
@@ -44,9 +45,6 @@ export interface InitiativeView {
   municipality: string;
   phase: Phase;
 }
-
-export const ROLES = ['parent', 'ambassador', 'coordinator'] as const;
-export type Role = (typeof ROLES)[number];
 
 export interface PersonView {
   id: number;
@@ -82,14 +80,14 @@ export interface EventInfo {
   timeZone: string;
 }
 
-export type RsvpAnswer = 'yes' | 'no' | 'maybe';
-
 export interface Directory {
   initiativeByCode(code: string): InitiativeView | null;
   initiativeById(id: number): InitiativeView | null;
   initiativesForPostcode(pc4: string): InitiativeView[];
   /** An event as the person answering sees it (their own place not counted). */
   eventFor(eventId: number, personId: number): EventInfo | null;
+  /** Who a parent's "help me" or "I want to help" would reach now (src/db/help-route.repo.ts). */
+  helpRoute(initiativeId: number, askingPersonId: number): HelpRoute;
 }
 
 export interface LanguageInfo {
@@ -145,7 +143,7 @@ export type Effect =
   | { type: 'placement'; childId: number; answer: 'yes' | 'no' | 'unknown' }
   /** Records the answer; a place freed on a full event goes to the first on the waiting list. */
   | { type: 'rsvp'; eventId: number; answer: RsvpAnswer }
-  /** "Help me register": the initiative's ambassadors get a notice. */
+  /** "Help me register": the initiative's ambassadors (else its coordinators, else the operator log) hear of it. */
   | { type: 'helpRequest'; childId: number }
   /** A one-time code to link another messenger; replaces the person's older codes. */
   | { type: 'linkCode'; code: string; expiresAt: Date }

@@ -65,7 +65,8 @@ export function handleMenuChoice(value: string, lang: string, ctx: FlowContext):
         say(`phases:actions.${key}.more`, { school: initiative.school }, [[choice(`help:${key}`, 'phases:wantToHelp')], [choice('menu:now', 'menu:backToNow')]]),
       ]);
     }
-    const menu = mainMenu(lang, ctx, [say('phases:helpThanks')]);
+    const route = ctx.directory.helpRoute(initiative.id, ctx.person?.id ?? 0);
+    const menu = mainMenu(lang, ctx, [say(`help:interest.${route}`, { name: initiative.name })]);
     return { ...menu, effects: [{ type: 'interest', initiativeId: initiative.id, actionKey: key }] };
   }
   return null;

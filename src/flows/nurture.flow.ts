@@ -32,7 +32,9 @@ export function handleNurtureChoice(value: string, prev: FlowState | null, lang:
       if (answer === 'done') return reply([say('nurture:reply.registered')], [{ type: 'registered', childId: id }]);
       if (answer === 'help') {
         if (!person.initiative) return reply([say('nurture:reply.helpNoInitiative')]);
-        return reply([say('nurture:reply.helpAsked', { name: person.initiative.name })], [{ type: 'helpRequest', childId: id }]);
+        // Say only what will happen: an ambassador, the coordinator, or nobody yet (src/db/help-route.repo.ts).
+        const route = ctx.directory.helpRoute(person.initiative.id, person.id);
+        return reply([say(`help:reply.${route}`, { name: person.initiative.name })], [{ type: 'helpRequest', childId: id }]);
       }
       return null;
     case 'born':

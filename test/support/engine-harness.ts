@@ -103,7 +103,7 @@ export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode
       ]),
     );
     return createEngine({
-      store: createStore(db, clock, { outboxOwner: owner }),
+      store: createStore(db, clock, { outboxOwner: owner, logger: silentLogger }),
       directory: createDirectory(db),
       outbound,
       i18n,
