@@ -12,7 +12,7 @@ import type { Update } from 'telegraf/types';
 import type { ChannelAdapter, ChannelHealth, InboundHandler, Logger } from '../../core/ports.js';
 import type { SendOutcome } from '../../core/errors.js';
 import type { OutboundMessage } from '../../core/messages.js';
-import { toInbound, toInlineKeyboard } from './telegram.mapper.js';
+import { dropReason, toInbound, toInlineKeyboard } from './telegram.mapper.js';
 import { splitForTelegram } from './telegram.split.js';
 import { classifyTelegramError, describeTelegramError as describe, errorCode } from './telegram.errors.js';
 import { createLifecycle } from './telegram.lifecycle.js';
@@ -98,7 +98,10 @@ async function handleUpdate(ctx: Context, options: TelegramChannelOptions): Prom
   if ('my_chat_member' in update) notifyIfBlocked(update.my_chat_member as unknown, options);
   const message = toInbound(update);
   if (!message) {
-    options.logger.debug({ updateId }, 'telegram update ignored');
+    // Ids and kinds only: what was dropped, never what it said or who sent it.
+    const { kind, reason } = dropReason(update);
+    if (kind === 'my_chat_member') options.logger.debug({ updateId, kind }, 'telegram update handled without a message');
+    else options.logger.info({ updateId, kind, reason }, 'telegram update dropped');
     return;
   }
   try {

@@ -65,6 +65,24 @@ export function toInbound(update: Update): InboundMessage | null {
   }
 }
 
+/**
+ * Why an update became no message, for the log: the update's kind and a reason, never its
+ * content or chat id. Kinds we do not handle at all (channel posts, polls, …) are named too.
+ */
+export function dropReason(update: Update): { kind: string; reason: string } {
+  const raw = update as unknown;
+  if (!isRec(raw)) return { kind: 'unknown', reason: 'not an object' };
+  const kind = Object.keys(raw).find((k) => k !== 'update_id') ?? 'empty';
+  if (int(raw.update_id) === undefined) return { kind, reason: 'no update_id' };
+  const message = isRec(raw.message) ? raw.message : isRec(raw.edited_message) ? raw.edited_message : undefined;
+  if (message) {
+    if (privateChatId(message.chat) === null) return { kind, reason: 'not a private chat' };
+    return { kind, reason: 'service message' };
+  }
+  if (isRec(raw.callback_query)) return { kind, reason: isRec(raw.callback_query.message) ? 'not a private chat' : 'inline-mode button' };
+  return { kind, reason: 'update kind not handled' };
+}
+
 function mapUpdate(raw: unknown): InboundMessage | null {
   if (!isRec(raw)) return null;
   const updateId = int(raw.update_id);

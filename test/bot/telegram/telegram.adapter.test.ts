@@ -108,6 +108,23 @@ describe('telegram adapter: polling', () => {
     expect(process.exitCode).toBe(exitCode);
   });
 
+  it('logs every update it drops with its id and kind only (no text, no chat id)', async () => {
+    const h = await setup();
+    await h.channel.start();
+    h.api.pushUpdate({ message: { message_id: 1, date: 0, chat: { id: CHAT, type: 'private' }, new_chat_title: 'geheim bericht' } });
+    h.api.pushUpdate({ message: { message_id: 2, date: 0, chat: { id: -100888, type: 'group' }, text: 'groepsbericht' } });
+    h.api.sendText(CHAT, 'daarna');
+    await waitFor(() => expect(contents(h)).toEqual([{ kind: 'text', text: 'daarna' }]));
+    const dropped = h.logs.filter((l) => l.msg === 'telegram update dropped');
+    expect(dropped.map((l) => l.level)).toEqual(['info', 'info']);
+    expect(dropped.map((l) => (l.obj as { kind: string }).kind)).toEqual(['message', 'message']);
+    expect(dropped.map((l) => (l.obj as { reason: string }).reason)).toEqual(['service message', 'not a private chat']);
+    for (const l of dropped) {
+      expect(typeof (l.obj as { updateId: unknown }).updateId).toBe('number');
+      expect(JSON.stringify(l.obj)).not.toMatch(new RegExp(`geheim|groepsbericht|100888|${CHAT}`));
+    }
+  });
+
   it('reports a person who blocks the bot as unreachable', async () => {
     const h = await setup();
     await h.channel.start();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Update } from 'telegraf/types';
-import { encodeCallbackData, toInbound, toInlineKeyboard } from '../../../src/bot/telegram/telegram.mapper.js';
+import { dropReason, encodeCallbackData, toInbound, toInlineKeyboard } from '../../../src/bot/telegram/telegram.mapper.js';
 import { splitForTelegram } from '../../../src/bot/telegram/telegram.split.js';
 import { parseTelegramHtml } from '../../support/fake-bot-api.js';
 
@@ -269,5 +269,15 @@ describe('splitForTelegram', () => {
       problems.push(...chunkProblems(html, splitForTelegram(html, limit), limit));
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe('dropReason: what the adapter logs for an update that is no message', () => {
+  it('names the kind and why, without content', () => {
+    const reason = (u: unknown) => dropReason(u as Update);
+    expect(reason({ update_id: 1, channel_post: { chat: { id: -1, type: 'channel' }, text: 'x' } })).toEqual({ kind: 'channel_post', reason: 'update kind not handled' });
+    expect(reason({ update_id: 2, message: { chat: { id: -5, type: 'group' }, text: 'x' } })).toEqual({ kind: 'message', reason: 'not a private chat' });
+    expect(reason({ update_id: 3, callback_query: { id: 'q', data: '1|x' } })).toEqual({ kind: 'callback_query', reason: 'inline-mode button' });
+    expect(reason({ message: {} })).toEqual({ kind: 'message', reason: 'no update_id' });
   });
 });
