@@ -128,8 +128,9 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     const database = store.ping() ? 'up' : 'down';
     const channelHealth = [...running.values()].map((r) => r.channel.health());
     const redis = nurture ? nurture.redisState() : 'off';
-    const ok = database === 'up' && channelHealth.every((c) => c.state === 'up') && redis !== 'down';
-    return { status: ok ? 'ok' : 'degraded', database, redis, channels: channelHealth, uptimeSeconds: Math.round((clock.now().getTime() - startedAt) / 1000) };
+    const workers = nurture ? nurture.workerState() : [];
+    const ok = database === 'up' && channelHealth.every((c) => c.state === 'up') && redis !== 'down' && workers.every((w) => w.state === 'up');
+    return { status: ok ? 'ok' : 'degraded', database, redis, workers, channels: channelHealth, uptimeSeconds: Math.round((clock.now().getTime() - startedAt) / 1000) };
   };
 
   const http = createHttpServer({

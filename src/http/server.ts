@@ -25,6 +25,8 @@ export interface HealthReport {
   database: 'up' | 'down';
   /** Redis holds the reminder queues: down means reminders wait (the chat works). */
   redis?: 'up' | 'down' | 'off';
+  /** The delivery worker per channel (src/jobs/nurture.service.ts): a down worker sends no reminders. */
+  workers?: { channel: string; state: 'up' | 'down' }[];
   channels: ChannelHealth[];
   uptimeSeconds: number;
 }

@@ -3,7 +3,7 @@
  * channel, and the planner. Redis missing at start is not fatal: the chat keeps working, one
  * clear message says what to install, and reminders wait in the database until Redis answers.
  */
-import type { Queue } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { i18n } from 'i18next';
 import type { Config } from '../config.js';
@@ -43,7 +43,15 @@ export interface Nurture {
   start(): Promise<void>;
   stop(): Promise<void>;
   redisState(): 'up' | 'down' | 'off';
+  /** One line per channel's delivery worker: 'down' when it stopped, closed or failed while the service runs (shown on /health). */
+  workerState(): WorkerState[];
   bullQueues(): Queue[];
+  bullWorkers(): Worker[];
+}
+
+export interface WorkerState {
+  channel: ChannelName;
+  state: 'up' | 'down';
 }
 
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -62,6 +70,9 @@ export function createNurture(deps: NurtureDeps): Nurture {
   seedMunicipalities(deps.db, config.nurture.municipalitiesPath ?? DEFAULT_MUNICIPALITIES_PATH, deps.clock.now());
   const connections: Redis[] = [];
   const workers: ReturnType<typeof createDeliveryWorker>[] = [];
+  /** Workers that stopped on their own: a closed or failed worker delivers nothing until a restart. */
+  const tracks: { channel: ChannelName; worker: ReturnType<typeof createDeliveryWorker>; failed: boolean }[] = [];
+  let stopping = false;
 
   const service: Nurture = {
     planDeps,
@@ -89,13 +100,32 @@ export function createNurture(deps: NurtureDeps): Nurture {
           onUnreachable: (_personId, chatId) => deps.store.markUnreachable({ channel: name, chatId }),
         });
         workers.push(worker);
-        worker.run().catch((err: unknown) => logger.error({ err: describeError(err), channel: name }, 'delivery worker stopped'));
+        const track = { channel: name, worker, failed: false };
+        tracks.push(track);
+        const fail = (why: string) => {
+          if (stopping || track.failed) return;
+          track.failed = true;
+          logger.error({ channel: name, why }, 'delivery worker is down: reminders on this channel wait until a restart');
+        };
+        worker.on('closed', () => fail('closed'));
+        // An error while the worker still runs is a retry (Redis away); one after it stopped is the end.
+        worker.on('error', () => {
+          if (!worker.isRunning()) fail('error');
+        });
+        worker
+          .run()
+          .then(() => fail('stopped'))
+          .catch((err: unknown) => {
+            logger.error({ err: describeError(err), channel: name }, 'delivery worker stopped');
+            fail('failed');
+          });
       }
       service.planner = createPlanner({ ...planDeps, queues, channels });
       await waitReady(producer, 2_000);
       await service.planner.start();
     },
     async stop() {
+      stopping = true;
       await service.planner?.stop();
       // worker.close() waits for active jobs without a limit: bound it.
       await Promise.race([Promise.all(workers.map((w) => w.close())), new Promise((r) => setTimeout(r, CLOSE_TIMEOUT_MS).unref())]);
@@ -103,6 +133,8 @@ export function createNurture(deps: NurtureDeps): Nurture {
       for (const c of connections) c.disconnect();
     },
     redisState: () => (connections.length === 0 ? 'off' : connections.every((c) => c.status === 'ready') ? 'up' : 'down'),
+    workerState: () => tracks.map((t) => ({ channel: t.channel, state: !stopping && (t.failed || !t.worker.isRunning()) ? 'down' : 'up' })),
+    bullWorkers: () => [...workers],
     bullQueues: () => (service.queues ? [...deps.channels.keys()].map((c) => service.queues!.queue(c)) : []),
   };
   return service;

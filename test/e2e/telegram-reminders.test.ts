@@ -97,6 +97,19 @@ it('plans, queues and sends due reminders over Telegram, in order, and takes an 
 
 it('says so in the health check when Redis is up', async () => {
   const res = await fetch(`http://127.0.0.1:${h.port}/health`);
-  const body = (await res.json()) as { redis: string };
+  const body = (await res.json()) as { redis: string; workers: unknown };
   expect(body.redis).toBe('up');
+  expect(body.workers).toContainEqual({ channel: 'telegram', state: 'up' });
+});
+
+it('shows a dead delivery worker on /health, and the bot as degraded', async () => {
+  const health = async () => (await (await fetch(`http://127.0.0.1:${h.port}/health`)).json()) as { status: string; workers: unknown };
+  expect((await health()).status).toBe('ok');
+  const index = h.app.nurture?.workerState().findIndex((w) => w.channel === 'telegram') ?? -1;
+  await h.app.nurture?.bullWorkers()[index]?.close();
+  await until(() => h.app.nurture?.workerState()[index]?.state === 'down');
+  const body = await health();
+  expect(body.status).toBe('degraded');
+  expect(body.workers).toContainEqual({ channel: 'telegram', state: 'down' });
+  expect(body.workers).toContainEqual({ channel: 'local', state: 'up' });
 });

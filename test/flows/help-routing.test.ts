@@ -8,6 +8,7 @@ import { eq } from 'drizzle-orm';
 import { renderText } from '../../src/core/render.js';
 import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18n.js';
 import { deliveryReply } from '../../src/domain/delivery-message.js';
+import type { DeliveryPayload } from '../../src/domain/nurture.types.js';
 import { auditLog, children, deliveries, identities, interests, memberships, people } from '../../src/db/schema.js';
 import { createHarness, pick, plain, type Harness } from '../support/engine-harness.js';
 
@@ -73,7 +74,7 @@ describe('"I want to help with this"', () => {
     const rows = noticesTo(coord.personId);
     expect(rows).toHaveLength(1);
     const i18n = createI18n(loadLocales(DEFAULT_LOCALES_DIR));
-    const text = renderText(i18n, 'en', deliveryReply(rows[0]!.payload, { initiative: null, event: null, newsletterText: null, about: { name: 'Ouder a', language: 'nl' } }).text);
+    const text = renderText(i18n, 'en', deliveryReply(rows[0]!.payload as DeliveryPayload, { initiative: null, event: null, newsletterText: null, about: { name: 'Ouder a', language: 'nl' } }).text);
     expect(text).toContain('A parent wants to help');
     expect(text).not.toContain('phases:');
     expect(text).not.toContain('{{');

@@ -287,30 +287,35 @@ describe('Redis loses its data or goes away', () => {
     parents(n, 60, 'outage');
 
     await redis.stop();
-    const during = await within(5_000, n.planner.tick(), 'a planner tick while Redis is down');
+    // Wait for the condition (the producer has seen the server go), not for a fixed time: a tick
+    // sent while the socket still looks open would wait for the reconnect. Bounds are generous for
+    // a loaded machine; a hang still fails.
+    await waitUntil(() => n.producer.status !== 'ready', 15_000, 'the producer to notice that Redis stopped');
+    const during = await within(15_000, n.planner.tick(), 'a planner tick while Redis is down');
     expect(during).not.toBeNull();
     expect(during).toMatchObject({ enqueued: 0, rebuilt: 0 });
     expect(during?.plan.planned).toHaveLength(60);
-    const again = await within(5_000, n.planner.tick(), 'a second tick while Redis is down');
+    const again = await within(15_000, n.planner.tick(), 'a second tick while Redis is down');
     expect(again).toMatchObject({ plan: { planned: [] }, enqueued: 0 });
     expect(statusCount(n)).toEqual({ planned: 60 });
     expect(n.channel.log).toHaveLength(0);
 
     await redis.restart();
-    // The bot ticks every minute; here we tick until the producer is back and has enqueued.
+    await waitUntil(() => n.producer.status === 'ready', 30_000, 'the producer to reconnect after the restart');
+    // The bot ticks every minute; here we tick until the producer has enqueued everything.
     let enqueued = 0;
     await waitUntil(
       async () => {
-        enqueued += (await n.planner.tick())?.enqueued ?? 0;
+        enqueued += (await within(15_000, n.planner.tick(), 'a tick after the restart'))?.enqueued ?? 0;
         return statusCount(n).planned === undefined;
       },
-      20_000,
+      30_000,
       'the planner to enqueue after the restart',
     );
     expect(enqueued).toBe(60);
-    await n.settle(20_000);
+    await n.settle(30_000);
     expectEachSentOnce(n);
-  }, 60_000);
+  }, 150_000);
 });
 
 describe('429: the messenger says "slow down"', () => {

@@ -61,6 +61,8 @@ export interface NurtureHarness {
   planner: Planner;
   queues: DeliveryQueues;
   worker: Worker;
+  /** The planner's Redis connection (tests wait on its status instead of sleeping). */
+  producer: Redis;
   prefix: string;
   parent(input: ParentInput): { personId: number; childIds: number[] };
   /** One planner tick, then wait until the worker has finished everything it was given. */
@@ -145,6 +147,7 @@ export async function createNurtureHarness(opts: NurtureHarnessOptions): Promise
     planner,
     queues,
     worker,
+    producer,
     prefix,
     parent(input) {
       const now = input.joinedAt ?? h.clock.now();
