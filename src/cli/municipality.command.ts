@@ -17,23 +17,32 @@ import {
   normalizeMunicipality,
   readMunicipalitiesFile,
   removeRegistrationDate,
+  resolveMunicipality,
   seedMunicipalities,
   setRule,
   type RuleWithoutDates,
 } from '../db/municipalities.repo.js';
 import type { YearMonth } from '../domain/birth-month.js';
 import { isLocalDate } from '../domain/newsletter-slots.js';
-import { registrationDeadline, type CohortRule, type RegistrationDeadline, type RegistrationRule, type RoundsRule } from '../domain/registration-deadline.js';
+import { firstRegistrationAge, registrationDeadline, type CohortRule, type RegistrationDeadline, type RegistrationRule, type SchoolYearRoundsRule } from '../domain/registration-deadline.js';
 import { CLI_ACTOR, CliError, type CliContext } from './context.js';
 import { formatTable, json } from './format.js';
 import { textParser } from './parse.js';
 
-const KINDS = ['cohorts', 'quarterTurning3', 'rounds', 'fromAge3'] as const;
+const KINDS = ['cohorts', 'quarterTurning3', 'schoolYearRounds', 'fromAge3'] as const;
 type Kind = (typeof KINDS)[number];
 interface SetRuleOptions {
   kind: Kind;
-  rounds?: RoundsRule['rounds'];
+  rounds?: SchoolYearRoundsRule['lateRounds'];
   windows?: CohortRule['windows'];
+  mainRound?: SchoolYearRoundsRule['mainRound'];
+  cohortStart?: number;
+  firstAge?: number;
+}
+
+/** The municipalities file: MUNICIPALITIES_PATH when set, else the shipped config/municipalities.json. */
+export function municipalitiesPath(ctx: CliContext): string {
+  return ctx.config().nurture.municipalitiesPath ?? DEFAULT_MUNICIPALITIES_PATH;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -56,12 +65,24 @@ function parseBorn(value: string): YearMonth {
 }
 
 /** "02-01,04-01": month-day of each yearly round. */
-function parseRounds(value: string): RoundsRule['rounds'] {
+function parseRounds(value: string): SchoolYearRoundsRule['lateRounds'] {
   return value.split(',').map((part) => {
     const m = /^(\d{1,2})-(\d{1,2})$/.exec(part.trim());
     if (!m) throw new InvalidArgumentError(`"${part}" is not a round; use MM-DD, e.g. 02-01,04-01.`);
     return { month: Number(m[1]), day: Number(m[2]) };
   });
+}
+
+/** "2-3": the main round's day is published in February or March. */
+function parseMainRound(value: string): SchoolYearRoundsRule['mainRound'] {
+  const m = /^(\d{1,2})(?:-(\d{1,2}))?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('expected MONTH or MONTH-LATEST_MONTH, e.g. 2-3.');
+  return { month: Number(m[1]), latestMonth: Number(m[2] ?? m[1]) };
+}
+
+function parseInteger(value: string): number {
+  if (!/^\d{1,2}$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number.');
+  return Number(value.trim());
 }
 
 /** "9-12:+4:3": born months 9–12 → deadline in month 3 of the birth year + 4. */
@@ -82,7 +103,8 @@ export function registerMunicipalityCommands(program: Command, ctx: CliContext):
     .description("a child's registration deadline")
     .argument('<name>', NAME, nameArg)
     .requiredOption('--born <YYYY-MM>', 'birth year and month', parseBorn)
-    .action((name: string, o: { born: YearMonth }) => deadline(ctx, name, o.born));
+    .option('--joined <YYYY-MM-DD>', 'the day the parent joined (a late joiner gets a later round)', parseDate)
+    .action((name: string, o: { born: YearMonth; joined?: string }) => deadline(ctx, name, o.born, o.joined ?? null));
   group
     .command('add-date')
     .description("add (or correct) a published deadline day, e.g. next year's")
@@ -100,7 +122,10 @@ export function registerMunicipalityCommands(program: Command, ctx: CliContext):
     .description("set a municipality's rule (creates it when new)")
     .argument('<name>', NAME, nameArg)
     .addOption(new Option('--kind <kind>', 'the kind of rule').choices(KINDS).makeOptionMandatory())
-    .option('--rounds <list>', 'rounds: MM-DD,… e.g. 02-01,04-01,06-01,09-01,11-01', parseRounds)
+    .option('--rounds <list>', 'schoolYearRounds: later rounds MM-DD,… e.g. 04-01,06-01,09-01,11-01', parseRounds)
+    .option('--main-round <months>', 'schoolYearRounds: the months of the published main round, e.g. 2-3', parseMainRound)
+    .option('--cohort-start <month>', 'schoolYearRounds: the cohort turns 4 from the 1st of this month, e.g. 6', parseInteger)
+    .option('--first-age <months>', 'age in months from which parents can register (default 36), e.g. 33', parseInteger)
     .option('--windows <list>', 'cohorts: FROM-TO:+YEARS:MONTH,… e.g. 9-12:+4:3,1-4:+3:6,5-8:+3:11', parseWindows)
     .action((name: string, o: SetRuleOptions) => changeRule(ctx, name, o));
 }
@@ -109,7 +134,7 @@ export function registerMunicipalityCommands(program: Command, ctx: CliContext):
 function withMunicipalities<T>(ctx: CliContext, fn: (db: Db) => T): Promise<T> {
   return ctx.withDb((db) => {
     try {
-      seedMunicipalities(db, DEFAULT_MUNICIPALITIES_PATH, ctx.io.clock.now());
+      seedMunicipalities(db, municipalitiesPath(ctx), ctx.io.clock.now());
       return fn(db);
     } catch (err) {
       if (err instanceof AppError) throw new CliError(err.message, { cause: err });
@@ -127,8 +152,13 @@ function describeRule(rule: RegistrationRule): string {
         .join('; ');
     case 'quarterTurning3':
       return 'deadline on the last day of the quarter in which the child turns 3';
-    case 'rounds':
-      return `rounds closing ${rule.rounds.map((r) => `${r.day} ${monthName(r.month)}`).join(', ')}; the first one after the child turns 3`;
+    case 'schoolYearRounds': {
+      const main = rule.mainRound.latestMonth > rule.mainRound.month ? `${monthName(rule.mainRound.month)} (or up to ${monthName(rule.mainRound.latestMonth)})` : monthName(rule.mainRound.month);
+      return (
+        `main round in ${main}, day published per year, before the school year of children turning 4 from 1 ${monthName(rule.cohortStartMonth)}; ` +
+        `later rounds ${rule.lateRounds.map((r) => `${r.day} ${monthName(r.month)}`).join(', ')} for late registrations`
+      );
+    }
     case 'fromAge3':
       return 'no central deadline: register at each school from age 3';
   }
@@ -141,7 +171,7 @@ function deadlineText(d: RegistrationDeadline): string {
     case 'monthOnly':
       return `deadline in ${ym(d.deadline)}; the date is not known yet (registration opens ${ym(d.opens)})`;
     case 'fromAge3':
-      return `no central deadline: register at the school from ${ym(d.opens)} (age 3)`;
+      return `no central deadline: register at the school from ${ym(d.opens)}`;
   }
 }
 
@@ -149,7 +179,7 @@ async function list(ctx: CliContext, asJson: boolean): Promise<void> {
   const { rows, unconfigured } = await withMunicipalities(ctx, (db) => {
     const rows = listMunicipalities(db);
     const known = new Set(rows.map((r) => r.name));
-    const unconfigured = [...new Set(listInitiatives(db).map((i) => normalizeMunicipality(i.municipality)))].filter((n) => !known.has(n)).sort();
+    const unconfigured = [...new Set(listInitiatives(db).map((i) => normalizeMunicipality(i.municipality)))].filter((n) => !known.has(n) && !resolveMunicipality(db, n)).sort();
     return { rows, unconfigured };
   });
   if (asJson) return ctx.print(json(rows.map(({ name, rule, note, dates }) => ({ name, rule, note, dates }))));
@@ -159,13 +189,17 @@ async function list(ctx: CliContext, asJson: boolean): Promise<void> {
 
 async function show(ctx: CliContext, name: string): Promise<void> {
   const info = await withMunicipalities(ctx, (db) => municipalityInfo(db, name));
-  const key = normalizeMunicipality(name);
   const rule: RegistrationRule = info?.rule ?? { kind: 'fromAge3' };
+  const key = info?.name ?? normalizeMunicipality(name);
   ctx.print(`municipality: ${key}`);
   ctx.print(`rule: ${rule.kind}${info ? '' : ' (not configured: the default)'} — ${describeRule(rule)}`);
+  const age = firstRegistrationAge(rule);
+  ctx.print(`registration opens at: ${age.years} years${age.months ? ` ${age.months} months` : ''}`);
+  if (info?.aliases.length) ctx.print(`also known as: ${info.aliases.join(', ')}`);
+  if (info?.url) ctx.print(`page: ${info.url}`);
   if (info?.note) ctx.print(`note: ${info.note}`);
   const dates = Object.values(info?.dates ?? {});
-  if (rule.kind === 'cohorts') ctx.print(`published days: ${dates.join(', ') || `none yet (add one with: municipality add-date ${key.includes(' ') ? `"${key}"` : key} --date YYYY-MM-DD)`}`);
+  if (rule.kind === 'cohorts' || rule.kind === 'schoolYearRounds') ctx.print(`published days: ${dates.join(', ') || `none yet (add one with: municipality add-date ${key.includes(' ') ? `"${key}"` : key} --date YYYY-MM-DD)`}`);
   else if (dates.length > 0) ctx.print(`stored days (not used by this rule): ${dates.join(', ')}`);
   const year = yearMonthIn(ctx.io.clock.now(), ctx.config().timeZone).year - 2;
   const months = [...new Set([...(rule.kind === 'cohorts' ? rule.windows.map((w) => w.fromMonth) : []), 1, 5, 9])].sort((a, b) => a - b).slice(0, 3);
@@ -173,13 +207,15 @@ async function show(ctx: CliContext, name: string): Promise<void> {
   for (const month of months) ctx.print(`  born ${ym({ year, month })}: ${deadlineText(registrationDeadline({ year, month }, rule))}`);
 }
 
-async function deadline(ctx: CliContext, name: string, born: YearMonth): Promise<void> {
-  const rule = await withMunicipalities(ctx, (db) => municipalityInfo(db, name)?.rule ?? ({ kind: 'fromAge3' } as const));
-  ctx.print(`${normalizeMunicipality(name)}, born ${ym(born)}: ${deadlineText(registrationDeadline(born, rule))}`);
+async function deadline(ctx: CliContext, name: string, born: YearMonth, joined: string | null): Promise<void> {
+  const info = await withMunicipalities(ctx, (db) => municipalityInfo(db, name));
+  const rule = info?.rule ?? ({ kind: 'fromAge3' } as const);
+  const who = `${info?.name ?? normalizeMunicipality(name)}, born ${ym(born)}${joined ? `, joined ${joined}` : ''}`;
+  ctx.print(`${who}: ${deadlineText(registrationDeadline(born, rule, { from: joined }))}`);
 }
 
 async function changeDate(ctx: CliContext, verb: 'add' | 'remove', name: string, date: string): Promise<void> {
-  const key = normalizeMunicipality(name);
+  const key = (await withMunicipalities(ctx, (db) => resolveMunicipality(db, name))) ?? normalizeMunicipality(name);
   const now = ctx.io.clock.now();
   if (verb === 'add') {
     const r = await withMunicipalities(ctx, (db) => addRegistrationDate(db, key, date, CLI_ACTOR, now));
@@ -188,28 +224,35 @@ async function changeDate(ctx: CliContext, verb: 'add' | 'remove', name: string,
   }
   const removed = await withMunicipalities(ctx, (db) => removeRegistrationDate(db, key, date, CLI_ACTOR, now));
   ctx.print(removed ? `${key}: removed ${date}` : `${key}: ${date} is not a published day; nothing changed`);
-  const inFile = readMunicipalitiesFile(DEFAULT_MUNICIPALITIES_PATH).municipalities[key]?.dates ?? {};
-  if (removed && Object.values(inFile).includes(date)) ctx.note(`note: ${date} is also in config/municipalities.json; remove it there too, or the next command adds it back.`);
+  const path = municipalitiesPath(ctx);
+  const inFile = readMunicipalitiesFile(path).municipalities[key]?.dates ?? {};
+  if (removed && Object.values(inFile).includes(date)) ctx.note(`note: ${date} is also in ${path}; remove it there too, or the next command adds it back.`);
 }
 
 function ruleFrom(o: SetRuleOptions): RuleWithoutDates {
-  if (o.kind !== 'rounds' && o.rounds) throw new CliError('--rounds is only for --kind rounds.');
+  const school = o.kind === 'schoolYearRounds';
+  if (!school && (o.rounds || o.mainRound || o.cohortStart !== undefined)) throw new CliError('--rounds, --main-round and --cohort-start are only for --kind schoolYearRounds.');
   if (o.kind !== 'cohorts' && o.windows) throw new CliError('--windows is only for --kind cohorts.');
-  if (o.kind === 'rounds') {
-    if (!o.rounds) throw new CliError('--kind rounds needs --rounds, e.g. --rounds 02-01,04-01,06-01,09-01,11-01');
-    return { kind: 'rounds', rounds: o.rounds };
+  const age = o.firstAge === undefined ? {} : { firstRegistrationAgeMonths: o.firstAge };
+  if (school) {
+    if (!o.rounds || !o.mainRound || o.cohortStart === undefined) {
+      throw new CliError('--kind schoolYearRounds needs --main-round, --cohort-start and --rounds, e.g. --main-round 2-3 --cohort-start 6 --rounds 04-01,06-01,09-01,11-01');
+    }
+    return { kind: 'schoolYearRounds', cohortStartMonth: o.cohortStart, mainRound: o.mainRound, lateRounds: o.rounds, ...age };
   }
   if (o.kind === 'cohorts') {
     if (!o.windows) throw new CliError('--kind cohorts needs --windows, e.g. --windows 9-12:+4:3,1-4:+3:6,5-8:+3:11');
-    return { kind: 'cohorts', windows: o.windows };
+    return { kind: 'cohorts', windows: o.windows, ...age };
   }
-  return { kind: o.kind };
+  return { kind: o.kind as 'quarterTurning3' | 'fromAge3', ...age };
 }
 
 async function changeRule(ctx: CliContext, name: string, o: SetRuleOptions): Promise<void> {
   const rule = ruleFrom(o);
-  const key = normalizeMunicipality(name);
-  const r = await withMunicipalities(ctx, (db) => setRule(db, key, rule, ctx.io.clock.now(), CLI_ACTOR));
+  const { key, r } = await withMunicipalities(ctx, (db) => {
+    const key = resolveMunicipality(db, name) ?? normalizeMunicipality(name);
+    return { key, r: setRule(db, key, rule, ctx.io.clock.now(), CLI_ACTOR) };
+  });
   if (!r.changed) return ctx.print(`${key} already has this ${rule.kind} rule; nothing changed`);
-  ctx.print(`${key} now uses ${rule.kind}${r.previous ? ` (was ${r.previous.kind})` : ' (new)'}: ${describeRule(rule.kind === 'cohorts' ? { ...rule, dates: {} } : rule)}`);
+  ctx.print(`${key} now uses ${rule.kind}${r.previous ? ` (was ${r.previous.kind})` : ' (new)'}: ${describeRule(rule.kind === 'cohorts' || rule.kind === 'schoolYearRounds' ? { ...rule, dates: {} } : rule)}`);
 }

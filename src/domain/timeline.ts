@@ -88,7 +88,7 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
         if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, 'once', w, childPayload(rule, child, rule.message as string, {}), null));
         continue;
       }
-      const deadline = input.initiative ? registrationDeadline(child, input.initiative.registration) : null;
+      const deadline = input.initiative ? registrationDeadline(child, input.initiative.registration, { from: joinedDay(input.initiative, person, zone) }) : null;
       if (!deadline) continue;
       if (t.type === 'registration') {
         if (!t.deadlineKinds.includes(deadline.kind)) continue;
@@ -138,6 +138,13 @@ const firstDay = (ym: { year: number; month: number }): LocalDay => ({ year: ym.
 
 function firstOfMonth(index: number, time: string, zone: string): Date {
   return localAt(firstDay(fromIndex(index)), time, zone);
+}
+
+/** The local day the parent joined, for a rule with later rounds (a late joiner gets the next one). */
+function joinedDay(ini: PlanInitiative, person: PlanPerson, zone: string): string | null {
+  if (ini.registration.kind !== 'schoolYearRounds' || !person.joinedAt) return null;
+  const d = localDayOf(person.joinedAt, zone);
+  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 }
 
 /** The deadline day; for a month whose day is not published yet, the 1st of that month. */
