@@ -1,5 +1,6 @@
 /** Deep links that open the bot on an initiative (`/start <code>`), and QR codes of them for flyers. */
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import QRCode from 'qrcode';
 import type { Config } from '../config.js';
 import { CliError } from './context.js';
@@ -20,11 +21,13 @@ export type QrOption = string | boolean | undefined;
 export function qrTarget(option: QrOption, code: string, botUsername: string | undefined, cwd: string): string | null {
   if (option === undefined || option === false) return null;
   if (!botUsername) throw new CliError('a QR code needs the bot username: pass --bot-username <name> or set TELEGRAM_BOT_USERNAME.');
-  const file = option === true ? `initiative-${code}.png` : option;
+  // Generated files go to ./data/ (git-ignored), never into the repository root; a given path is used as given.
+  const file = option === true ? join('data', `initiative-${code}.png`) : option;
   return resolve(cwd, file);
 }
 
 export async function writeQr(path: string, link: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
   try {
     await QRCode.toFile(path, link, { type: 'png', width: 512, margin: 2 });
   } catch (err) {

@@ -5,8 +5,8 @@
  *   import FILE       reads such a CSV back; refuses rows that do not fit Dutch (row number and
  *                     reason), writes the others and marks them reviewed
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -29,7 +29,7 @@ export function registerI18nCommands(program: Command, ctx: CliContext): void {
     .command('export')
     .description('write a CSV of the keys that are missing, draft or stale')
     .requiredOption('--lang <code>', 'language code, e.g. tr')
-    .option('--out <file>', 'CSV file (default: i18n-<lang>.csv)')
+    .option('--out <file>', 'CSV file (default: data/i18n-<lang>.csv)')
     .option('--all', 'export every key, also reviewed ones')
     .action((opts: { lang: string; out?: string; all?: boolean }) => exportCsv(ctx, dir(), opts));
   group
@@ -59,7 +59,9 @@ function exportCsv(ctx: CliContext, dir: string, opts: { lang: string; out?: str
   if (!languagesIn(dir).includes(opts.lang)) throw new CliError(`no language "${opts.lang}" in ${dir}; make the folder locales/${opts.lang} with a meta.json first.`);
   if (opts.lang === SOURCE) throw new CliError('Dutch is the source language; it is not exported for translation.');
   const rows = languageRows(dir, opts.lang).filter((r) => opts.all || r.status !== 'reviewed');
-  const file = resolve(ctx.io.cwd, opts.out ?? `i18n-${opts.lang}.csv`);
+  // Generated files go to ./data/ (git-ignored), never into the repository root.
+  const file = resolve(ctx.io.cwd, opts.out ?? join('data', `i18n-${opts.lang}.csv`));
+  mkdirSync(dirname(file), { recursive: true });
   const records = rows.map((r) => [opts.lang, r.key, r.source, r.translation, r.status]);
   writeFileSync(file, stringify([COLUMNS as unknown as string[], ...records]));
   ctx.print(`wrote ${rows.length} rows to ${file}`);

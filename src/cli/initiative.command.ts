@@ -41,7 +41,7 @@ export function registerInitiativeCommands(program: Command, ctx: CliContext): v
     .option('--phase <n>', 'phase 0–5', parsePhase, 1)
     .option('--code <code>', 'deep-link code (default: random)', parseCode)
     .option('--bot-username <name>', 'Telegram bot username (default: TELEGRAM_BOT_USERNAME)', parseBotUsername)
-    .option('--qr [file]', 'write a PNG QR code of the deep link (default file: initiative-<code>.png)')
+    .option('--qr [file]', 'write a PNG QR code of the deep link (default file: data/initiative-<code>.png)')
     .action((opts: CreateOptions) => create(ctx, opts));
 
   group
@@ -55,7 +55,7 @@ export function registerInitiativeCommands(program: Command, ctx: CliContext): v
     .description("print an initiative's deep link and optionally write its QR code again")
     .argument('<id>', 'initiative id', parseId)
     .option('--bot-username <name>', 'Telegram bot username (default: TELEGRAM_BOT_USERNAME)', parseBotUsername)
-    .option('--qr [file]', 'write a PNG QR code of the deep link (default file: initiative-<code>.png)')
+    .option('--qr [file]', 'write a PNG QR code of the deep link (default file: data/initiative-<code>.png)')
     .action((id: number, opts: LinkOptions) => link(ctx, id, opts));
 
   group

@@ -70,7 +70,7 @@ describe('initiative create', () => {
     const code = /^code: (\S+)$/m.exec(r.out)?.[1];
     expect(code).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(r.out).toContain(`link: https://t.me/OuderbrugTestBot?start=${code}`);
-    const png = join(dir, `initiative-${code}.png`);
+    const png = join(dir, 'data', `initiative-${code}.png`); // generated files go to ./data/
     expect(r.out).toContain(`qr: ${png}`);
     expect(existsSync(png)).toBe(true);
     expect(readFileSync(png).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);

@@ -1,5 +1,5 @@
 /** The translators' round trip: status, export, edit, import (with a refused row). */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -79,6 +79,13 @@ describe('i18n review workflow', () => {
     writeFileSync(join(locales, 'nl', 'onboarding.json'), JSON.stringify(nl));
     r = await run(['i18n', 'export', '--lang', 'en', '--out', 'stale.csv']);
     expect(readCsv(join(dir, 'stale.csv')).find((row) => row[1] === 'onboarding:nameThanks')?.[4]).toBe('stale');
+  });
+
+  it('export without --out writes into ./data/, not the repository root', async () => {
+    const r = await run(['i18n', 'export', '--lang', 'en', '--all']);
+    expect(r.code, r.err).toBe(0);
+    expect(existsSync(join(dir, 'data', 'i18n-en.csv'))).toBe(true);
+    expect(existsSync(join(dir, 'i18n-en.csv'))).toBe(false);
   });
 
   it('refuses to export an unknown language with a clear message', async () => {
