@@ -1,6 +1,20 @@
-/** `initiative create | list | link | phase`: setting up initiatives and the links parents start from. */
+/** `initiative create | list | link | phase | edit | archive`: setting up initiatives and the links parents start from. */
 import type { Command } from 'commander';
-import { createInitiative, initiativeByCode, initiativeById, listInitiatives, newInitiativeCode, setPhase } from '../db/initiatives.repo.js';
+import type { Db } from '../db/client.js';
+import {
+  createInitiative,
+  initiativeByCode,
+  initiativeById,
+  listInitiatives,
+  newInitiativeCode,
+  postcodeOverlaps,
+  setArchived,
+  setPhase,
+  updateInitiative,
+  type InitiativePatch,
+} from '../db/initiatives.repo.js';
+import { resolveMunicipality, seedMunicipalities, suggestMunicipalities } from '../db/municipalities.repo.js';
+import { municipalitiesPath } from './municipality.command.js';
 import type { Phase } from '../domain/model.js';
 import { CLI_ACTOR, CliError, type CliContext } from './context.js';
 import { deepLink, qrTarget, resolveBotUsername, writeQr, type QrOption } from './deep-link.js';
@@ -19,6 +33,7 @@ interface CreateOptions {
   code?: string;
   botUsername?: string;
   qr?: QrOption;
+  force?: boolean;
 }
 
 interface LinkOptions {
@@ -42,7 +57,9 @@ export function registerInitiativeCommands(program: Command, ctx: CliContext): v
     .option('--code <code>', 'deep-link code (default: random)', parseCode)
     .option('--bot-username <name>', 'Telegram bot username (default: TELEGRAM_BOT_USERNAME)', parseBotUsername)
     .option('--qr [file]', 'write a PNG QR code of the deep link (default file: data/initiative-<code>.png)')
+    .option('--force', 'accept a municipality without a configured rule (its parents register from age 3)')
     .action((opts: CreateOptions) => create(ctx, opts));
+  registerEditCommands(group, ctx);
 
   group
     .command('list')
@@ -73,7 +90,9 @@ async function create(ctx: CliContext, opts: CreateOptions): Promise<void> {
   const qrPath = qrTarget(opts.qr, code, botUsername, ctx.io.cwd);
   const created = await ctx.withDb((db) => {
     if (initiativeByCode(db, code)) throw new CliError(`an initiative with code "${code}" already exists.`);
-    const { name, school, municipality, postcodes, neighbourhood, contact, phase } = opts;
+    const municipality = checkedMunicipality(ctx, db, opts.municipality, opts.force === true);
+    const { name, school, postcodes, neighbourhood, contact, phase } = opts;
+    warnOverlaps(ctx, db, postcodes);
     return createInitiative(db, { name, school, municipality, postcodes, neighbourhood, contact, phase, code }, CLI_ACTOR);
   });
   ctx.print(`id: ${created.id}`);
@@ -124,4 +143,78 @@ async function changePhase(ctx: CliContext, id: number, phase: Phase): Promise<v
   });
   const label = `phase ${phase}: ${phaseName(phase, localesDir)}`;
   ctx.print(changed ? `initiative ${id} is now in ${label}` : `initiative ${id} is already in ${label}; nothing changed`);
+}
+
+/**
+ * The configured name a typed municipality means ('s-Gravenhage → den haag). An unknown one is
+ * refused with the closest names, unless forced (then its parents get the default: from age 3).
+ */
+function checkedMunicipality(ctx: CliContext, db: Db, typed: string, force: boolean): string {
+  seedMunicipalities(db, municipalitiesPath(ctx), ctx.io.clock.now());
+  const name = resolveMunicipality(db, typed);
+  if (name) return name;
+  if (force) {
+    ctx.note(`note: "${typed}" has no registration rule; its parents register from age 3 until one is set (municipality set-rule).`);
+    return typed.trim();
+  }
+  const close = suggestMunicipalities(db, typed);
+  const hint = close.length ? ` Did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : '';
+  throw new CliError(`unknown municipality "${typed}".${hint} See municipality list, or pass --force to use it with the default rule (from age 3).`);
+}
+
+function warnOverlaps(ctx: CliContext, db: Db, postcodes: string[], exceptId?: number): void {
+  for (const o of postcodeOverlaps(db, postcodes, exceptId)) {
+    ctx.note(`warning: postcodes ${compactPostcodes(o.postcodes)} are also in initiative ${o.id} (${o.name}); parents there will be offered both.`);
+  }
+}
+
+interface EditOptions {
+  name?: string;
+  school?: string;
+  municipality?: string;
+  postcodes?: string[];
+  neighbourhood?: string;
+  contact?: string;
+  force?: boolean;
+}
+
+function registerEditCommands(group: Command, ctx: CliContext): void {
+  group
+    .command('edit')
+    .description("change an initiative's name, school, municipality, postcodes, neighbourhood or contact")
+    .argument('<id>', 'initiative id', parseId)
+    .option('--name <name>', 'name of the initiative (max 100 characters)', textParser('--name', 100))
+    .option('--school <school>', 'the neighbourhood school (max 100 characters)', textParser('--school', 100))
+    .option('--municipality <municipality>', 'gemeente, e.g. Amsterdam', textParser('--municipality', 100))
+    .option('--postcodes <list>', 'the whole new PC4 area, e.g. 1091,1092 or 1091-1098', parsePostcodes)
+    .option('--neighbourhood <name>', 'wijk or buurt', optionalTextParser('--neighbourhood', 100))
+    .option('--contact <contact>', 'how parents reach the initiative', optionalTextParser('--contact', 200))
+    .option('--force', 'accept a municipality without a configured rule')
+    .action((id: number, opts: EditOptions) => edit(ctx, id, opts));
+  group
+    .command('archive')
+    .description('archive an initiative: not offered to new parents, no reminders (history is kept)')
+    .argument('<id>', 'initiative id', parseId)
+    .option('--undo', 'restore an archived initiative')
+    .action((id: number, opts: { undo?: boolean }) => archive(ctx, id, opts.undo !== true));
+}
+
+async function edit(ctx: CliContext, id: number, opts: EditOptions): Promise<void> {
+  const { force, ...given } = opts;
+  const patch: InitiativePatch = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  if (Object.keys(patch).length === 0) throw new CliError('nothing to change: pass --name, --school, --municipality, --postcodes, --neighbourhood or --contact.');
+  const changed = await ctx.withDb((db) => {
+    if (!initiativeById(db, id)) throw new CliError(`no initiative with id ${id}.`);
+    if (patch.municipality !== undefined) patch.municipality = checkedMunicipality(ctx, db, patch.municipality, force === true);
+    if (patch.postcodes) warnOverlaps(ctx, db, patch.postcodes, id);
+    return updateInitiative(db, id, patch, CLI_ACTOR);
+  });
+  ctx.print(`initiative ${id} changed: ${Object.keys(patch).sort().join(', ')}${changed && patch.municipality ? ` (municipality: ${changed.municipality})` : ''}`);
+}
+
+async function archive(ctx: CliContext, id: number, archived: boolean): Promise<void> {
+  const r = await ctx.withDb((db) => setArchived(db, id, archived, CLI_ACTOR, ctx.io.clock.now()));
+  if (r === 'missing') throw new CliError(`no initiative with id ${id}.`);
+  const state = archived ? 'archived: not offered to new parents, no reminders' : 'active again';
+  ctx.print(r === 'changed' ? `initiative ${id} is ${state}` : `initiative ${id} is already ${archived ? 'archived' : 'active'}; nothing changed`);
 }

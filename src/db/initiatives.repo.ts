@@ -1,6 +1,6 @@
 /** Initiatives, their postcode areas and roles: the only SQL about them. */
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { initiativePostcodes, initiatives, memberships } from './schema.js';
 import { writeAudit } from './audit.repo.js';
@@ -76,27 +76,86 @@ export function initiativeByCode(db: Db, code: string): InitiativeView | null {
   return row ? toView(row) : null;
 }
 
+/** The initiatives offered to a parent with this postcode (archived ones are not). */
 export function initiativesForPostcode(db: Db, pc4: string): InitiativeView[] {
   return db
     .select({ i: initiatives })
     .from(initiativePostcodes)
     .innerJoin(initiatives, eq(initiatives.id, initiativePostcodes.initiativeId))
-    .where(eq(initiativePostcodes.pc4, pc4))
+    .where(and(eq(initiativePostcodes.pc4, pc4), isNull(initiatives.archivedAt)))
     .orderBy(asc(initiatives.name))
     .all()
     .map((r) => toView(r.i));
 }
 
-export function listInitiatives(db: Db): (InitiativeView & { postcodes: string[] })[] {
+export function listInitiatives(db: Db): (InitiativeView & { postcodes: string[]; archived: boolean })[] {
   const rows = db.select().from(initiatives).orderBy(asc(initiatives.id)).all();
   const pcs = db.select().from(initiativePostcodes).all();
-  return rows.map((r) => ({ ...toView(r), postcodes: pcs.filter((p) => p.initiativeId === r.id).map((p) => p.pc4).sort() }));
+  return rows.map((r) => ({ ...toView(r), postcodes: pcs.filter((p) => p.initiativeId === r.id).map((p) => p.pc4).sort(), archived: r.archivedAt !== null }));
+}
+
+export type InitiativePatch = Partial<Pick<NewInitiative, 'name' | 'school' | 'neighbourhood' | 'contact' | 'municipality' | 'postcodes'>>;
+
+/** Changes the given fields (postcodes: the whole list); audited with the names of the fields only. */
+export function updateInitiative(db: Db, id: number, patch: InitiativePatch, actor: string): InitiativeView | null {
+  return db.transaction((tx) => {
+    const { postcodes, ...fields } = patch;
+    const row = Object.keys(fields).length
+      ? tx.update(initiatives).set(fields).where(eq(initiatives.id, id)).returning().get()
+      : tx.select().from(initiatives).where(eq(initiatives.id, id)).get();
+    if (!row) return null;
+    if (postcodes) {
+      tx.delete(initiativePostcodes).where(eq(initiativePostcodes.initiativeId, id)).run();
+      for (const pc4 of new Set(postcodes)) tx.insert(initiativePostcodes).values({ initiativeId: id, pc4 }).run();
+    }
+    writeAudit(tx, { actor, action: 'initiative.edit', subjectType: 'initiative', subjectId: id, detail: { fields: Object.keys(patch).sort().join(',') } });
+    return toView(row);
+  });
+}
+
+/** Archives (or restores) an initiative: archived ones are not offered to new parents and send no reminders. */
+export function setArchived(db: Db, id: number, archived: boolean, actor: string, now: Date): 'changed' | 'unchanged' | 'missing' {
+  return db.transaction((tx) => {
+    const row = tx.select().from(initiatives).where(eq(initiatives.id, id)).get();
+    if (!row) return 'missing';
+    if ((row.archivedAt !== null) === archived) return 'unchanged';
+    tx.update(initiatives).set({ archivedAt: archived ? now : null }).where(eq(initiatives.id, id)).run();
+    writeAudit(tx, { actor, action: archived ? 'initiative.archive' : 'initiative.restore', subjectType: 'initiative', subjectId: id, detail: {} });
+    return 'changed';
+  });
+}
+
+export function isArchived(db: Db, id: number): boolean {
+  return db.select({ a: initiatives.archivedAt }).from(initiatives).where(eq(initiatives.id, id)).get()?.a != null;
+}
+
+/** Other (not archived) initiatives that share any of these postcodes, with the shared ones. */
+export function postcodeOverlaps(db: Db, postcodes: string[], exceptId?: number): { id: number; name: string; postcodes: string[] }[] {
+  if (postcodes.length === 0) return [];
+  const rows = db
+    .select({ id: initiatives.id, name: initiatives.name, pc4: initiativePostcodes.pc4 })
+    .from(initiativePostcodes)
+    .innerJoin(initiatives, eq(initiatives.id, initiativePostcodes.initiativeId))
+    .where(and(inArray(initiativePostcodes.pc4, [...new Set(postcodes)]), isNull(initiatives.archivedAt), exceptId === undefined ? undefined : ne(initiatives.id, exceptId)))
+    .orderBy(asc(initiatives.id), asc(initiativePostcodes.pc4))
+    .all();
+  const out = new Map<number, { id: number; name: string; postcodes: string[] }>();
+  for (const r of rows) {
+    const o = out.get(r.id) ?? { id: r.id, name: r.name, postcodes: [] };
+    o.postcodes.push(r.pc4);
+    out.set(r.id, o);
+  }
+  return [...out.values()];
 }
 
 export function createDirectory(db: Db): Directory {
   return {
     initiativeById: (id) => initiativeById(db, id),
-    initiativeByCode: (code) => initiativeByCode(db, code),
+    // A deep link to an archived initiative is not offered to new parents.
+    initiativeByCode: (code) => {
+      const found = initiativeByCode(db, code);
+      return found && !isArchived(db, found.id) ? found : null;
+    },
     initiativesForPostcode: (pc4) => initiativesForPostcode(db, pc4),
     eventFor: (eventId, personId) => eventFor(db, eventId, personId),
     helpRoute: (initiativeId, askingPersonId) => helpRoute(db, initiativeId, askingPersonId),

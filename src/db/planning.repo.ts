@@ -121,7 +121,7 @@ function sharedParts(db: Db, now: Date): { initiatives: Map<number, PlanInitiati
 function loadInitiatives(db: Db): Map<number, PlanInitiative> {
   const rules = allRegistrationRules(db);
   const scheduled = new Set(allNewsletterSchedules(db).filter((s) => s.active).map((s) => s.initiativeId));
-  const rows = db.$client.prepare('select id, phase, time_zone, municipality from initiatives').all() as { id: number; phase: number; time_zone: string; municipality: string }[];
+  const rows = db.$client.prepare('select id, phase, time_zone, municipality from initiatives where archived_at is null').all() as { id: number; phase: number; time_zone: string; municipality: string }[];
   return new Map(
     rows.map((r) => [
       r.id,

@@ -71,6 +71,8 @@ export const initiatives = sqliteTable('initiatives', {
   phase: integer('phase').notNull().default(1),
   /** Reminder times are local to the initiative (quiet hours, "10:00"). */
   timeZone: text('time_zone').notNull().default('Europe/Amsterdam'),
+  /** Archived: not offered to new parents, no reminders; kept for its history. */
+  archivedAt: integer('archived_at', { mode: 'timestamp_ms' }),
   createdAt: createdAt(),
 });
 

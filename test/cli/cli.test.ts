@@ -125,6 +125,67 @@ describe('initiative create', () => {
   });
 });
 
+describe('initiative create: municipality and postcodes', () => {
+  it('stores the configured name for an alias, and refuses an unknown municipality with a "did you mean"', async () => {
+    const hague = await run([...createArgs.slice(0, 6), '--municipality', "'s-Gravenhage", '--postcodes', '2511']);
+    expect(hague.code, hague.err).toBe(0);
+    for (const [typed, hint] of [
+      ['Amsterdm', 'Did you mean "amsterdam"?'],
+      ['Nijmgen', 'Did you mean "nijmegen"?'],
+      ['den hag', 'Did you mean "den haag"?'],
+    ]) {
+      const r = await run([...createArgs.slice(0, 6), '--municipality', typed ?? '', '--postcodes', '1011']);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(`error: unknown municipality "${typed}". ${hint} See municipality list, or pass --force to use it with the default rule (from age 3).\n`);
+    }
+    const haarlem = await run([...createArgs.slice(0, 6), '--municipality', 'Haarlem', '--postcodes', '2011']);
+    expect(haarlem.err).toBe('error: unknown municipality "Haarlem". See municipality list, or pass --force to use it with the default rule (from age 3).\n');
+    const forced = await run([...createArgs.slice(0, 6), '--municipality', 'Haarlem', '--postcodes', '2011', '--force']);
+    expect(forced.code, forced.err).toBe(0);
+    expect(forced.err).toContain('"Haarlem" has no registration rule');
+    const list = JSON.parse((await run(['initiative', 'list', '--json'])).out) as { municipality: string }[];
+    expect(list.map((i) => i.municipality)).toEqual(['den haag', 'Haarlem']);
+  });
+
+  it('warns when postcodes overlap another initiative', async () => {
+    await createInitiative(['--code', 'linde']);
+    const r = await run([...createArgs.slice(0, 8), '--postcodes', '1092-1094', '--code', 'eik']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('warning: postcodes 1092 are also in initiative 1 (Samen naar De Linde); parents there will be offered both.');
+  });
+});
+
+describe('initiative edit and archive', () => {
+  it('changes the given fields only, checks the municipality, warns on overlap and audits field names', async () => {
+    const { id } = await createInitiative(['--code', 'linde']);
+    await createInitiative(['--code', 'eik', '--postcodes', '1095']);
+    const r = await run(['initiative', 'edit', String(id), '--school', 'De Eik', '--municipality', 'den-haag', '--postcodes', '1091,1095']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe(`initiative ${id} changed: municipality, postcodes, school (municipality: den haag)\n`);
+    expect(r.err).toContain('warning: postcodes 1095 are also in initiative 2');
+    const list = JSON.parse((await run(['initiative', 'list', '--json'])).out) as unknown[];
+    expect(list[0]).toMatchObject({ name: 'Samen naar De Linde', school: 'De Eik', municipality: 'den haag', postcodes: ['1091', '1095'], archived: false });
+    expect((await run(['initiative', 'edit', String(id), '--municipality', 'Amsterdm'])).err).toMatch(/Did you mean "amsterdam"\?/);
+    expect((await run(['initiative', 'edit', String(id)])).err).toMatch(/nothing to change/);
+    expect((await run(['initiative', 'edit', '99', '--name', 'X'])).err).toBe('error: no initiative with id 99.\n');
+    const audit = withDb((db) => db.select().from(auditLog).where(eq(auditLog.action, 'initiative.edit')).all());
+    expect(audit).toMatchObject([{ actor: 'cli', subjectId: id, detail: { fields: 'municipality,postcodes,school' } }]);
+  });
+
+  it('archives: no longer offered by postcode or deep link; --undo restores', async () => {
+    const { id, code } = await createInitiative(['--code', 'linde']);
+    const { createDirectory } = await import('../../src/db/initiatives.repo.js');
+    expect(withDb((db) => createDirectory(db).initiativesForPostcode('1091').length)).toBe(1);
+    expect((await run(['initiative', 'archive', String(id)])).out).toBe(`initiative ${id} is archived: not offered to new parents, no reminders\n`);
+    expect((await run(['initiative', 'archive', String(id)])).out).toContain('already archived; nothing changed');
+    expect(withDb((db) => [createDirectory(db).initiativesForPostcode('1091').length, createDirectory(db).initiativeByCode(code)])).toEqual([0, null]);
+    expect(JSON.parse((await run(['initiative', 'list', '--json'])).out)).toMatchObject([{ archived: true }]);
+    expect((await run(['initiative', 'archive', String(id), '--undo'])).out).toBe(`initiative ${id} is active again\n`);
+    expect(withDb((db) => createDirectory(db).initiativesForPostcode('1091').length)).toBe(1);
+    expect((await run(['initiative', 'archive', '99'])).err).toBe('error: no initiative with id 99.\n');
+  });
+});
+
 describe('initiative list, link and phase', () => {
   it('lists initiatives as a table', async () => {
     await createInitiative(['--code', 'linde', '--postcodes', '1091-1093,1097']);
@@ -132,7 +193,7 @@ describe('initiative list, link and phase', () => {
     expect(r.code).toBe(0);
     const [header, , row] = r.out.split('\n');
     expect(header).toMatch(/^id\s+code\s+name\s+school\s+municipality\s+phase\s+postcodes$/);
-    expect(row).toMatch(/^1\s+linde\s+Samen naar De Linde\s+De Linde\s+Amsterdam\s+1\s+1091-1093,1097$/);
+    expect(row).toMatch(/^1\s+linde\s+Samen naar De Linde\s+De Linde\s+amsterdam\s+1\s+1091-1093,1097$/);
   });
 
   it('prints the link again and rewrites the QR code', async () => {

@@ -46,7 +46,7 @@ describe('municipality list and show', () => {
   });
 
   it('notes initiatives whose municipality has no rule', async () => {
-    await run(['initiative', 'create', '--name', 'N', '--school', 'S', '--municipality', 'Haarlem', '--postcodes', '2011']);
+    await run(['initiative', 'create', '--name', 'N', '--school', 'S', '--municipality', 'Haarlem', '--postcodes', '2011', '--force']);
     const r = await run(['municipality', 'list']);
     expect(r.err).toContain('note: no rule for haarlem (used by initiatives): they get the default, fromAge3.');
   });
