@@ -13,6 +13,7 @@ import { describeError } from '../core/dispatcher.js';
 import { countQueued, markQueued, plannedDue, queuedItems } from '../db/deliveries.repo.js';
 import type { DeliveryQueues } from './delivery.queue.js';
 import { planPass, type PlanPassDeps, type PlanReport } from './plan-pass.js';
+import { missingDatesPass } from './missing-dates.pass.js';
 
 /** Rows due within this window are handed to BullMQ as delayed jobs. */
 export const ENQUEUE_AHEAD_MS = 2 * 60_000;
@@ -46,6 +47,7 @@ export function createPlanner(deps: PlannerDeps): Planner {
   async function runTick(): Promise<TickReport | null> {
     const now = deps.clock.now();
     const plan = planPass({ ...deps, knownKeys }, { now });
+    missingDatesPass(deps.db, now, deps.defaultTimeZone);
     let enqueued = 0;
     let rebuilt = 0;
     try {
