@@ -26,9 +26,12 @@ export interface NewDelivery {
   expiresAt: Date | null;
   urgentFrom: Date | null;
   payload: DeliveryPayload;
+  /** A companion row of a sibling's merged message is written as `skipped` (never sent on its own). */
+  status?: 'planned' | 'skipped';
+  lastError?: string | null;
 }
 
-export interface DeliveryRow extends NewDelivery {
+export interface DeliveryRow extends Omit<NewDelivery, 'status'> {
   id: number;
   status: DeliveryStatus;
   attempts: number;
@@ -74,13 +77,13 @@ export function insertDeliveries(db: Db | Tx, rows: NewDelivery[], now: Date): n
 export function insertPlannedRows(db: Db, rows: NewDelivery[], now: Date): (number | null)[] {
   const stmt = db.$client
     .prepare(
-      `insert into deliveries (key, person_id, child_id, rule_id, channel, kind, priority, due_at, send_at, expires_at, urgent_from, payload, status, attempts, parts_sent, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', 0, 0, ?) on conflict(key) do nothing returning id`,
+      `insert into deliveries (key, person_id, child_id, rule_id, channel, kind, priority, due_at, send_at, expires_at, urgent_from, payload, status, last_error, attempts, parts_sent, created_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?) on conflict(key) do nothing returning id`,
     )
     .pluck();
   const run = db.$client.transaction((list: NewDelivery[]) =>
     list.map((r) => {
-      const id = stmt.get(r.key, r.personId, r.childId, r.ruleId, r.channel, r.kind, r.priority, r.dueAt.getTime(), r.sendAt.getTime(), r.expiresAt?.getTime() ?? null, r.urgentFrom?.getTime() ?? null, JSON.stringify(r.payload), now.getTime()) as number | undefined;
+      const id = stmt.get(r.key, r.personId, r.childId, r.ruleId, r.channel, r.kind, r.priority, r.dueAt.getTime(), r.sendAt.getTime(), r.expiresAt?.getTime() ?? null, r.urgentFrom?.getTime() ?? null, JSON.stringify(r.payload), r.status ?? 'planned', r.lastError ?? null, now.getTime()) as number | undefined;
       return id ?? null;
     }),
   );

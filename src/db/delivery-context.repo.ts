@@ -38,7 +38,7 @@ export function deliveryContext(db: Db, personId: number, channel: ChannelName, 
     .where(and(eq(memberships.personId, personId), eq(memberships.role, 'parent')))
     .orderBy(memberships.id)
     .get();
-  const lookups: MessageLookups = { initiative: ini ? { name: ini.name, school: ini.school } : null, event: null, newsletterText: null };
+  const lookups: MessageLookups = { initiative: ini ? { name: ini.name, school: ini.school } : null, event: null, newsletterText: null, timeZone: ini?.timeZone ?? defaultTimeZone };
   if (payload.eventId !== undefined) {
     const ev = db.select().from(events).where(eq(events.id, payload.eventId)).get();
     if (ev) lookups.event = { title: inLanguage(ev.titles, lang), place: inLanguage(ev.places, lang), startsAt: ev.startsAt, timeZone: ini?.timeZone ?? defaultTimeZone };

@@ -122,19 +122,32 @@ function loadInitiatives(db: Db): Map<number, PlanInitiative> {
   const rules = allRegistrationRules(db);
   const scheduled = new Set(allNewsletterSchedules(db).filter((s) => s.active).map((s) => s.initiativeId));
   const rows = db.$client.prepare('select id, phase, time_zone, municipality from initiatives where archived_at is null').all() as { id: number; phase: number; time_zone: string; municipality: string }[];
+  // The moment of each initiative's last phase change (audited by `initiative phase`).
+  const changed = db.$client
+    .prepare("select subject_id, max(at) as at from audit_log where action = 'initiative.phase' and subject_type = 'initiative' group by subject_id")
+    .all() as { subject_id: number; at: number }[];
+  const phaseSince = new Map(changed.map((c) => [c.subject_id, new Date(c.at)]));
   return new Map(
     rows.map((r) => [
       r.id,
-      { id: r.id, phase: r.phase, timeZone: r.time_zone, registration: rules.get(normalizeMunicipality(r.municipality)) ?? { kind: 'fromAge3' }, hasNewsletterSchedule: scheduled.has(r.id) },
+      {
+        id: r.id,
+        phase: r.phase,
+        timeZone: r.time_zone,
+        registration: rules.get(normalizeMunicipality(r.municipality)) ?? { kind: 'fromAge3' },
+        hasNewsletterSchedule: scheduled.has(r.id),
+        phaseSince: phaseSince.get(r.id) ?? null,
+      },
     ]),
   );
 }
 
 function loadEvents(db: Db, now: Date, initiatives: Map<number, PlanInitiative>): Map<number, PlanEvent[]> {
-  // Invitations start 7 days before; the day's reminder runs until the start.
+  // Invitations start 7 days before; the day's reminder runs until the start. The planner looks
+  // 8 days further (LOOKAHEAD_MS) to keep room in the cap for the invitations of the coming days.
   const rows = db.$client
     .prepare('select id, initiative_id, starts_at, min_age_months, max_age_months from events where cancelled_at is null and starts_at > ? and starts_at < ?')
-    .all(now.getTime() - DAY_MS, now.getTime() + 9 * DAY_MS) as { id: number; initiative_id: number; starts_at: number; min_age_months: number; max_age_months: number }[];
+    .all(now.getTime() - DAY_MS, now.getTime() + 16 * DAY_MS) as { id: number; initiative_id: number; starts_at: number; min_age_months: number; max_age_months: number }[];
   const rsvps = eventRsvpsForPlanning(db, rows.map((r) => r.id));
   const out = new Map<number, PlanEvent[]>();
   for (const r of rows) {

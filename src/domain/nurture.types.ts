@@ -36,6 +36,8 @@ export interface PlanInitiative {
   timeZone: string;
   registration: RegistrationRule;
   hasNewsletterSchedule: boolean;
+  /** When the initiative last moved to its current phase (from the audit log); null when never moved. */
+  phaseSince?: Date | null;
 }
 
 export type RsvpLabel = 'none' | 'yes' | 'maybe' | 'no' | 'going' | 'waiting';
@@ -72,6 +74,14 @@ export interface DeliveryPayload {
   initiativeId?: number;
   /** For a notice about another person (a help request): resolved at send time, skipped once erased. */
   aboutPersonId?: number;
+  /** The children this message is about (siblings in the same window share one message). */
+  children?: { id: number; year: number; month: number }[];
+  /** Name the children in the text (the parent has more than one child). */
+  nameChildren?: boolean;
+  /** Say the children's age, computed at send time. */
+  age?: boolean;
+  /** A local day "YYYY-MM-DD": the days left until it are computed at send time. */
+  countdown?: string;
 }
 
 export interface Candidate {
@@ -85,7 +95,11 @@ export interface Candidate {
   priority: number;
   /** From this moment the message may break the frequency cap (48 h before a deadline). */
   urgentFrom: Date | null;
+  /** Bound to a moment (an event, a deadline, a phase change): never pushed out by a keep-warm or a newsletter. */
+  timeBound?: boolean;
   payload: DeliveryPayload;
+  /** The siblings' own candidates merged into this one message (their keys get companion rows). */
+  siblings?: Candidate[];
 }
 
 /** The unique key of a delivery: one row per (rule, person, child, occurrence), ever. */

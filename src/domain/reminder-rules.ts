@@ -11,6 +11,12 @@
  * - newsletter: each slot of the initiative's newsletter schedule.
  * - joined: days after the parent joined an initiative.
  * - fixedDate: one local date and time for everyone in the audience.
+ * - phase: the initiative moved to a new phase (announced once per initiative and phase); the
+ *   message key gets the phase appended (`nurture:phaseChange` → `nurture:phaseChange.p3`).
+ *
+ * `audience.phases` names the initiative phases a rule applies to (see docs: 0 = stopped, 1 =
+ * starting, 2 = registrations, 3–5 = the school mixes). Without it a rule is about the parent's
+ * own child and applies in every phase, also without an initiative.
  */
 import { z } from 'zod';
 
@@ -39,6 +45,7 @@ const trigger = z.discriminatedUnion('type', [
   z.object({ type: z.literal('newsletter'), validDays: z.number().int().min(1) }),
   z.object({ type: z.literal('joined'), offsetDays: z.number().int().min(0), untilOffsetDays: z.number().int().min(1), at: time }),
   z.object({ type: z.literal('fixedDate'), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), at: time, validDays: z.number().int().min(1) }),
+  z.object({ type: z.literal('phase'), validDays: z.number().int().min(1), at: time }),
 ]);
 
 const audience = z
@@ -54,7 +61,7 @@ const audience = z
   })
   .strict();
 
-export const BUTTON_SETS = ['registration', 'rsvp', 'born', 'keepInTouch', 'placement', 'newsletter'] as const;
+export const BUTTON_SETS = ['registration', 'rsvp', 'born', 'keepInTouch', 'placement', 'newsletter', 'retention'] as const;
 
 const rule = z
   .object({
@@ -69,6 +76,11 @@ const rule = z
     buttons: z.enum(BUTTON_SETS).nullable().default(null),
     /** May break the frequency cap within 48 h of the deadline (never the quiet hours). */
     urgent: z.boolean().default(false),
+    /**
+     * Bound to a moment (an event, a deadline, a phase change): the cap keeps room for it, and a
+     * keep-warm or a newsletter never pushes it out. Default: event, registration and phase triggers.
+     */
+    timeBound: z.boolean().optional(),
   })
   .strict();
 
@@ -97,6 +109,9 @@ export function parseReminderRules(data: unknown): ReminderRule[] {
   }
   return parsed.data.rules;
 }
+
+/** Whether a rule's messages are bound to a moment (see `timeBound`). */
+export const isTimeBound = (r: ReminderRule): boolean => r.timeBound ?? ['event', 'registration', 'phase'].includes(r.trigger.type);
 
 /** The message key for a rule, picking the variant for the registration kind when there are several. */
 export function messageKeyOf(r: ReminderRule, deadlineKind?: 'date' | 'monthOnly' | 'fromAge3'): string | null {

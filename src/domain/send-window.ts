@@ -75,6 +75,22 @@ export interface PlanSendInput {
 
 export type PlanSendResult = { sendAt: Date } | { expired: true };
 
+/**
+ * Whether one more message at `t` keeps every window of the cap's length that contains `t`
+ * within the cap (messages already planned after `t` count as well as those before it).
+ */
+export function fitsCap(t: number, sortedHistory: number[], cap: { max: number; windowMs: number }): boolean {
+  const w = cap.windowMs;
+  const starts = [t - w];
+  for (const h of sortedHistory) if (h > t && h < t + w) starts.push(h - w);
+  for (const s of starts) {
+    let n = 0;
+    for (const h of sortedHistory) if (h > s && h <= s + w) n++;
+    if (n + 1 > cap.max) return false;
+  }
+  return true;
+}
+
 export function planSendTime(input: PlanSendInput): PlanSendResult {
   const { policy, zone } = input;
   const urgent = (t: Date) => input.urgentFrom !== null && t >= input.urgentFrom;
@@ -85,13 +101,12 @@ export function planSendTime(input: PlanSendInput): PlanSendResult {
     t = afterQuiet(t, policy.quiet, zone);
     if (input.expiresAt && t >= input.expiresAt) return { expired: true };
     if (!input.capped || urgent(t)) return { sendAt: t };
-    const from = t.getTime() - policy.cap.windowMs;
-    const inWindow = history.filter((h) => h > from && h <= t.getTime());
-    if (inWindow.length < policy.cap.max) return { sendAt: t };
-    // Wait until enough of the window's messages have aged out.
-    const oldest = inWindow[inWindow.length - policy.cap.max];
-    if (oldest === undefined) return { sendAt: t };
-    const capFree = oldest + policy.cap.windowMs + 1000;
+    if (fitsCap(t.getTime(), history, policy.cap)) return { sendAt: t };
+    // Wait until a message of a window around t has aged out (planned ones after t count too).
+    const w = policy.cap.windowMs;
+    let capFree = Infinity;
+    for (const h of history) if (h > t.getTime() - w && h < t.getTime() + w && h + w + 1000 > t.getTime()) capFree = Math.min(capFree, h + w + 1000);
+    if (!Number.isFinite(capFree)) return { sendAt: t };
     // A deadline reminder waits for the cap only until it becomes urgent.
     t = new Date(input.urgentFrom && input.urgentFrom.getTime() < capFree ? input.urgentFrom.getTime() : capFree);
   }

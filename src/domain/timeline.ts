@@ -10,7 +10,7 @@ import { fromIndex, monthIndex } from './birth-month.js';
 import { addDays, localAt, localDayOf, localMidnight, parseDay, type LocalDay } from './local-time.js';
 import type { Candidate, DeliveryPayload, NewsletterSlot, PlanChild, PlanEvent, PlanInitiative, PlanPerson, RsvpLabel } from './nurture.types.js';
 import { registrationDeadline, type RegistrationDeadline } from './registration-deadline.js';
-import { messageKeyOf, type ReminderRule, type RuleAudience } from './reminder-rules.js';
+import { isTimeBound, messageKeyOf, type ReminderRule, type RuleAudience } from './reminder-rules.js';
 
 export interface TimelineInput {
   now: Date;
@@ -72,6 +72,16 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
       if (isLive(w, input)) out.push(candidate(rule, person.id, null, `i${person.initiativeId ?? 0}`, w, { key: rule.message as string, params: {}, buttons: rule.buttons }, null));
       continue;
     }
+    if (t.type === 'phase') {
+      const ini = input.initiative;
+      if (!ini?.phaseSince) continue;
+      const day = localDayOf(ini.phaseSince, zone);
+      const dueAt = ini.phaseSince.getTime() > localAt(day, t.at, zone).getTime() ? ini.phaseSince : localAt(day, t.at, zone);
+      const w = { dueAt, expiresAt: localMidnight(addDays(day, t.validDays), zone) };
+      const payload = { key: `${rule.message as string}.p${ini.phase}`, params: {}, buttons: rule.buttons, initiativeId: ini.id };
+      if (isLive(w, input)) out.push(candidate(rule, person.id, null, `i${ini.id}-phase${ini.phase}`, w, payload, null));
+      continue;
+    }
     if (t.type === 'fixedDate') {
       const day = parseDay(t.date);
       const w = { dueAt: localAt(day, t.at, zone), expiresAt: localMidnight(addDays(day, t.validDays), zone) };
@@ -85,7 +95,7 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
         const dueIdx = monthIndex(child) + t.months;
         if (dueIdx > nowIdx + 1 || monthIndex(child) + t.untilMonths < nowIdx) continue;
         const w = { dueAt: firstOfMonth(dueIdx, t.at, zone), expiresAt: firstOfMonth(monthIndex(child) + t.untilMonths, '00:00', zone) };
-        if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, 'once', w, childPayload(rule, child, rule.message as string, {}), null));
+        if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, 'once', w, childPayload(rule, person, child, rule.message as string, {}, !child.expected && t.months >= 12), null));
         continue;
       }
       const deadline = input.initiative ? registrationDeadline(child, input.initiative.registration, { from: joinedDay(input.initiative, person, zone) }) : null;
@@ -99,7 +109,14 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
         const w = { dueAt: localAt(addDays(anchor, t.offsetDays), t.at, zone), expiresAt: localMidnight(addDays(anchor, t.untilOffsetDays), zone) };
         // "Within 48 h of the deadline": from 48 h before the deadline day begins, so the −2-day reminder always qualifies.
         const urgentFrom = rule.urgent && deadline.kind === 'date' ? new Date(localMidnight(anchor, zone).getTime() - 2 * DAY_MS) : null;
-        if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, occurrenceOf(deadline), w, childPayload(rule, child, key, deadlineParams(deadline)), urgentFrom));
+        const payload = childPayload(rule, person, child, key, deadlineParams(deadline), false);
+        if (deadline.kind === 'date' && (t.anchor === 'opens' || t.untilOffsetDays <= 1)) {
+          // "Nog 3 dagen" is computed at send time; a message that names the last day is never read after it.
+          payload.countdown = deadline.date;
+          const end = localMidnight(addDays(parseDay(deadline.date), 1), zone);
+          if (w.expiresAt > end) w.expiresAt = end;
+        }
+        if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, occurrenceOf(deadline), w, payload, urgentFrom));
         continue;
       }
       // keepWarm: every 6–8 weeks from some weeks after the deadline until the child turns 4.
@@ -107,12 +124,44 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
       // Cheap tests first: not started yet, or the child is already at school.
       if (monthIndex(child) + t.untilMonths < nowIdx || Date.UTC(start.year, start.month - 1, start.day + t.afterDeadlineDays - 1) > input.now.getTime() + input.horizonMs) continue;
       const end = firstOfMonth(monthIndex(child) + t.untilMonths, '00:00', zone);
-      const current = keepWarmOccurrence(start, t, person.id, child.id, input.now.getTime() + input.horizonMs, zone);
+      // Seeded by the deadline day, not the child: twins (one deadline) share one series, so one message.
+      const current = keepWarmOccurrence(start, t, person.id, start.year * 400 + start.month * 32 + start.day, input.now.getTime() + input.horizonMs, zone);
       if (!current) continue;
       const w = { dueAt: current.dueAt, expiresAt: current.nextAt < end ? current.nextAt : end };
-      if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, `n${current.n}`, w, childPayload(rule, child, rule.message as string, {}), null));
+      if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, `n${current.n}`, w, childPayload(rule, person, child, rule.message as string, {}, false), null));
     }
   }
+  return out;
+}
+
+/**
+ * Siblings share one message: candidates of one rule for several children of the person that
+ * are due at the same moment (twins; siblings with one deadline) become one candidate naming
+ * each child, with the others' candidates in `siblings` (their keys are kept as companion rows,
+ * so none of them is ever sent on its own). Input order is kept.
+ */
+export function mergeSiblings(candidates: Candidate[]): Candidate[] {
+  const groups = new Map<string, Candidate>();
+  const out: Candidate[] = [];
+  for (const c of candidates) {
+    if (c.childId === null || !c.payload.children) {
+      out.push(c);
+      continue;
+    }
+    const group = `${c.ruleId}|${c.payload.key}|${c.dueAt.getTime()}|${c.expiresAt?.getTime() ?? '-'}`;
+    const first = groups.get(group);
+    if (!first) {
+      const own = { ...c, payload: { ...c.payload, children: [...c.payload.children] }, siblings: [] as Candidate[] };
+      groups.set(group, own);
+      out.push(own);
+      continue;
+    }
+    first.siblings!.push(c);
+    first.payload.children!.push(...c.payload.children);
+    first.payload.nameChildren = true;
+    if (c.urgentFrom && (!first.urgentFrom || c.urgentFrom < first.urgentFrom)) first.urgentFrom = c.urgentFrom;
+  }
+  for (const c of out) if (c.siblings?.length === 0) delete c.siblings;
   return out;
 }
 
@@ -122,11 +171,20 @@ function isLive(w: Window, input: TimelineInput): boolean {
 
 function candidate(rule: ReminderRule, personId: number, childId: number | null, occurrence: string, w: Window, payload: DeliveryPayload, urgentFrom: Date | null): Candidate {
   const kind = rule.consent === 'newsletter' ? 'newsletter' : 'reminder';
-  return { ruleId: rule.id, personId, kind, priority: rule.priority, childId, occurrence, dueAt: w.dueAt, expiresAt: w.expiresAt, urgentFrom, payload };
+  return { ruleId: rule.id, personId, kind, priority: rule.priority, childId, occurrence, dueAt: w.dueAt, expiresAt: w.expiresAt, urgentFrom, timeBound: isTimeBound(rule), payload };
 }
 
-function childPayload(rule: ReminderRule, child: PlanChild, key: string, params: DeliveryPayload['params']): DeliveryPayload {
-  return { key, params: { birth: { yearMonth: { year: child.year, month: child.month } }, ...params }, buttons: rule.buttons, childId: child.id };
+function childPayload(rule: ReminderRule, person: PlanPerson, child: PlanChild, key: string, params: DeliveryPayload['params'], age: boolean): DeliveryPayload {
+  const payload: DeliveryPayload = {
+    key,
+    params: { birth: { yearMonth: { year: child.year, month: child.month } }, ...params },
+    buttons: rule.buttons,
+    childId: child.id,
+    children: [{ id: child.id, year: child.year, month: child.month }],
+  };
+  if (person.children.length > 1) payload.nameChildren = true;
+  if (age) payload.age = true;
+  return payload;
 }
 
 function localMonth(instant: Date, zone: string): { year: number; month: number } {

@@ -14,7 +14,7 @@ import type { ChannelAdapter } from '../core/ports.js';
 import { describeError } from '../core/dispatcher.js';
 import { renderReply, renderText } from '../core/render.js';
 import type { TextParam } from '../core/messages.js';
-import { deliveryReply } from '../domain/delivery-message.js';
+import { bodyOf, deliveryReply } from '../domain/delivery-message.js';
 import { claimDelivery, deferDelivery, finishDelivery, getDelivery, requeueDelivery, type DeliveryRow } from '../db/deliveries.repo.js';
 import { deliveryContext } from '../db/delivery-context.repo.js';
 import { checkDelivery } from './delivery.check.js';
@@ -83,9 +83,13 @@ async function processJob(deps: DeliveryWorkerDeps, worker: Worker, job: Job<Del
     return 'skipped';
   }
   if (!claimDelivery(deps.db, id)) return 'noop';
-  const reply = deliveryReply(row.payload, ctx.lookups);
+  // Relative phrases ("nog 3 dagen", an age) are computed now, at the moment it is read; a
+  // message for siblings names only the children it is still true for.
+  const payload = verdict.children ? { ...row.payload, children: row.payload.children!.filter((c) => verdict.children!.includes(c.id)) } : row.payload;
+  if (payload.children?.length) payload.childId = payload.children[0]!.id;
+  const reply = deliveryReply(payload, { ...ctx.lookups, now: deps.clock.now() });
   const message = renderReply(deps.i18n, ctx.language, reply);
-  const proactive = { key: row.payload.key, lang: ctx.language, params: renderParams(deps.i18n, ctx.language, reply.text.params ?? {}) };
+  const proactive = { key: row.payload.key, lang: ctx.language, params: renderParams(deps.i18n, ctx.language, bodyOf(reply).params ?? {}) };
   const outcome = await deps.adapter.send(ctx.chatId, message, { proactive, ...(row.partsSent ? { fromPart: row.partsSent } : {}) });
   const log = { deliveryId: id, channel: deps.channel, rule: row.ruleId };
   switch (outcome.status) {

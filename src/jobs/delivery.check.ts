@@ -12,7 +12,7 @@ import { sentSince } from '../db/delivery-context.repo.js';
 import { loadPlanningWorld } from '../db/planning.repo.js';
 import { timelineOf, type PlanPassDeps } from './plan-pass.js';
 
-export type Verdict = { go: true } | { go: false; status: 'skipped' | 'expired'; reason: string } | { go: false; deferTo: Date; reason: string };
+export type Verdict = { go: true; children?: number[] } | { go: false; status: 'skipped' | 'expired'; reason: string } | { go: false; deferTo: Date; reason: string };
 
 /** Notices (a waiting-list place, a help request) are not rules: they only need the master switch. */
 export const isNotice = (row: Pick<DeliveryRow, 'kind'>): boolean => row.kind === 'notice';
@@ -24,9 +24,17 @@ export function checkDelivery(deps: PlanPassDeps, row: DeliveryRow, now: Date): 
   if (!person) return { go: false, status: 'skipped', reason: 'person erased' };
   if (!person.proactive) return { go: false, status: 'skipped', reason: 'stopped' };
   const ini = person.initiativeId !== null ? (world.initiatives.get(person.initiativeId) ?? null) : null;
+  let stillAbout: number[] | undefined;
   if (!isNotice(row)) {
     const candidates = timelineOf(deps, world, person, now, Math.max(0, row.sendAt.getTime() - now.getTime()) + 1000);
-    if (!candidates.some((c) => deliveryKey(c) === row.key)) return { go: false, status: 'skipped', reason: 'no longer relevant' };
+    const keys = new Set(candidates.map(deliveryKey));
+    const kids = row.payload.children ?? [];
+    if (kids.length > 1) {
+      // One message for siblings: still wanted for the children whose own key is still a candidate.
+      const occurrence = row.key.split('|').slice(3).join('|');
+      stillAbout = kids.filter((c) => keys.has(deliveryKey({ ruleId: row.ruleId, personId: row.personId, childId: c.id, occurrence }))).map((c) => c.id);
+      if (!stillAbout.length) return { go: false, status: 'skipped', reason: 'no longer relevant' };
+    } else if (!keys.has(row.key)) return { go: false, status: 'skipped', reason: 'no longer relevant' };
   }
   const zone = ini?.timeZone ?? deps.defaultTimeZone;
   const quiet = person.quiet ?? deps.policy.quiet;
@@ -41,5 +49,5 @@ export function checkDelivery(deps: PlanPassDeps, row: DeliveryRow, now: Date): 
       return { go: false, deferTo: new Date(oldest + deps.policy.cap.windowMs + 1000), reason: 'frequency cap' };
     }
   }
-  return { go: true };
+  return stillAbout ? { go: true, children: stillAbout } : { go: true };
 }

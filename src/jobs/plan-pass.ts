@@ -10,7 +10,7 @@ import type { Logger } from '../core/ports.js';
 import { deliveryKey, type Candidate, type PlanPerson } from '../domain/nurture.types.js';
 import type { ReminderRule } from '../domain/reminder-rules.js';
 import { planSendTime, type SendPolicy } from '../domain/send-window.js';
-import { candidatesFor } from '../domain/timeline.js';
+import { candidatesFor, mergeSiblings } from '../domain/timeline.js';
 import type { Db } from '../db/client.js';
 import { capHistoryOf, insertPlannedRows, keyExists, type NewDelivery } from '../db/deliveries.repo.js';
 import { issueNextNewsletter } from '../db/newsletters.repo.js';
@@ -58,19 +58,23 @@ export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolea
     return found;
   };
   const report: PlanReport = { at: now, people: world.people.length, candidates: 0, planned: [], expired: 0, noNewsletter: [], ms: 0 };
-  const withNews: { person: PlanPerson; channel: ChannelName; fresh: Candidate[] }[] = [];
+  const withNews: { person: PlanPerson; channel: ChannelName; fresh: Candidate[]; upcoming: Candidate[] }[] = [];
   for (const person of world.people) {
     const channel = world.channelOf.get(person.id);
     if (!channel || !person.proactive) continue;
     const candidates = timelineOf(deps, world, person, now, deps.horizonMs);
     report.candidates += candidates.length;
     const fresh = candidates.filter((c) => !exists(deliveryKey(c)));
-    if (fresh.length) withNews.push({ person, channel, fresh });
+    if (!fresh.length) continue;
+    // Time-bound messages of the coming days keep their room in the cap (only for those with news: few).
+    const horizonEnd = now.getTime() + deps.horizonMs;
+    const upcoming = timelineOf(deps, world, person, now, LOOKAHEAD_MS).filter((c) => c.timeBound && c.dueAt.getTime() > horizonEnd && !exists(deliveryKey(c)));
+    withNews.push({ person, channel, fresh, upcoming });
   }
   // The cap history only of those with something new (in the steady state: few).
   world.history = capHistoryOf(deps.db, new Date(now.getTime() - deps.policy.cap.windowMs), withNews.map((w) => w.person.id));
-  for (const { person, channel, fresh } of withNews) {
-    const rows = schedulePerson(deps, world, person, fresh, now);
+  for (const { person, channel, fresh, upcoming } of withNews) {
+    const rows = schedulePerson(deps, world, person, fresh, now, upcoming);
     for (const r of rows) report.planned.push({ ...r, channel });
     report.expired += fresh.length - rows.length;
   }
@@ -87,6 +91,9 @@ export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolea
   return report;
 }
 
+/** How far ahead the planner looks for time-bound messages that the cap must keep room for. */
+export const LOOKAHEAD_MS = 8 * 86_400_000;
+
 /** One person's candidates from a loaded world (the planner, the worker's re-check and the projection share this). */
 export function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, now: Date, horizonMs: number): Candidate[] {
   const ini = person.initiativeId !== null ? (world.initiatives.get(person.initiativeId) ?? null) : null;
@@ -102,44 +109,66 @@ export function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: Pla
   });
 }
 
+/** Which message gets a place in the cap first: time-bound ones, then by priority, then the earliest due. */
+export function byImportance(a: Candidate, b: Candidate): number {
+  return Number(b.timeBound ?? false) - Number(a.timeBound ?? false) || b.priority - a.priority || a.dueAt.getTime() - b.dueAt.getTime() || a.ruleId.localeCompare(b.ruleId);
+}
+
 /**
- * Send times for one person's new messages, in due order (then priority), keeping that order:
- * the quiet hours, the cap against the person's history (plus `extraHistory`, e.g. projected
- * sends) and the urgency of deadline reminders. Messages that cannot go out before they expire
- * are left out (a later pass tries again while they are relevant).
+ * Send times for one person's new messages: siblings' messages of one rule and moment become
+ * one message (the cap counts messages, not children); then the cap chooses by importance and
+ * urgency: time-bound messages (also those of the coming days, `upcoming`, which only reserve
+ * their place) are placed first, then the rest by priority, within the quiet hours and the cap
+ * against the person's history (plus `extraHistory`, e.g. projected sends). So a keep-warm or a
+ * newsletter never pushes out an invitation or a deadline. Messages that cannot go out before
+ * they expire are left out (a later pass tries again while they are relevant). Sorted by send time.
  */
-export function sendTimesFor(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, fresh: Candidate[], now: Date, extraHistory: Date[] = []): { candidate: Candidate; sendAt: Date }[] {
+export function sendTimesFor(
+  deps: PlanPassDeps,
+  world: PlanningWorld,
+  person: PlanPerson,
+  fresh: Candidate[],
+  now: Date,
+  extraHistory: Date[] = [],
+  upcoming: Candidate[] = [],
+): { candidate: Candidate; sendAt: Date }[] {
   const ini = person.initiativeId !== null ? world.initiatives.get(person.initiativeId) : undefined;
   const zone = ini?.timeZone ?? deps.defaultTimeZone;
   const policy = person.quiet ? { ...deps.policy, quiet: person.quiet } : deps.policy;
   const history = [...(world.history.get(person.id) ?? []), ...extraHistory];
-  let notBefore: Date | null = history.length ? new Date(Math.max(...history.map((d) => d.getTime()))) : null;
+  // Messages already planned keep their place in the order; this pass's messages follow them.
+  const notBefore: Date | null = history.length ? new Date(Math.max(...history.map((d) => d.getTime()))) : null;
+  const own = mergeSiblings(fresh);
+  const reserved = new Set(mergeSiblings(upcoming));
   const out: { candidate: Candidate; sendAt: Date }[] = [];
-  fresh.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || b.priority - a.priority || a.ruleId.localeCompare(b.ruleId));
-  for (const c of fresh) {
+  for (const c of [...own, ...reserved].sort(byImportance)) {
     const r = planSendTime({ dueAt: c.dueAt, now, expiresAt: c.expiresAt, urgentFrom: c.urgentFrom, capped: c.kind !== 'notice', history, notBefore, policy, zone });
     if ('expired' in r) continue;
-    history.push(r.sendAt);
-    if (!notBefore || r.sendAt > notBefore) notBefore = r.sendAt;
-    out.push({ candidate: c, sendAt: r.sendAt });
+    if (c.kind !== 'notice') history.push(r.sendAt);
+    if (!reserved.has(c)) out.push({ candidate: c, sendAt: r.sendAt });
   }
-  return out;
+  return out.sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime() || byImportance(a.candidate, b.candidate));
 }
 
-function schedulePerson(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, fresh: Candidate[], now: Date): Omit<NewDelivery, 'channel'>[] {
-  return sendTimesFor(deps, world, person, fresh, now).map(({ candidate: c, sendAt }) => ({
-    key: deliveryKey(c),
-    personId: c.personId,
-    childId: c.childId,
-    ruleId: c.ruleId,
-    kind: c.kind,
-    priority: c.priority,
-    dueAt: c.dueAt,
-    sendAt,
-    expiresAt: c.expiresAt,
-    urgentFrom: c.urgentFrom,
-    payload: c.payload,
-  }));
+function schedulePerson(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, fresh: Candidate[], now: Date, upcoming: Candidate[]): Omit<NewDelivery, 'channel'>[] {
+  return sendTimesFor(deps, world, person, fresh, now, [], upcoming).flatMap(({ candidate: c, sendAt }) => {
+    const row = {
+      key: deliveryKey(c),
+      personId: c.personId,
+      childId: c.childId,
+      ruleId: c.ruleId,
+      kind: c.kind,
+      priority: c.priority,
+      dueAt: c.dueAt,
+      sendAt,
+      expiresAt: c.expiresAt,
+      urgentFrom: c.urgentFrom,
+      payload: c.payload,
+    };
+    // A sibling's own key is kept as a companion row (never sent), so it is never planned on its own.
+    const companions = (c.siblings ?? []).map((s) => ({ ...row, key: deliveryKey(s), childId: s.childId, status: 'skipped' as const, lastError: `merged into ${row.key}` }));
+    return [row, ...companions];
+  });
 }
 
 /** A newsletter slot goes out only if a newsletter is written for it; the first pass issues it. */

@@ -74,6 +74,7 @@ function projectPerson(deps: PlanPassDeps, personId: number, rows: DeliveryRow[]
     const fresh = timelineOf(deps, world, self, now, STEP_MS).filter((c) => !known.has(deliveryKey(c)));
     for (const { candidate: c, sendAt } of sendTimesFor(deps, world, self, fresh, now, projectedSends)) {
       known.add(deliveryKey(c));
+      for (const sib of c.siblings ?? []) known.add(deliveryKey(sib));
       if (c.kind !== 'notice') projectedSends.push(sendAt);
       if (sendAt.getTime() < until) {
         out.push({ personId, childId: c.childId, ruleId: c.ruleId, messageKey: c.payload.key, sendAt, status: 'projected', timeZone: zoneOf(deps, world, self) });

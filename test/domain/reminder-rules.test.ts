@@ -13,7 +13,13 @@ const raw = (): { version: number; rules: Record<string, unknown>[] } => JSON.pa
 const i18n = createI18n(loadLocales(DEFAULT_LOCALES_DIR));
 
 /** Every message key a rule can use, variants included. */
-const messageKeys = (r: ReminderRule): string[] => (typeof r.message === 'string' ? [r.message] : Object.values(r.message).filter((k): k is string => typeof k === 'string'));
+const messageKeys = (r: ReminderRule): string[] =>
+  // A phase rule's key gets the phase appended: one text per phase.
+  r.trigger.type === 'phase'
+    ? [0, 1, 2, 3, 4, 5].map((n) => `${r.message as string}.p${n}`)
+    : typeof r.message === 'string'
+      ? [r.message]
+      : Object.values(r.message).filter((k): k is string => typeof k === 'string');
 
 /** In Dutch itself, not through the fallback languages. */
 function inDutch(key: string): boolean {
@@ -43,6 +49,7 @@ describe('the shipped reminder rules', () => {
       'event-today',
       'newsletter',
       'newsletter-offer',
+      'phase-change',
     ]);
   });
 
@@ -131,7 +138,7 @@ describe('an invalid rules file is refused with a useful path', () => {
   };
 
   it.each([
-    ['a duplicate id', () => ({ ...raw(), rules: [...raw().rules, raw().rules[3]] }), 'rules.17.id', /duplicate rule id look-at-schools/],
+    ['a duplicate id', () => ({ ...raw(), rules: [...raw().rules, raw().rules[3]] }), 'rules.18.id', /duplicate rule id look-at-schools/],
     ['an unknown trigger type', () => withRule((r) => ({ ...r, trigger: { type: 'weekly', at: '10:00' } })), 'rules.0.trigger.type', /childAge/],
     ['a bad time "25:00"', () => withRule((r) => ({ ...r, trigger: { type: 'childAge', months: 1, untilMonths: 4, at: '25:00' } })), 'rules.0.trigger.at', /HH:MM/],
     ['a bad time "10:60"', () => withRule((r) => ({ ...r, trigger: { type: 'childAge', months: 1, untilMonths: 4, at: '10:60' } })), 'rules.0.trigger.at', /HH:MM/],

@@ -181,7 +181,9 @@ describe('frequency cap: 3 per 7 days', () => {
     ['three in the window: the fourth waits for 7 days after the oldest, plus a second', week, '2027-01-07 10:00', '2027-01-11 10:00:01'],
     ['exactly 7 days after the oldest, the oldest no longer counts', week, '2027-01-11 10:00', '2027-01-11 10:00'],
     ['older messages do not count', ['2026-12-28 10:00', '2026-12-29 10:00', '2027-01-06 10:00'], '2027-01-07 10:00', '2027-01-07 10:00'],
-    ['planned messages after the due time do not count for it', ['2027-01-08 10:00', '2027-01-09 10:00', '2027-01-10 10:00'], '2027-01-07 10:00', '2027-01-07 10:00'],
+    // Planned messages after the due time count too: no 7 days may ever hold 4 (the planner places important ones first).
+    ['planned messages after the due time count too', ['2027-01-08 10:00', '2027-01-09 10:00', '2027-01-10 10:00'], '2027-01-07 10:00', '2027-01-15 10:00:01'],
+    ['two planned after the due time leave room for one', ['2027-01-09 10:00', '2027-01-10 10:00'], '2027-01-07 10:00', '2027-01-07 10:00'],
     ['five in the window: waits for the third newest to age out', ['2027-01-02 10:00', '2027-01-03 10:00', ...week], '2027-01-07 10:00', '2027-01-11 10:00:01'],
     ['the deferral lands in the quiet hours: then 08:30 next day', ['2027-01-04 19:59:59', '2027-01-05 10:00', '2027-01-06 10:00'], '2027-01-07 10:00', '2027-01-12 08:30'],
     [
