@@ -21,6 +21,8 @@ import { deepLink, qrTarget, resolveBotUsername, writeQr, type QrOption } from '
 import { compactPostcodes, formatTable, json } from './format.js';
 import { optionalTextParser, parseBotUsername, parseCode, parseId, parsePhase, parsePostcodes, textParser } from './parse.js';
 import { phaseName } from './phase-names.js';
+import { announcementReach } from '../jobs/phase-announcement.js';
+import { loadReminderRules } from '../jobs/nurture.config.js';
 
 interface CreateOptions {
   name: string;
@@ -77,10 +79,11 @@ export function registerInitiativeCommands(program: Command, ctx: CliContext): v
 
   group
     .command('phase')
-    .description('set the phase (0–5) an initiative is in')
+    .description('set the phase (0–5) an initiative is in; its parents are told once (without --yes: only shows how many)')
     .argument('<id>', 'initiative id', parseId)
     .argument('<phase>', 'phase 0–5', parsePhase)
-    .action((id: number, phase: Phase) => changePhase(ctx, id, phase));
+    .option('--yes', 'confirm: change the phase and announce it')
+    .action((id: number, phase: Phase, opts: { yes?: boolean }) => changePhase(ctx, id, phase, opts.yes === true));
 }
 
 async function create(ctx: CliContext, opts: CreateOptions): Promise<void> {
@@ -131,18 +134,33 @@ async function printLink(ctx: CliContext, code: string, botUsername: string | un
   }
 }
 
-async function changePhase(ctx: CliContext, id: number, phase: Phase): Promise<void> {
-  const localesDir = ctx.config().localesDir;
-  const changed = await ctx.withDb((db) => {
+/**
+ * Moves an initiative to a phase. Its parents are told once, in their language, within the
+ * quiet hours and the cap (the planner sends it: the `phase-change` rule). The coordinator first
+ * sees how many it will reach; only `--yes` changes anything.
+ */
+async function changePhase(ctx: CliContext, id: number, phase: Phase, confirmed: boolean): Promise<void> {
+  const config = ctx.config();
+  const label = `phase ${phase}: ${phaseName(phase, config.localesDir)}`;
+  const now = ctx.io.clock.now();
+  const result = await ctx.withDb((db) => {
     const before = initiativeById(db, id);
     if (!before) throw new CliError(`no initiative with id ${id}.`);
     // Same phase: no write and no audit row, like `role grant` on an existing role.
-    if (before.phase === phase) return false;
-    setPhase(db, id, phase, CLI_ACTOR);
-    return true;
+    if (before.phase === phase) return { changed: false, reach: 0, from: before.phase };
+    const reach = announcementReach(db, loadReminderRules(config.nurture.rulesPath), id, phase, now, config.timeZone);
+    if (confirmed) setPhase(db, id, phase, CLI_ACTOR, now);
+    return { changed: confirmed, reach, from: before.phase };
   });
-  const label = `phase ${phase}: ${phaseName(phase, localesDir)}`;
-  ctx.print(changed ? `initiative ${id} is now in ${label}` : `initiative ${id} is already in ${label}; nothing changed`);
+  if (result.from === phase) return ctx.print(`initiative ${id} is already in ${label}; nothing changed`);
+  const parents = `${result.reach} parent${result.reach === 1 ? '' : 's'}`;
+  if (!result.changed) {
+    ctx.print(`initiative ${id} is in phase ${result.from}. Moving it to ${label} will tell ${parents} (once, in their language, outside quiet hours and within the cap).`);
+    ctx.print(`Nothing changed yet. Confirm with: initiative phase ${id} ${phase} --yes`);
+    return;
+  }
+  ctx.print(`initiative ${id} is now in ${label}`);
+  ctx.print(`announcement planned for ${parents}`);
 }
 
 /**

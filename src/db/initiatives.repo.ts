@@ -57,11 +57,12 @@ export function createInitiative(db: Db, input: NewInitiative, actor: string): I
   });
 }
 
-export function setPhase(db: Db, initiativeId: number, phase: Phase, actor: string): InitiativeView | null {
+/** The audit row's time is the moment of the change: the planner announces the new phase from it. */
+export function setPhase(db: Db, initiativeId: number, phase: Phase, actor: string, now: Date = new Date()): InitiativeView | null {
   return db.transaction((tx) => {
     const row = tx.update(initiatives).set({ phase }).where(eq(initiatives.id, initiativeId)).returning().get();
     if (!row) return null;
-    writeAudit(tx, { actor, action: 'initiative.phase', subjectType: 'initiative', subjectId: initiativeId, detail: { phase } });
+    writeAudit(tx, { actor, action: 'initiative.phase', subjectType: 'initiative', subjectId: initiativeId, detail: { phase } }, now);
     return toView(row);
   });
 }

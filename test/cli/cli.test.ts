@@ -208,13 +208,19 @@ describe('initiative list, link and phase', () => {
   it('changes the phase, prints its Dutch name from the locale and writes an audit row', async () => {
     const { id } = await createInitiative();
     const phases = JSON.parse(readFileSync('locales/nl/phases.json', 'utf8')) as Record<string, { name: string }>;
-    const r = await run(['initiative', 'phase', String(id), '3']);
+    // Without --yes: how many parents it will reach, and nothing changes.
+    const ask = await run(['initiative', 'phase', String(id), '3']);
+    expect(ask.code, ask.err).toBe(0);
+    expect(ask.out).toContain(`Moving it to phase 3: ${phases.p3?.name} will tell 0 parents`);
+    expect(ask.out).toContain(`Confirm with: initiative phase ${id} 3 --yes`);
+    expect(withDb((db) => db.select().from(auditLog).where(eq(auditLog.action, 'initiative.phase')).all())).toHaveLength(0);
+    const r = await run(['initiative', 'phase', String(id), '3', '--yes']);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toBe(`initiative ${id} is now in phase 3: ${phases.p3?.name}\n`);
+    expect(r.out).toBe(`initiative ${id} is now in phase 3: ${phases.p3?.name}\nannouncement planned for 0 parents\n`);
     const audit = withDb((db) => db.select().from(auditLog).where(eq(auditLog.action, 'initiative.phase')).all());
     expect(audit).toMatchObject([{ actor: 'cli', subjectId: id, detail: { phase: 3 } }]);
 
-    const same = await run(['initiative', 'phase', String(id), '3']);
+    const same = await run(['initiative', 'phase', String(id), '3', '--yes']);
     expect(same.out).toContain('nothing changed');
     expect(withDb((db) => db.select().from(auditLog).where(eq(auditLog.action, 'initiative.phase')).all())).toHaveLength(1);
   });
