@@ -62,6 +62,8 @@ export type DateParam =
   | { monthName: number }
   /** A calendar day ("2027-03-04"), shown with its weekday. */
   | { date: string }
+  /** A calendar day without its weekday ("4 maart 2027"), e.g. in /mydata. */
+  | { day: string }
   /** An instant shown as a day and time in a time zone (an event's start). */
   | { dateTime: string; timeZone: string };
 

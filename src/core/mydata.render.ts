@@ -2,7 +2,7 @@
 import type { i18n } from 'i18next';
 import type { OutboundMessage, Text } from './messages.js';
 import type { PersonExport } from './ports.js';
-import { renderText } from './render.js';
+import { renderText, RLM } from './render.js';
 
 const CONSENT_KIND_KEYS: Record<string, string> = {
   data: 'privacy:mydata.kindData',
@@ -12,6 +12,8 @@ const CONSENT_KIND_KEYS: Record<string, string> = {
 };
 
 const t = (key: string, params?: Text['params']): Text => (params ? { key, params } : { key });
+/** A rendered piece used inside another sentence loses its leading right-to-left mark (the sentence has its own). */
+const withoutMark = (s: string): string => (s.startsWith(RLM) ? s.slice(1) : s);
 
 export function renderMyData(i18n: i18n, lang: string, data: PersonExport): OutboundMessage[] {
   const r = (text: Text) => renderText(i18n, lang, text);
@@ -27,7 +29,7 @@ export function renderMyData(i18n: i18n, lang: string, data: PersonExport): Outb
   const interestKey = (action: string) => (action === 'registration-help' ? 'nurture:helpInterest' : `phases:actions.${action}.title`);
   const interests = data.interests.length ? data.interests.map((i) => `• ${r(t(interestKey(i.action)))}`).join('\n') : none;
   const consents = data.consents
-    .map((c) => `• ${r(t('privacy:mydata.consentLine', { kind: t(CONSENT_KIND_KEYS[c.kind] ?? 'privacy:mydata.kindProactive'), answer: t(c.given ? 'privacy:mydata.yes' : 'privacy:mydata.no'), date: c.at.slice(0, 10) }))}`)
+    .map((c) => `• ${r(t('privacy:mydata.consentLine', { kind: t(CONSENT_KIND_KEYS[c.kind] ?? 'privacy:mydata.kindProactive'), answer: t(c.given ? 'privacy:mydata.yes' : 'privacy:mydata.no'), date: { day: c.at } }))}`)
     .join('\n');
   const summary = r(
     t('privacy:mydata.summary', {
@@ -37,8 +39,9 @@ export function renderMyData(i18n: i18n, lang: string, data: PersonExport): Outb
       postcode: data.person.postcode ?? '–',
       heardFrom: data.person.heardFrom ? t(`onboarding:heardFrom.${data.person.heardFrom}`) : '–',
       messages: t(data.person.proactiveMessages ? 'privacy:mydata.on' : 'privacy:mydata.off'),
-      channels: data.channels.map((c) => c.channel).join(', '),
-      since: data.person.createdAt.slice(0, 10),
+      // Each messenger by its name in the reader's language ("Telegram", "the chat on the website"), never the code.
+      channels: data.channels.map((c) => withoutMark(r(t(`link:app.${c.channel}`)))).join(', '),
+      since: { day: data.person.createdAt },
     }),
   );
   // The parts are already rendered mini-HTML, so they are joined as text, not re-escaped.

@@ -9,27 +9,60 @@ import type { DateParam, OutboundMessage, Reply, Text, TextParam } from './messa
 /** First strong isolate … pop directional isolate: keeps Latin names and numbers whole in RTL text. */
 const FSI = '\u2068';
 const PDI = '\u2069';
+/**
+ * Right-to-left mark: every text in a right-to-left language starts with it, so a messenger that
+ * lays out by the first strong character (Telegram, WhatsApp) shows "Ouderbrug …" right to left too.
+ */
+export const RLM = '\u200F';
 
 export function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** A text as the reader sees it; in a right-to-left language it starts with the right-to-left mark. */
 export function renderText(i18n: i18n, lang: string, text: Text): string {
+  const target = text.lng ?? lang;
+  const out = renderInner(i18n, lang, text);
+  return i18n.dir(target) === 'rtl' && !out.startsWith(RLM) ? `${RLM}${out}` : out;
+}
+
+function renderInner(i18n: i18n, lang: string, text: Text): string {
   const target = text.lng ?? lang;
   const t = i18n.getFixedT(target);
   const rtl = i18n.dir(target) === 'rtl';
   const params: Record<string, string | number> = {};
-  for (const [name, value] of Object.entries(text.params ?? {})) params[name] = renderParam(i18n, target, value, rtl && name !== 'count');
-  return t(text.key, params);
+  const endsWithStop: string[] = [];
+  for (const [name, value] of Object.entries(text.params ?? {})) {
+    const rendered = renderParam(i18n, target, value, rtl && name !== 'count');
+    params[name] = rendered;
+    if (typeof rendered === 'string' && /\.\u2069?$/.test(rendered)) endsWithStop.push(rendered);
+  }
+  let out = t(text.key, params);
+  // "березень 2027 р." at the end of a sentence: one full stop, not two.
+  for (const value of endsWithStop) out = out.split(`${value}.`).join(value);
+  return out;
 }
 
 function renderParam(i18n: i18n, lang: string, value: TextParam, isolate: boolean): string | number {
   const wrap = (s: string) => (isolate ? `${FSI}${s}${PDI}` : s);
   if (typeof value === 'number') return isolate ? wrap(formatNumber(lang, value)) : value;
   if (typeof value === 'string') return wrap(escapeHtml(value));
-  if ('key' in value) return renderText(i18n, lang, value);
+  if ('key' in value) {
+    const inner = renderInner(i18n, lang, value);
+    // A language's name inside a sentence ("Language: العربية") is isolated in every language.
+    return value.key === 'meta:endonym' ? `${FSI}${inner}${PDI}` : inner;
+  }
   return wrap(escapeHtml(formatDate(lang, value)));
 }
+
+/**
+ * Languages whose own habit is the 12-hour clock with a day period (Arabic ص/م, Somali GH/GD,
+ * Tigrinya ቅ.ቀ./ድ.ቀ.). Every other language gets the 24-hour clock. English included: our English
+ * readers live in the Netherlands, where schools, clinics and public transport all write "09:00"
+ * and "14:30"; "09:00 AM" would be the only 12-hour time they meet (en-GB writes 24-hour too).
+ */
+const TWELVE_HOUR = new Set(['ar', 'so', 'ti']);
+const hourCycle = (lang: string): 'h12' | 'h23' => (TWELVE_HOUR.has(lang.split('-')[0] ?? lang) ? 'h12' : 'h23');
 
 export function formatDate(lang: string, value: DateParam): string {
   if ('yearMonth' in value) {
@@ -37,14 +70,19 @@ export function formatDate(lang: string, value: DateParam): string {
     return new Intl.DateTimeFormat(lang, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 15)));
   }
   if ('monthName' in value) return new Intl.DateTimeFormat(lang, { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, value.monthName - 1, 15)));
-  if ('date' in value) {
-    const [y, m, d] = value.date.split('-').map(Number) as [number, number, number];
-    return new Intl.DateTimeFormat(lang, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d, 12)));
+  if ('date' in value || 'day' in value) {
+    const iso = 'date' in value ? value.date : value.day;
+    const [y, m, d] = iso.slice(0, 10).split('-').map(Number) as [number, number, number];
+    const weekday = 'date' in value ? ({ weekday: 'long' } as const) : {};
+    return new Intl.DateTimeFormat(lang, { ...weekday, day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d, 12)));
   }
-  return new Intl.DateTimeFormat(lang, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZone: value.timeZone }).format(new Date(value.dateTime));
+  return new Intl.DateTimeFormat(lang, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hourCycle: hourCycle(lang), timeZone: value.timeZone }).format(
+    new Date(value.dateTime),
+  );
 }
 
-const formatNumber = (lang: string, n: number): string => new Intl.NumberFormat(lang).format(n);
+/** Numbers in the reader's digits; groups only from 10,000 on, so a year is never "2,024". */
+const formatNumber = (lang: string, n: number): string => new Intl.NumberFormat(lang, { useGrouping: 'min2' } as Intl.NumberFormatOptions).format(n);
 
 export function renderReply(i18n: i18n, lang: string, reply: Reply): OutboundMessage {
   const message: OutboundMessage = { text: renderText(i18n, lang, reply.text), lang, dir: i18n.dir(lang) === 'rtl' ? 'rtl' : 'ltr' };

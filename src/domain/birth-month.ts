@@ -1,6 +1,7 @@
 /**
  * Children are stored as a birth (or due) year and month only. This reads the common ways
- * parents type a month ("03-2024", "3/2024", "2024-03", "maart 2024", "March 2024") and
+ * parents type a month ("03-2024", "3/2024", "2024-03", "maart 2024", "March 2024", the genitive
+ * "березня 2024" / "marca 2024", and Arabic-Indic digits "مارس ٢٠٢٤") and
  * checks the child fits Ouderbrug: born 0–4 years ago, or due within the next 10 months.
  */
 
@@ -49,6 +50,18 @@ function monthNames(lang: string): Map<string, number> {
       const name = format.format(new Date(Date.UTC(2024, m - 1, 15))).toLocaleLowerCase(lang).replace(/\./g, '');
       if (!/^\d+$/.test(name)) names.set(name, m);
     }
+    // The form used with a day ("15 березня", "15 marca"): the genitive in Slavic languages, and
+    // what parents often type with a year too ("березня 2024").
+    try {
+      const withDay = new Intl.DateTimeFormat(lang, { day: 'numeric', month: style, timeZone: 'UTC' });
+      for (let m = 1; m <= 12; m++) {
+        const part = withDay.formatToParts(new Date(Date.UTC(2024, m - 1, 15))).find((p) => p.type === 'month')?.value;
+        const name = part?.toLocaleLowerCase(lang).replace(/\./g, '');
+        if (name && !/^\d+$/.test(name) && !names.has(name)) names.set(name, m);
+      }
+    } catch {
+      // a language Intl cannot format with a day: the stand-alone names above suffice
+    }
   }
   monthNameCache.set(lang, names);
   return names;
@@ -71,8 +84,16 @@ const valid = (year: number, month: number): YearMonth | null =>
   month >= 1 && month <= 12 && year >= 1900 && year <= 2200 ? { year, month } : null;
 
 /** Reads a month and year from free text in the parent's language (Dutch and English always work). */
+/** Arabic-Indic (٠–٩) and Eastern Arabic-Indic (۰–۹) digits as ASCII digits. */
+const westernDigits = (s: string): string => s.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (d) => String((d.codePointAt(0) ?? 0) & 0xf));
+
 export function parseYearMonth(input: string, lang: string): YearMonth | null {
-  const text = input.trim().toLocaleLowerCase();
+  const text = westernDigits(input.normalize('NFC'))
+    .replace(/[\u200E\u200F\u2066-\u2069]/g, '') // direction marks a keyboard may add
+    .trim()
+    .toLocaleLowerCase()
+    .replace(/\s*(?:р|г|r)\.?$/u, '') // "березня 2024 р.", "2024 г.", "marca 2024 r."
+    .replace(/،/g, ',');
   if (text.length > 40) return null;
   let m = /^(\d{1,2})\s*[-/.\s]\s*(\d{4})$/.exec(text);
   if (m) return valid(Number(m[2]), Number(m[1]));

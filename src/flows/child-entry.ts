@@ -33,7 +33,8 @@ export function childPrompt(step: ChildStep, st: FlowState, ctx: FlowContext, al
     );
     return [say('children:askDue', undefined, rows(options, 3))];
   }
-  const years = Array.from({ length: 5 }, (_, i) => now.year - i).map((y) => choice(`y:${y}`, 'common:plain', { value: y }));
+  // A year is a label, not a quantity: passed as text so it is never digit-grouped ("2,024").
+  const years = Array.from({ length: 5 }, (_, i) => now.year - i).map((y) => choice(`y:${y}`, 'common:plain', { value: String(y) }));
   const extra = [choice('y:due', 'children:expecting')];
   if (allowSkip) extra.push(choice('skip', 'children:skip'));
   return [say('children:askYear', { example: '03-2024' }, [...rows(years, 5), ...extra.map((c) => [c])])];

@@ -16,6 +16,8 @@ const MAX_CHILDREN = 8;
 const describe = (c: ChildView, ctx: FlowContext) => {
   if (c.expected) return text('children:dueIn', { when: monthYear(c) });
   const months = ageInMonths(c, nowYearMonth(ctx));
+  // Born this month: no "(0 months)" (Portuguese would even say "0 mês"); the month says it all.
+  if (months < 1) return text('children:bornIn', { when: monthYear(c) });
   return text('children:bornInAge', { when: monthYear(c), age: months >= 24 ? text('common:years', { count: Math.floor(months / 12) }) : text('common:months', { count: months }) });
 };
 

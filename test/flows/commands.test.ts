@@ -121,8 +121,8 @@ describe('commands', () => {
     const out = await h.say('h', '/mydata');
     expect(plain(out)).toContain('Naam: Yusuf');
     expect(plain(out)).toContain('Postcode: 1094');
-    expect(plain(out)).toContain('Gegevens bewaren: ja (2026-11-22)');
-    expect(plain(out)).toContain('Berichten van ons: ja (2026-11-22)');
+    expect(plain(out)).toContain('Gegevens bewaren: ja (22 november 2026)'); // dates by Intl, not ISO
+    expect(plain(out)).toContain('Berichten van ons: ja (22 november 2026)');
     expect(plain(out)).toMatch(/Berichten van de bot die we bewaren: \d+/);
     const file = out.find((m) => m.attachment)?.attachment;
     expect(file?.mimeType).toBe('application/json');

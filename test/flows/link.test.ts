@@ -307,7 +307,7 @@ describe('two messengers in use', () => {
   it('/mydata lists both messengers', async () => {
     await linkedPerson();
     const out = await h.sayOn('whatsapp', PHONE, '/mydata');
-    expect(plain(out)).toContain('App: telegram, whatsapp');
+    expect(plain(out)).toContain('App: Telegram, WhatsApp'); // readable names, not channel codes
     const file = JSON.parse(out.find((m) => m.attachment)?.attachment?.content ?? '{}') as { channels: { channel: string }[] };
     expect(file.channels.map((c) => c.channel)).toEqual(['telegram', 'whatsapp']);
     expect(JSON.stringify(file)).not.toContain(PHONE);

@@ -41,7 +41,7 @@ describe('right-to-left', () => {
     const { createInstance } = await import('i18next');
     const rtl = createInstance();
     await rtl.init({ resources: { ar: { common: { hi: 'مرحبا {{name}} في {{school}}' } }, nl: { common: { hi: 'Hoi {{name}} bij {{school}}' } } }, fallbackLng: 'nl', interpolation: { escapeValue: false } });
-    expect(renderText(rtl, 'ar', { key: 'common:hi', params: { name: 'Anna', school: 'De Regenboog' } })).toBe('مرحبا \u2068Anna\u2069 في \u2068De Regenboog\u2069');
+    expect(renderText(rtl, 'ar', { key: 'common:hi', params: { name: 'Anna', school: 'De Regenboog' } })).toBe('\u200Fمرحبا \u2068Anna\u2069 في \u2068De Regenboog\u2069'); // starts with the right-to-left mark
     expect(renderText(rtl, 'nl', { key: 'common:hi', params: { name: 'Anna', school: 'De Regenboog' } })).toBe('Hoi Anna bij De Regenboog');
   });
 });

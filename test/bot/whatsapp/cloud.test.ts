@@ -579,7 +579,7 @@ describe('WhatsApp templates file', () => {
     const templates = loadTemplates(DEFAULT_TEMPLATES_PATH);
     const rules = parseReminderRules(JSON.parse(readFileSync(DEFAULT_RULES_PATH, 'utf8')));
     const keys = rules.flatMap((r) => (typeof r.message === 'string' ? [r.message] : Object.values(r.message)));
-    for (const key of [...keys, 'nurture:eventPromoted', 'nurture:helpRequestAmbassador']) {
+    for (const key of [...keys, 'nurture:eventPromoted', 'nurture:helpRequestAmbassador', 'help:notice.helpCoordinator', 'help:notice.interest']) {
       expect(templates[key], key).toBeDefined();
       expect(Object.keys(templates[key]!.languages)).toEqual(expect.arrayContaining(['nl', 'en']));
       // Every parameter the template names exists in the Dutch text.
