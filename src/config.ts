@@ -46,7 +46,7 @@ const schema = z
     FREQUENCY_CAP: z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,2}\/\d{1,2}$/, 'messages/days, like 3/7').default('3/7')),
     TELEGRAM_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(30).default(28)),
     TELEGRAM_REPLY_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).optional()),
-    TELEGRAM_CHAT_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(3)),
+    TELEGRAM_CHAT_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(2)),
     TELEGRAM_CHAT_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(100).default(1)),
     REPLY_MAX_AGE_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(24 * 60).default(10)),
     DASHBOARD_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(12, 'at least 12 characters').optional()),

@@ -28,7 +28,7 @@ describe('config', () => {
   it('reads the reminder settings with safe defaults, and refuses nonsense', () => {
     const c = loadConfig({});
     expect(c.nurture).toMatchObject({ enabled: true, redisUrl: 'redis://127.0.0.1:6379', redisPrefix: 'ouderbrug', quietHours: { start: '20:00', end: '08:30' }, cap: { max: 3, days: 7 } });
-    expect(c.telegram.limits).toEqual({ perSecond: 28, repliesPerSecond: undefined, chatBurst: 3, chatPerSecond: 1 });
+    expect(c.telegram.limits).toEqual({ perSecond: 28, repliesPerSecond: undefined, chatBurst: 2, chatPerSecond: 1 });
     expect(c.replyMaxAgeMs).toBe(600_000);
     expect(c.nurture.dashboardPassword).toBeUndefined();
     const custom = loadConfig({ QUIET_HOURS: '21:00-07:30', FREQUENCY_CAP: '2/5', REDIS_URL: 'redis://:secret@redis:6380/2' });

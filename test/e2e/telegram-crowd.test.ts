@@ -2,7 +2,7 @@
  * A flyer at a school gate (issue 9): hundreds of new parents at once, through the real app and
  * the real Telegram adapter, against a fake Bot API that enforces Telegram's flood limits
  * (30 message calls in any sliding second, a burst of 3 then 1/s per chat; over a limit: 429,
- * not delivered). The app runs with its production limits.
+ * not delivered). The app runs with its production limits (the defaults of src/config.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInitiative } from '../../src/db/initiatives.repo.js';
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 /** The production limits (the harness lifts a chat's limit for conversation tests). */
-const PRODUCTION_LIMITS = { TELEGRAM_CHAT_BURST: '3', TELEGRAM_CHAT_PER_SECOND: '1' };
+const PRODUCTION_LIMITS = { TELEGRAM_CHAT_BURST: '', TELEGRAM_CHAT_PER_SECOND: '' };
 
 function flyer(app: AppHarness): void {
   createInitiative(
