@@ -19,6 +19,19 @@ import { helpRecipients } from './help-route.repo.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
+/** The consent-log version of a "keep in touch" answer (read by the retention job). */
+export const KEEP_IN_TOUCH = 'keep-in-touch';
+
+/**
+ * Erases a person: /delete and the retention job both run exactly this. ON DELETE CASCADE
+ * removes identities, children, memberships, conversations, consents, interests, deliveries and
+ * outbox rows; secure_delete zeroes the freed pages. The audit row holds ids only.
+ */
+export function erasePerson(tx: Tx, personId: number, now: Date, actor = `person:${personId}`): void {
+  tx.delete(people).where(eq(people.id, personId)).run();
+  writeAudit(tx, { actor, action: 'person.erase', subjectType: 'person', subjectId: personId }, now);
+}
+
 /** Where a request that reaches nobody is written down for the operator (the process log). */
 export type OperatorLog = Pick<Logger, 'warn'>;
 
@@ -100,11 +113,12 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       requestHelp(tx, personId, effect.childId, now, log);
       break;
     case 'erase':
-      // ON DELETE CASCADE removes identities, children, memberships, conversations, consents,
-      // interests and outbox rows; secure_delete zeroes the freed pages.
-      tx.delete(people).where(eq(people.id, personId)).run();
-      writeAudit(tx, { actor: `person:${personId}`, action: 'person.erase', subjectType: 'person', subjectId: personId }, now);
+      erasePerson(tx, personId, now);
       return null;
+    case 'keepData':
+      // "Keep in touch" under the retention notice: the data is kept a year from now (src/domain/retention.ts).
+      tx.insert(consentLog).values({ personId, kind: 'data', given: true, version: KEEP_IN_TOUCH, at: now }).run();
+      break;
     case 'linkCode':
       // One live code per person; expired codes of anyone are cleared on the way.
       tx.delete(linkCodes).where(or(eq(linkCodes.personId, personId), lte(linkCodes.expiresAt, now))).run();

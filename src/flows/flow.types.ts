@@ -155,6 +155,8 @@ export type Effect =
   | { type: 'preferredChannel'; channel: ChannelName }
   /** Irreversibly removes the person and everything linked to them. */
   | { type: 'erase' }
+  /** "Keep in touch" under the retention notice: keep the data another year. */
+  | { type: 'keepData' }
   /** Ask the engine to send everything stored (readable text plus a JSON file). */
   | { type: 'exportData' };
 

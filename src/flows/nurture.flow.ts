@@ -4,7 +4,8 @@
  * the conversation where it was. No states of its own.
  *
  * Choice values: `reg:<child>:done|help`, `ev:<event>:yes|maybe|no`, `born:<child>:yes|no`,
- * `kit:yes|no` (keep in touch), `pl:<child>:yes|no|unknown` (placement), `nlc:yes|no` (newsletter).
+ * `kit:yes|no` (keep in touch), `pl:<child>:yes|no|unknown` (placement), `nlc:yes|no` (newsletter),
+ * `ret:keep` (keep the data under the retention notice).
  */
 import type { Attachment, Reply } from '../core/messages.js';
 import { eventIcs } from '../domain/event-ics.js';
@@ -12,7 +13,7 @@ import { decideRsvp } from '../domain/rsvp.js';
 import type { Effect, FlowContext, FlowResult, FlowState, PersonView, RsvpAnswer } from './flow.types.js';
 import { result, say, state } from './kit.js';
 
-const PATTERN = /^(reg|ev|born|kit|pl|nlc):(?:(\d{1,9}):)?([a-z]+)$/;
+const PATTERN = /^(reg|ev|born|kit|pl|nlc|ret):(?:(\d{1,9}):)?([a-z]+)$/;
 
 export const isNurtureChoice = (value: string): boolean => PATTERN.test(value);
 
@@ -52,6 +53,9 @@ export function handleNurtureChoice(value: string, prev: FlowState | null, lang:
       return consent(person, 'reminders', answer, reply);
     case 'nlc':
       return consent(person, 'newsletter', answer, reply);
+    case 'ret':
+      // Under the retention notice: keep the data (e.g. for a younger sibling); the clock starts again.
+      return answer === 'keep' ? reply([say('nurture:reply.stayInTouch')], [{ type: 'keepData' }]) : null;
     case 'ev':
       if (answer !== 'yes' && answer !== 'no' && answer !== 'maybe') return null;
       return rsvp(id, answer, person, lang, ctx, reply);

@@ -13,6 +13,10 @@ import { describeError } from '../core/dispatcher.js';
 import { countQueued, markQueued, plannedDue, queuedItems } from '../db/deliveries.repo.js';
 import type { DeliveryQueues } from './delivery.queue.js';
 import { planPass, type PlanPassDeps, type PlanReport } from './plan-pass.js';
+import { retentionPass } from './retention.js';
+
+/** The retention job (notices, erasures, old rows) runs at most this often. */
+export const RETENTION_EVERY_MS = 3600_000;
 import { missingDatesPass } from './missing-dates.pass.js';
 
 /** Rows due within this window are handed to BullMQ as delayed jobs. */
@@ -44,8 +48,18 @@ export function createPlanner(deps: PlannerDeps): Planner {
   let redisDown = false;
   const knownKeys = new Set<string>();
 
+  let lastRetention = -Infinity;
+
   async function runTick(): Promise<TickReport | null> {
     const now = deps.clock.now();
+    if (now.getTime() - lastRetention >= RETENTION_EVERY_MS || now.getTime() < lastRetention) {
+      lastRetention = now.getTime();
+      try {
+        retentionPass(deps, now);
+      } catch (err) {
+        deps.logger.error({ err: describeError(err) }, 'retention pass failed');
+      }
+    }
     const plan = planPass({ ...deps, knownKeys }, { now });
     missingDatesPass(deps.db, now, deps.defaultTimeZone);
     let enqueued = 0;

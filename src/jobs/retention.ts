@@ -1,0 +1,76 @@
+/**
+ * The retention job (ADR 0006), run by the planner once an hour:
+ *   1. a parent whose data is no longer needed (src/domain/retention.ts) gets one notice 30 days
+ *      ahead, in their language, with a "keep in touch" button (a notice row: quiet hours apply);
+ *   2. then everything about them is erased exactly as /delete does (`erasePerson`), audited with
+ *      ids only, and the WAL is checkpointed so no trace stays in the files;
+ *   3. delivery rows and outbox texts are kept only as long as /mydata needs them: 90 days after
+ *      they were sent or ended (and never while their reminder's window is still open).
+ */
+import type { Logger } from '../core/ports.js';
+import { RETENTION_KEEP_ROWS_DAYS } from '../domain/retention-rows.js';
+import { retentionDue, retentionStep, type RetentionChild } from '../domain/retention.js';
+import type { Db } from '../db/client.js';
+import { checkpoint } from '../db/client.js';
+import { insertNotice } from '../db/deliveries.repo.js';
+import { erasePerson, KEEP_IN_TOUCH } from '../db/effects.apply.js';
+
+const DAY_MS = 86_400_000;
+
+export interface RetentionReport {
+  noticed: number;
+  erased: number;
+  purgedDeliveries: number;
+  purgedOutbox: number;
+}
+
+export function retentionPass(deps: { db: Db; logger: Logger; defaultTimeZone: string }, now: Date): RetentionReport {
+  const sqlite = deps.db.$client;
+  const report: RetentionReport = { noticed: 0, erased: 0, purgedDeliveries: 0, purgedOutbox: 0 };
+  const people = sqlite
+    .prepare(
+      `select p.id, p.proactive,
+              (select max(at) from consent_log k where k.person_id = p.id and k.kind = 'data' and k.given = 1 and k.version = ?) as kept_at,
+              (select i.time_zone from memberships m join initiatives i on i.id = m.initiative_id where m.person_id = p.id order by m.id limit 1) as zone,
+              (select count(*) from identities d where d.person_id = p.id and d.unreachable_at is null) as chats
+         from people p`,
+    )
+    .all(KEEP_IN_TOUCH) as { id: number; proactive: number; kept_at: number | null; zone: string | null; chats: number }[];
+  const kids = new Map<number, RetentionChild[]>();
+  for (const c of sqlite.prepare('select person_id, birth_year, birth_month, expected from children').all() as { person_id: number; birth_year: number; birth_month: number; expected: number }[]) {
+    const list = kids.get(c.person_id) ?? [];
+    list.push({ year: c.birth_year, month: c.birth_month, expected: c.expected === 1 });
+    kids.set(c.person_id, list);
+  }
+  const noticeOf = sqlite.prepare('select status, sent_at from deliveries where key = ?');
+  for (const p of people) {
+    const zone = p.zone ?? deps.defaultTimeZone;
+    const due = retentionDue(kids.get(p.id) ?? [], p.kept_at === null ? null : new Date(p.kept_at), zone);
+    if (!due) continue;
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(due.at);
+    const key = `retention|p${p.id}|c-|${day}`;
+    const row = noticeOf.get(key) as { status: string; sent_at: number | null } | undefined;
+    const step = retentionStep(due, now, row ? { status: row.status, sentAt: row.sent_at === null ? null : new Date(row.sent_at) } : null, p.proactive === 1 && p.chats > 0);
+    if (step.do === 'notice') {
+      const children = kids.get(p.id) ?? [];
+      const expected = due.reason === 'unconfirmed' ? children.filter((c) => c.expected).sort((a, b) => b.year * 12 + b.month - (a.year * 12 + a.month))[0] : undefined;
+      const payload = {
+        key: expected ? 'nurture:retention.noticeExpected' : 'nurture:retention.notice',
+        params: { date: { date: day }, ...(expected ? { birth: { yearMonth: { year: expected.year, month: expected.month } } } : {}) },
+        buttons: 'retention' as const,
+      };
+      if (deps.db.transaction((tx) => insertNotice(tx, { personId: p.id, ruleId: 'retention', occurrence: day, payload, now }))) report.noticed++;
+    } else if (step.do === 'erase') {
+      deps.db.transaction((tx) => erasePerson(tx, p.id, now, 'retention'));
+      report.erased++;
+    }
+  }
+  const cutoff = now.getTime() - RETENTION_KEEP_ROWS_DAYS * DAY_MS;
+  report.purgedDeliveries = sqlite
+    .prepare("delete from deliveries where status not in ('planned', 'queued', 'sending') and coalesce(sent_at, send_at) < ? and (expires_at is null or expires_at < ?)")
+    .run(cutoff, cutoff).changes;
+  report.purgedOutbox = sqlite.prepare("delete from outbox where status != 'pending' and coalesce(sent_at, created_at) < ?").run(cutoff).changes;
+  if (report.erased || report.purgedDeliveries || report.purgedOutbox) checkpoint(deps.db);
+  if (report.noticed || report.erased || report.purgedDeliveries || report.purgedOutbox) deps.logger.info({ ...report }, 'retention pass');
+  return report;
+}
