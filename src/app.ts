@@ -75,7 +75,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
   const locales = loadLocales(config.localesDir ?? DEFAULT_LOCALES_DIR);
   const i18n = createI18n(locales);
   const owner = newOutboxOwner();
-  const store = createStore(db, clock, { outboxOwner: owner });
+  const store = createStore(db, clock, { outboxOwner: owner, logger });
   const outbound = new Map<ChannelName, OutboundScheduler>();
 
   const engine = createEngine({
@@ -172,13 +172,19 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (nurture) await nurture.stop();
-      for (const { channel } of running.values()) await channel.stop?.();
-      await http.close();
-      await dispatcher.turnsDone();
+      // Each step is timed: a stop that hangs says where (SIGTERM gives it 10 s in main.ts).
+      const step = async (name: string, run: () => Promise<unknown>): Promise<void> => {
+        const t = Date.now();
+        await run();
+        if (Date.now() - t > 1_000) logger.warn({ step: name, ms: Date.now() - t }, 'a step of stopping was slow');
+      };
+      if (nurture) await step('nurture', () => nurture.stop());
+      for (const [name, { channel }] of running) if (channel.stop) await step(`channel ${name}`, () => channel.stop!());
+      await step('http', () => http.close());
+      await step('turns', () => dispatcher.turnsDone());
       // Replies still waiting stay in the outbox; the next start sends them.
-      await Promise.race([dispatcher.idle(), new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref())]);
-      for (const o of outbound.values()) await o.stop();
+      await step('drain', () => Promise.race([dispatcher.idle(), new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref())]));
+      for (const o of outbound.values()) await step(`outbound ${o.channel}`, () => o.stop());
       db.$client.close();
       logger.info({}, 'ouderbrug stopped');
     },
