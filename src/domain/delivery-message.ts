@@ -44,8 +44,13 @@ export function daysLeftText(days: number): Text {
   return days <= 0 ? { key: 'nurture:left.today' } : { key: 'nurture:left.days', params: { count: days } };
 }
 
-/** "2 jaar en 3 maanden", "11 maanden", "3 jaar", each with its own plural. */
+/**
+ * "2 jaar en 3 maanden", "11 maanden", "3 jaar", each with its own plural. Born this month:
+ * "nog geen maand", never "0 maanden" (Portuguese "0 mês"). Not days or "a few weeks": only
+ * the birth month is stored, so the day is unknown, and "under a month" is the one thing true.
+ */
 export function ageText(months: number): Text {
+  if (months < 1) return { key: 'nurture:age.underOneMonth' };
   const years = Math.floor(months / 12);
   const rest = months % 12;
   if (years === 0) return { key: 'nurture:age.months', params: { count: rest } };
