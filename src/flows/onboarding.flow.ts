@@ -16,7 +16,8 @@ import { choice, langOf, monthYear, num, result, rows, say, state, str } from '.
 import { languageChoices, matchLanguage, suggestedLanguage } from './language.flow.js';
 import { mainMenu } from './menu.flow.js';
 
-export const PRIVACY_NOTICE_VERSION = '2026-11';
+/** The privacy notice's version, stored with each consent (consent_log.version); bump it whenever onboarding:consent.notice changes. 2026-12: retention (issue 10, item 5). */
+export const PRIVACY_NOTICE_VERSION = '2026-12';
 const MAX_CHILDREN = 8;
 
 export function beginOnboarding(args: string, ctx: FlowContext): FlowResult {
