@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
@@ -9,7 +10,7 @@ import { createLogger } from '../../../src/logger.js';
 import { createWhatsAppCloudChannel, inboundRef, type WhatsAppCloudChannel, type WhatsAppCloudOptions } from '../../../src/bot/whatsapp/cloud/cloud.adapter.js';
 import { cutTitle, interactiveFor, tailWithin, templateParam } from '../../../src/bot/whatsapp/cloud/cloud.api.js';
 import { classifyGraphError, PAIR_RATE_WAIT_MS, THROUGHPUT_WAIT_MS } from '../../../src/bot/whatsapp/cloud/cloud.errors.js';
-import { DEFAULT_TEMPLATES_PATH, loadTemplates, parseTemplates, type WhatsAppTemplates } from '../../../src/bot/whatsapp/cloud/cloud.templates.js';
+import { DEFAULT_TEMPLATES_PATH, loadTemplates, parseTemplates, templateFor, type WhatsAppTemplates } from '../../../src/bot/whatsapp/cloud/cloud.templates.js';
 import { WEBHOOK_PATH } from '../../../src/bot/whatsapp/cloud/cloud.webhook.js';
 import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../../src/core/i18n.js';
 import type { InboundMessage, OutboundMessage } from '../../../src/core/messages.js';
@@ -30,6 +31,8 @@ const PHONE = '31612345678';
 const TURKISH = '905321234567';
 const NOW = new Date('2027-03-01T10:00:00Z');
 const HOUR = 3600_000;
+const SRC_JOBS = fileURLToPath(new URL('../../../src/jobs', import.meta.url));
+const SRC_EFFECTS = fileURLToPath(new URL('../../../src/db/effects.apply.ts', import.meta.url));
 
 const locales = loadLocales(DEFAULT_LOCALES_DIR);
 const i18n = createI18n(locales);
@@ -133,7 +136,7 @@ const rsvp = (): OutboundMessage => ({
   lang: 'nl',
   choices: [[{ label: 'Ik kom', value: 'ev:7:yes' }, { label: 'Misschien', value: 'ev:7:maybe' }, { label: 'Ik kom niet', value: 'ev:7:no' }]],
 });
-const deadline14 = (lang = 'nl'): SendOptions => ({ proactive: { key: 'nurture:deadline14', lang, params: { deadline: 'donderdag 4 maart 2027', name: 'Samen naar De Regenboog' } } });
+const deadline14 = (lang = 'nl'): SendOptions => ({ proactive: { key: 'nurture:deadline14', lang, params: { left: 'Nog 14 dagen!', deadline: 'donderdag 4 maart 2027', name: 'Samen naar De Regenboog' } } });
 const registration = (): OutboundMessage => ({
   text: 'Nog 2 weken! De laatste dag om aan te melden is donderdag 4 maart 2027.',
   lang: 'nl',
@@ -311,7 +314,7 @@ describe('WhatsApp Cloud: the 24-hour window', () => {
           name: 'ouderbrug_deadline_reminder',
           language: { code: 'en' },
           components: [
-            { type: 'body', parameters: [{ type: 'text', text: 'donderdag 4 maart 2027' }] },
+            { type: 'body', parameters: [{ type: 'text', text: 'Nog 14 dagen!' }, { type: 'text', text: 'donderdag 4 maart 2027' }] },
             { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'reg:3:done' }] },
             { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'reg:3:help' }] },
           ],
@@ -575,18 +578,49 @@ describe('WhatsApp Cloud: interactive messages within WhatsApp\'s limits', () =>
 });
 
 describe('WhatsApp templates file', () => {
-  it('maps every proactive message key of the reminder rules, in Dutch and English', () => {
-    const templates = loadTemplates(DEFAULT_TEMPLATES_PATH);
+  /**
+   * Every message key the code can send on its own, read from where it is sent: the reminder
+   * rules (a phase rule's key gets .p0 … .p5) and the notices the jobs and the effects insert
+   * (retention, a registration day not published, help requests and offers, a place free).
+   * A new notice key in those files fails this test until it has a template.
+   */
+  function proactiveKeys(): Map<string, boolean> {
     const rules = parseReminderRules(JSON.parse(readFileSync(DEFAULT_RULES_PATH, 'utf8')));
-    const keys = rules.flatMap((r) => (typeof r.message === 'string' ? [r.message] : Object.values(r.message)));
-    for (const key of [...keys, 'nurture:eventPromoted', 'nurture:helpRequestAmbassador', 'help:notice.helpCoordinator', 'help:notice.interest']) {
-      expect(templates[key], key).toBeDefined();
-      expect(Object.keys(templates[key]!.languages)).toEqual(expect.arrayContaining(['nl', 'en']));
-      // Every parameter the template names exists in the Dutch text.
-      const nl = String(i18n.getFixedT('nl')(key));
-      for (const p of templates[key]!.params) expect(nl, `${key} ${p}`).toContain(`{{${p}}}`);
+    const keys = new Map<string, boolean>();
+    for (const r of rules) {
+      const messages = typeof r.message === 'string' ? (r.trigger.type === 'phase' ? [0, 1, 2, 3, 4, 5].map((n) => `${r.message as string}.p${n}`) : [r.message]) : Object.values(r.message);
+      for (const m of messages) keys.set(m, Boolean(r.buttons));
+    }
+    const sources = [...readdirSync(SRC_JOBS).filter((f) => f.endsWith('.ts')).map((f) => join(SRC_JOBS, f)), SRC_EFFECTS];
+    for (const file of sources) {
+      const source = readFileSync(file, 'utf8');
+      for (const [, key] of source.matchAll(/'((?:nurture|help):[A-Za-z0-9.]+)'/g)) {
+        if (/^nurture:(button|about|age|left|list|frame)\b/.test(key!)) continue;
+        // The payload's buttons: the first `buttons:` after the key (null: none; 'retention': a set).
+        const buttons = /buttons: ([^,}\s]+)/.exec(source.slice(source.indexOf(`'${key!}'`)))?.[1];
+        keys.set(key!, keys.get(key!) ?? (buttons !== undefined && buttons.startsWith("'")));
+      }
+    }
+    return keys;
+  }
+
+  it('has a template in Dutch and English for every message the code sends on its own, with its parameters in the order of the text', () => {
+    const templates = loadTemplates(DEFAULT_TEMPLATES_PATH);
+    const keys = proactiveKeys();
+    expect([...keys.keys()]).toEqual(expect.arrayContaining(['nurture:deadline14', 'nurture:phaseChange.p0', 'nurture:phaseChange.p5', 'nurture:retention.notice', 'nurture:retention.noticeExpected', 'nurture:missingDate.cohorts', 'nurture:missingDate.rounds', 'nurture:eventPromoted', 'nurture:helpRequestAmbassador', 'help:notice.helpCoordinator', 'help:notice.interest']));
+    for (const [key, hasButtons] of keys) {
+      const template = templates[key];
+      expect(template, `${key}: no template`).toBeDefined();
+      for (const lang of ['nl', 'en']) {
+        expect(templateFor(templates, key, lang), `${key} ${lang}`).not.toBeNull();
+        // {{1}}, {{2}}, … are the text's own placeholders, each once, in the order they appear.
+        const placeholders = [...String(i18n.getFixedT(lang)(key)).matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]);
+        expect(template!.params, `${key} ${lang}: params`).toEqual(placeholders);
+      }
+      expect(template!.quickReplies, `${key}: quick replies`).toBe(hasButtons);
     }
     expect(templates['nurture:deadline14']!.name).toBe('ouderbrug_deadline_reminder');
+    expect(new Set(Object.values(templates).map((t) => t.name)).size, 'template names are unique').toBe(Object.keys(templates).length);
   });
 
   it('lists every problem of a bad file', () => {
