@@ -1,6 +1,6 @@
-/** An event as one parent sees it when answering (their own place not counted), for the flows' Directory. */
-import { and, eq, ne, sql } from 'drizzle-orm';
-import type { EventInfo } from '../flows/flow.types.js';
+/** Events as the flows' Directory shows them: one as a parent answering sees it, and an initiative's coming ones. */
+import { and, asc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import type { EventInfo, UpcomingEvent } from '../flows/flow.types.js';
 import type { Db } from './client.js';
 import { eventRsvps, events, initiatives } from './schema.js';
 
@@ -30,4 +30,26 @@ export function eventFor(db: Db, eventId: number, personId: number): EventInfo |
     places: ev.places as Record<string, string>,
     timeZone: row.timeZone,
   };
+}
+
+/** An initiative's events that start after `from` and are not cancelled, soonest first (at most `limit`). */
+export function upcomingEvents(db: Db, initiativeId: number, from: Date, limit = 50): UpcomingEvent[] {
+  return db
+    .select({ ev: events, timeZone: initiatives.timeZone })
+    .from(events)
+    .innerJoin(initiatives, eq(initiatives.id, events.initiativeId))
+    .where(and(eq(events.initiativeId, initiativeId), gt(events.startsAt, from), isNull(events.cancelledAt)))
+    .orderBy(asc(events.startsAt), asc(events.id))
+    .limit(limit)
+    .all()
+    .map(({ ev, timeZone }) => ({
+      id: ev.id,
+      startsAt: ev.startsAt,
+      endsAt: ev.endsAt,
+      minAgeMonths: ev.minAgeMonths,
+      maxAgeMonths: ev.maxAgeMonths,
+      titles: ev.titles as Record<string, string>,
+      places: ev.places as Record<string, string>,
+      timeZone,
+    }));
 }

@@ -7,7 +7,8 @@ import { writeAudit } from './audit.repo.js';
 import type { Directory, InitiativeView } from '../flows/flow.types.js';
 import type { Phase, Role } from '../domain/model.js';
 import { helpRoute } from './help-route.repo.js';
-import { eventFor } from './event-info.repo.js';
+import { eventFor, upcomingEvents } from './event-info.repo.js';
+import { registrationRuleFor } from './municipalities.repo.js';
 
 export interface NewInitiative {
   name: string;
@@ -160,6 +161,11 @@ export function createDirectory(db: Db): Directory {
     initiativesForPostcode: (pc4) => initiativesForPostcode(db, pc4),
     eventFor: (eventId, personId) => eventFor(db, eventId, personId),
     helpRoute: (initiativeId, askingPersonId) => helpRoute(db, initiativeId, askingPersonId),
+    registrationRule: (initiativeId) => {
+      const initiative = initiativeById(db, initiativeId);
+      return initiative ? registrationRuleFor(db, initiative.municipality) : { kind: 'fromAge3' };
+    },
+    upcomingEvents: (initiativeId, from) => upcomingEvents(db, initiativeId, from),
   };
 }
 

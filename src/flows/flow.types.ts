@@ -7,6 +7,7 @@
  */
 import type { LinkRefusal } from '../core/link-attempts.js';
 import type { ChannelName, InboundContent, Reply } from '../core/messages.js';
+import type { RegistrationRule } from '../domain/registration-deadline.js';
 
 /** Bump when the shape of stored state changes; older states are reset kindly. */
 export const FLOW_STATE_VERSION = 1;
@@ -80,6 +81,19 @@ export interface EventInfo {
   timeZone: string;
 }
 
+/** A coming event of an initiative, for the "Events" list (RSVPs are read with `eventFor`). */
+export interface UpcomingEvent {
+  id: number;
+  startsAt: Date;
+  endsAt: Date;
+  /** The age band of the children it is for, in whole months at the event's local date. */
+  minAgeMonths: number;
+  maxAgeMonths: number;
+  titles: Record<string, string>;
+  places: Record<string, string>;
+  timeZone: string;
+}
+
 export interface Directory {
   initiativeByCode(code: string): InitiativeView | null;
   initiativeById(id: number): InitiativeView | null;
@@ -88,6 +102,10 @@ export interface Directory {
   eventFor(eventId: number, personId: number): EventInfo | null;
   /** Who a parent's "help me" or "I want to help" would reach now (src/db/help-route.repo.ts). */
   helpRoute(initiativeId: number, askingPersonId: number): HelpRoute;
+  /** The registration rule of the initiative's municipality, with its published days (unknown city or initiative: from age 3). */
+  registrationRule(initiativeId: number): RegistrationRule;
+  /** The initiative's events that start after `from`, not cancelled, soonest first. */
+  upcomingEvents(initiativeId: number, from: Date): UpcomingEvent[];
 }
 
 export interface LanguageInfo {

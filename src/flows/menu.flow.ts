@@ -4,9 +4,11 @@
  * scrolls back is never stuck.
  *
  * Choice values: `menu:<item>`, `a:<actionKey>` (read more), `help:<actionKey>` (I want to help).
+ * "Register on time" and "Events" answer from the parent's own children (answers.flow.ts).
  */
 import type { Choice, Reply } from '../core/messages.js';
 import { actionsFor, isActionOf } from '../domain/phase-actions.js';
+import { eventsList, registrationAnswer } from './answers.flow.js';
 import type { FlowContext, FlowResult } from './flow.types.js';
 import { choice, nowYearMonth, result, say, state } from './kit.js';
 
@@ -14,6 +16,7 @@ export function menuChoices(ctx: FlowContext): Choice[][] {
   const stopOrStart = ctx.person?.proactive === false ? choice('menu:resume', 'menu:item.resume') : choice('menu:stop', 'menu:item.stop');
   return [
     [choice('menu:now', 'menu:item.now')],
+    [choice('menu:events', 'menu:item.events')],
     [choice('menu:about', 'menu:item.about'), choice('menu:who', 'menu:item.who')],
     [choice('menu:children', 'menu:item.children'), choice('menu:language', 'menu:item.language')],
     [choice('menu:messages', 'menu:item.messages'), choice('menu:mydata', 'menu:item.mydata')],
@@ -48,6 +51,8 @@ export function handleMenuChoice(value: string, lang: string, ctx: FlowContext):
       return mainMenu(lang, ctx);
     case 'menu:now':
       return whatIsHappening(lang, ctx);
+    case 'menu:events':
+      return eventsList(lang, ctx);
     case 'menu:about':
       return result(menuState, lang, [say('menu:about'), say('menu:aboutMore', undefined, [[choice('menu:now', 'menu:item.now')], back()])]);
     case 'menu:who':
@@ -61,6 +66,7 @@ export function handleMenuChoice(value: string, lang: string, ctx: FlowContext):
   if ((kind === 'a' || kind === 'help') && key) {
     if (!initiative || !isActionOf(initiative.phase, key)) return null;
     if (kind === 'a') {
+      if (key === 'register_on_time') return registrationAnswer(lang, ctx);
       return result(menuState, lang, [
         say(`phases:actions.${key}.more`, { school: initiative.school }, [[choice(`help:${key}`, 'phases:wantToHelp')], [choice('menu:now', 'menu:backToNow')]]),
       ]);

@@ -6,7 +6,7 @@
 import type { Reply } from '../core/messages.js';
 import { childPrompt, isChildStep } from './child-entry.js';
 import { beginChildren, handleChildren } from './children.flow.js';
-import { FLOW_STATE_VERSION, type FlowContext, type FlowInput, type FlowResult, type FlowState } from './flow.types.js';
+import { FLOW_STATE_VERSION, type FlowContext, type FlowInput, type FlowResult, type FlowState, type PersonView } from './flow.types.js';
 import { langOf, result, say, state } from './kit.js';
 import { beginLanguage, handleLanguage, isFlowState, languageChoices, suggestedLanguage } from './language.flow.js';
 import { issueLinkCode, redeemLinkCode } from './link.flow.js';
@@ -66,7 +66,8 @@ const ACTIONS: Record<string, Action> = {
   children: (_prev, lang, ctx) => beginChildren(ctx, lang),
   language: (prev, _lang, ctx) => beginLanguage(prev?.flow === 'language' ? null : prev, ctx),
   mydata: (_prev, lang, ctx) => myData(lang, ctx),
-  stop: (_prev, lang, ctx) => stopMessages(lang, ctx),
+  // During onboarding /stop keeps its place, so /start asks the questions that are left.
+  stop: (prev, lang, ctx) => (prev?.flow === 'onboarding' && ctx.person ? { ...stopMessages(lang, ctx), state: prev, replies: [say('privacy:stopped')] } : stopMessages(lang, ctx)),
   resume: (_prev, lang, ctx) => resumeMessages(lang, ctx),
   delete: (_prev, lang, ctx) => askDelete(lang, ctx),
   find: (_prev, lang, ctx) => findInitiative(lang, ctx),
@@ -139,9 +140,24 @@ function startAgain(args: string, prev: FlowState | null, lang: string, ctx: Flo
   } else if (code && !linked) {
     before.push(say('onboarding:badLink'));
   }
-  if (prev?.flow === 'onboarding') return { ...result(prev, lang, [...before, say('onboarding:continue'), ...reprompt(prev, ctx)]), effects };
+  const unfinished = prev?.flow === 'onboarding' ? prev : unfinishedOnboarding(person, lang);
+  if (unfinished) return { ...result(unfinished, lang, [...before, say('onboarding:continue'), ...reprompt(unfinished, ctx)]), effects };
   const menu = mainMenu(lang, { ...ctx, person: { ...person, proactive: true } }, [...before, say('common:welcomeBack')]);
   return { ...menu, effects };
+}
+
+/**
+ * A person who consented but never answered the last onboarding question (it is not
+ * skippable), e.g. after /stop and another command: onboarding again from the first question
+ * the profile lacks (a skipped name or child is asked once more).
+ */
+function unfinishedOnboarding(person: PersonView, lang: string): FlowState | null {
+  if (person.heardFrom !== null) return null;
+  const step = person.children.length === 0 ? (person.displayName === null ? 'name' : 'child_year') : person.pc4 === null ? 'postcode' : 'heard_from';
+  const data: Record<string, unknown> = { childCount: person.children.length };
+  if (person.initiative) data.initiativeId = person.initiative.id;
+  if (person.pc4) data.pc4 = person.pc4;
+  return state('onboarding', step, lang, data);
 }
 
 function resume(prev: FlowState | null, lang: string, ctx: FlowContext): FlowResult {
