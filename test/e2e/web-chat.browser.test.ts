@@ -80,7 +80,8 @@ describe('local web chat in Chromium', () => {
   it('lays out Arabic right to left with a Latin school name in place', async () => {
     const page = await browser.newPage({ locale: 'ar', viewport: { width: 420, height: 860 } });
     await page.goto(`${url}?start=regenboog`);
-    await click(page, 'العربية');
+    // The language's own name is isolated (FSI…PDI) inside right-to-left text: match it as a part.
+    await page.getByRole('button', { name: /العربية/ }).last().click();
     // The consent question names the initiative and its (Latin) school inside Arabic text.
     const intro = bubbles(page).filter({ hasText: 'De Regenboog' });
     await intro.first().waitFor();
