@@ -26,6 +26,7 @@ import { createLogger } from '../src/logger.js';
 import { p50, p95, p99, runCrowd, type CrowdResult } from '../test/support/crowd.js';
 import { startFakeBotApi, TELEGRAM_LIMITS, type FakeBotApi } from '../test/support/fake-bot-api.js';
 import { startRedisServer, type RedisServer } from '../test/support/redis-server.js';
+import { cleanupOnInterrupt } from './bench-cleanup.js';
 
 const SIZES = (process.env.BENCH_CROWD ?? '100,300,1000').split(',').map(Number).filter((n) => n > 0);
 const TIMEOUT_MS = Number(process.env.BENCH_CROWD_TIMEOUT_S ?? 120) * 1000;
@@ -36,14 +37,8 @@ const EXTRA_ENV = Object.fromEntries(
     .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
 
-const tempDirs = new Set<string>();
-let stopRedis: (() => Promise<void>) | null = null;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-    void (stopRedis?.() ?? Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  });
-}
+const cleanup = cleanupOnInterrupt();
+const tempDirs = cleanup.tempDirs;
 
 interface Row {
   size: number;
@@ -145,7 +140,7 @@ function table(rows: Row[]): string {
 }
 
 const redis: RedisServer | null = process.env.REDIS_URL ? null : await startRedisServer();
-stopRedis = redis ? () => redis.stop() : null;
+cleanup.stopRedis = redis ? () => redis.stop() : null;
 const redisUrl = process.env.REDIS_URL ?? redis?.url ?? '';
 const rows: Row[] = [];
 try {
@@ -154,7 +149,7 @@ try {
     rows.push(await measure(size, redisUrl));
   }
 } finally {
-  await stopRedis?.();
+  await cleanup.stopRedis?.();
 }
 
 console.log(`\n## A flyer brings a crowd (issue 9): onboarding at once, fake Bot API with Telegram's limits\n`);

@@ -41,6 +41,8 @@ import { planPass, type PlanPassDeps, type PlanReport } from '../src/jobs/plan-p
 import { startFakeBotApi } from '../test/support/fake-bot-api.js';
 import { fixedClock } from '../test/support/clock.js';
 import { startRedisServer, type RedisServer } from '../test/support/redis-server.js';
+import { cleanupOnInterrupt } from './bench-cleanup.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 const PARENTS = Number(process.env.BENCH_PARENTS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 120);
@@ -58,30 +60,13 @@ const DAY = 86_400_000;
 const ZONE = 'Europe/Amsterdam';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-/** Seeded database directories, removed also when the run is interrupted (a world is ~100 MB). */
-const tempDirs = new Set<string>();
-let stopRedis: (() => Promise<void>) | null = null;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-    void (stopRedis?.() ?? Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  });
-}
+/** Seeded database directories (a world is ~100 MB) and the private Redis, removed also on interrupt. */
+const cleanup = cleanupOnInterrupt();
+const tempDirs = cleanup.tempDirs;
 const ms = (t: number) => performance.now() - t;
 const fmt = (n: number) => n.toLocaleString('en-US');
 const s2 = (millis: number) => (millis / 1000).toFixed(2);
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run seeds the same world. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ------------------------------------------------------------------ the world
 
@@ -113,7 +98,7 @@ function seedWorld(parents: number, telegramShare = 0.7): World {
   const dbPath = join(dir, 'bench.db');
   const db = openDatabase(dbPath);
   const sqlite = db.$client;
-  const rnd = random(4);
+  const rnd = seededRandom(4);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T;
   seedMunicipalities(db, DEFAULT_MUNICIPALITIES_PATH, NOW);
   // Published Amsterdam days, so some deadlines are exact dates (deadline −14 d, −2 d).
@@ -664,7 +649,7 @@ async function main(): Promise<void> {
   console.log(`nurture bench: ${fmt(PARENTS)} parents, delivery window ${SECONDS} s, now = ${NOW.toISOString()}, ${cpus().length} cores, load ${load()}`);
   console.log(`code: ${codeState()}`);
   const redis: RedisServer | null = process.env.REDIS_URL ? null : await startRedisServer();
-  stopRedis = redis ? () => redis.stop() : null;
+  cleanup.stopRedis = redis ? () => redis.stop() : null;
   const redisUrl = process.env.REDIS_URL || (redis?.url ?? '');
   const verdicts: [string, string, string, boolean][] = [];
   try {

@@ -11,7 +11,7 @@ import { createEvent } from '../../src/db/events.repo.js';
 import { addNewsletter, setNewsletterSchedule } from '../../src/db/newsletters.repo.js';
 import { miniHtmlToPlain } from '../../src/core/render.js';
 import { pick } from '../support/engine-harness.js';
-import { createNurtureHarness, localTime, type NurtureHarness } from '../support/nurture-harness.js';
+import { createNurtureHarness, localTime, sentLog, type NurtureHarness } from '../support/nurture-harness.js';
 
 const LANG = process.env.FAMILY_LANG ?? 'tr';
 const at = (local: string) => DateTime.fromISO(local, { zone: 'Europe/Amsterdam' }).toJSDate();
@@ -47,21 +47,7 @@ describe('a year of one family', () => {
   afterAll(async () => n?.close());
 
   // Delivery rows are purged 90 days after their window (ADR 0006): the year is collected as it goes.
-  const seen = new Map<number, ReturnType<NurtureHarness['rows']>[number]>();
-  const sent = () => {
-    for (const r of n.rows(personId)) if (r.status === 'sent') seen.set(r.id, r);
-    return [...seen.values()].sort((x, y) => x.id - y.id);
-  };
-  /** runUntil in steps of at most 30 days, collecting what was sent. */
-  const run = async (iso: string) => {
-    const end = new Date(iso).getTime();
-    for (let t = n.h.clock.now().getTime() + 30 * 86_400_000; t < end; t += 30 * 86_400_000) {
-      await n.runUntil(new Date(t).toISOString());
-      sent();
-    }
-    await n.runUntil(iso);
-    sent();
-  };
+  const { sent, run } = sentLog(() => n, () => personId);
   const lastRule = () => sent().at(-1)?.ruleId;
 
   it('catches up a late joiner with what is still relevant, in the quiet-hours-free morning', async () => {

@@ -9,7 +9,7 @@ import { DateTime } from 'luxon';
 import { miniHtmlToPlain } from '../../src/core/render.js';
 import { createEvent } from '../../src/db/events.repo.js';
 import type { DeliveryPayload } from '../../src/domain/nurture.types.js';
-import { createNurtureHarness, localTime, type NurtureHarness } from '../support/nurture-harness.js';
+import { createNurtureHarness, localTime, sentLog, type NurtureHarness } from '../support/nurture-harness.js';
 
 const at = (local: string) => DateTime.fromISO(local, { zone: 'Europe/Amsterdam' }).toJSDate();
 
@@ -47,21 +47,7 @@ describe('twins plus an expected baby: a year of messages', () => {
   afterAll(async () => n?.close());
 
   // Delivery rows are purged 90 days after their window (ADR 0006): the year is collected as it goes.
-  const seen = new Map<number, ReturnType<NurtureHarness['rows']>[number]>();
-  const sent = () => {
-    for (const r of n.rows(personId)) seen.set(r.id, r);
-    return [...seen.values()].filter((r) => r.status === 'sent').sort((x, y) => x.id - y.id);
-  };
-  /** runUntil in steps of at most 30 days, collecting what was sent. */
-  const run = async (iso: string) => {
-    const end = new Date(iso).getTime();
-    for (let t = n.h.clock.now().getTime() + 30 * 86_400_000; t < end; t += 30 * 86_400_000) {
-      await n.runUntil(new Date(t).toISOString());
-      sent();
-    }
-    await n.runUntil(iso);
-    sent();
-  };
+  const { all, sent, run } = sentLog(() => n, () => personId);
 
   it('sends no message twice: one per rule and moment, never one per twin', () => {
     const all = sent();
@@ -81,8 +67,7 @@ describe('twins plus an expected baby: a year of messages', () => {
     expect(forTwins.map((r) => r.ruleId)).toEqual(expect.arrayContaining(['look-at-schools', 'registration-opens', 'group-registration', 'deadline-14', 'deadline-2', 'placement-check']));
     for (const r of forTwins) expect((r.payload as DeliveryPayload).children?.map((c) => c.id).sort(), r.ruleId).toEqual([...twins].sort());
     // The other twin's key is kept, never sent on its own.
-    sent();
-    const companions = [...seen.values()].filter((r) => r.status === 'skipped' && r.lastError?.startsWith('merged into'));
+    const companions = all().filter((r) => r.status === 'skipped' && r.lastError?.startsWith('merged into'));
     expect(companions.length).toBe(forTwins.length);
     const reg = n.channel.log.find((d) => miniHtmlToPlain(d.message.text).includes('Aanmelden kan tot en met'))!;
     expect(miniHtmlToPlain(reg.message.text)).toContain('Over je kinderen (mei 2024):');

@@ -15,6 +15,7 @@
  * reported in `orderViolations`.
  */
 import type { FakeBotApi, RecordedMessage } from './fake-bot-api.js';
+import { seededRandom } from './seeded-random.js';
 
 export interface CrowdOptions {
   api: FakeBotApi;
@@ -101,17 +102,6 @@ const NAMES = ['Fatima', 'Sanne', 'Mehmet', 'Anouk', 'Daan', 'Yasmina', 'Kwame',
 const DEFAULT_LANGUAGES = ['nl', 'nl', 'nl', 'en', 'nl', 'tr', 'nl', 'ar', 'nl', 'pl', 'nl', 'uk'];
 const POSTCODES = ['1094', '1094 AB', '1091', '1092ZX', '3011'];
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function profileOf(i: number, rnd: () => number, languages: string[], today: Date): Profile {
   const monthsAgo = 3 + Math.floor(rnd() * 36);
@@ -206,7 +196,7 @@ export async function runCrowd(options: CrowdOptions): Promise<CrowdResult> {
   const replyTimeoutMs = options.replyTimeoutMs ?? 30_000;
   const thinkMs = options.thinkMs ?? 0;
   const spread = options.arrivalSpreadMs ?? 0;
-  const rnd = random(options.seed ?? 1);
+  const rnd = seededRandom(options.seed ?? 1);
   const languages = options.languages?.length ? options.languages : DEFAULT_LANGUAGES;
   const today = options.today ?? new Date();
   const before = api.stats();

@@ -208,3 +208,31 @@ export async function createNurtureHarness(opts: NurtureHarnessOptions): Promise
   };
   return nh;
 }
+
+/**
+ * A year-long story in steps of at most 30 days, keeping every row of the person as last seen
+ * (rows are purged 90 days after they ended, so looking only at the end loses them). `n` and
+ * `personId` are read when called, so this can be set up before the harness exists.
+ */
+export function sentLog(
+  harness: () => NurtureHarness,
+  person: () => number,
+): { all(): (typeof deliveries.$inferSelect)[]; sent(): (typeof deliveries.$inferSelect)[]; run(iso: string): Promise<void> } {
+  const seen = new Map<number, typeof deliveries.$inferSelect>();
+  const all = () => {
+    for (const r of harness().rows(person())) seen.set(r.id, r);
+    return [...seen.values()].sort((x, y) => x.id - y.id);
+  };
+  const sent = () => all().filter((r) => r.status === 'sent');
+  const run = async (iso: string) => {
+    const n = harness();
+    const end = new Date(iso).getTime();
+    for (let t = n.h.clock.now().getTime() + 30 * 86_400_000; t < end; t += 30 * 86_400_000) {
+      await n.runUntil(new Date(t).toISOString());
+      all();
+    }
+    await n.runUntil(iso);
+    all();
+  };
+  return { all, sent, run };
+}
