@@ -175,13 +175,17 @@ describe('WhatsApp (whatsapp-web.js): keywords', () => {
     await onboardByNumbers();
     await h.say('3'); // "Bunun arkasında kim var?"
     for (const word of ['MENU', 'menü', 'Menu?']) expect(options(await h.say(word))).toContain('Şu an ne oluyor?');
+    let menu: string[] = [];
     for (const word of ['HELP', 'YARDIM']) {
       const out = await h.say(word);
       expect(out).toContain('Ouderbrug nasıl çalışır');
-      expect(options(out)).toContain('Şu an ne oluyor?');
+      menu = options(out);
+      expect(menu).toContain('Şu an ne oluyor?');
     }
     // A number after the menu picks from the menu just shown.
-    expect(await h.say('2')).toContain('Veli girişimi nedir?');
+    const about = menu.indexOf('Veli girişimi nedir?') + 1;
+    expect(about).toBeGreaterThan(0);
+    expect(await h.say(String(about))).toContain('Veli girişimi nedir?');
   });
 });
 
