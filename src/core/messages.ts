@@ -68,9 +68,24 @@ export type DateParam =
   | { dateTime: string; timeZone: string };
 
 export interface Choice {
-  /** Short, ASCII, stable: it travels as callback data (≤ 56 bytes). */
+  /**
+   * Short, ASCII, stable: it travels as callback data (≤ 56 bytes). For a link (`url`) it is only
+   * a stable name (tests, logs): a link never posts anything back to the bot.
+   */
   value: string;
   label: Text;
+  /** A link button instead of an answer: opens this https address. Channels without link buttons print "label: url". */
+  url?: string;
+}
+
+/** A link a button may open: https only, no spaces, at most 2,048 characters (Telegram accepts http, https and tg; we send https). */
+export function isLinkUrl(url: string): boolean {
+  if (url.length > 2048 || !/^https:\/\/[^\s]+$/.test(url)) return false;
+  try {
+    return new URL(url).protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 export interface Attachment {
@@ -95,6 +110,13 @@ export interface OutboundMessage {
   /** The language it was rendered in, and its writing direction (for channels that lay out text). */
   lang?: string;
   dir?: 'ltr' | 'rtl';
-  choices?: { label: string; value: string }[][];
+  choices?: OutboundChoice[][];
   attachment?: Attachment;
+}
+
+/** A rendered button: `label` is mini-HTML; with `url` it is a link (https), never an answer. */
+export interface OutboundChoice {
+  label: string;
+  value: string;
+  url?: string;
 }

@@ -4,7 +4,7 @@
  * as exactly that and never breaks the messenger's parse mode.
  */
 import type { i18n } from 'i18next';
-import type { DateParam, OutboundMessage, Reply, Text, TextParam } from './messages.js';
+import { isLinkUrl, type Choice, type DateParam, type OutboundChoice, type OutboundMessage, type Reply, type Text, type TextParam } from './messages.js';
 
 /** First strong isolate … pop directional isolate: keeps Latin names and numbers whole in RTL text. */
 const FSI = '\u2068';
@@ -87,7 +87,12 @@ const formatNumber = (lang: string, n: number): string => new Intl.NumberFormat(
 export function renderReply(i18n: i18n, lang: string, reply: Reply): OutboundMessage {
   const message: OutboundMessage = { text: renderText(i18n, lang, reply.text), lang, dir: i18n.dir(lang) === 'rtl' ? 'rtl' : 'ltr' };
   if (reply.choices?.length) {
-    message.choices = reply.choices.map((row) => row.map((c) => ({ value: c.value, label: renderText(i18n, lang, c.label) })));
+    // A link whose address is not https is left out: a broken button is worse than none.
+    const usable = (c: Choice): boolean => c.url === undefined || isLinkUrl(c.url);
+    const rows = reply.choices
+      .filter((row) => row.length === 0 || row.some(usable))
+      .map((row) => row.filter(usable).map((c): OutboundChoice => ({ value: c.value, label: renderText(i18n, lang, c.label), ...(c.url === undefined ? {} : { url: c.url }) })));
+    if (rows.length) message.choices = rows;
   }
   if (reply.attachment) message.attachment = reply.attachment;
   return message;

@@ -3,7 +3,7 @@
  * send time, so the parent reads it in the language they have *then*, with the event's
  * title and place in that language. Button values are handled by src/flows/nurture.flow.ts.
  */
-import type { Choice, Reply, Text, TextParam } from '../core/messages.js';
+import { isLinkUrl, type Choice, type Reply, type Text, type TextParam } from '../core/messages.js';
 import { monthIndex } from './birth-month.js';
 import { localDayOf } from './local-time.js';
 import type { DeliveryPayload } from './nurture.types.js';
@@ -134,6 +134,11 @@ export function buttonsFor(set: ButtonSet | null, payload: DeliveryPayload): Cho
   }
 }
 
+/** The payload's links as buttons, one row each ("Bekijk de pagina van de gemeente"); only https addresses. */
+export function linkButtons(payload: DeliveryPayload): Choice[][] {
+  return (payload.links ?? []).filter((l) => isLinkUrl(l.url)).map((l, i) => [{ value: `link:${i}`, label: { key: l.label }, url: l.url }]);
+}
+
 export function deliveryReply(payload: DeliveryPayload, look: MessageLookups): Reply {
   const params: Record<string, TextParam> = { ...payload.params };
   if (look.initiative) Object.assign(params, { school: look.initiative.school, name: look.initiative.name });
@@ -148,6 +153,7 @@ export function deliveryReply(payload: DeliveryPayload, look: MessageLookups): R
   const reply: Reply = { text: about ? { key: 'nurture:frame', params: { about, body } } : body };
   const kids = payload.children ?? [];
   const choices = kids.length > 1 && payload.buttons ? childButtons(payload.buttons, payload, kids) : buttonsFor(payload.buttons, payload);
+  choices.push(...linkButtons(payload));
   if (choices.length) reply.choices = choices;
   return reply;
 }

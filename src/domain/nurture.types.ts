@@ -64,10 +64,20 @@ export type MessageKind = 'reminder' | 'newsletter' | 'notice';
 /** JSON-safe text parameters (rendered at send time in the parent's language of that moment). */
 export type PayloadParam = string | number | { yearMonth: { year: number; month: number } } | { date: string } | { key: string };
 
+export interface PayloadLink {
+  label: string;
+  url: string;
+}
+
 export interface DeliveryPayload {
   key: string;
   params: Record<string, PayloadParam>;
   buttons: ButtonSet | null;
+  /**
+   * Link buttons after the answer buttons, one row each: `label` is an i18n key, `url` an https
+   * address (e.g. the city's page in a notice to coordinators). They open a page; nothing comes back.
+   */
+  links?: PayloadLink[];
   childId?: number;
   eventId?: number;
   newsletterSlot?: string;

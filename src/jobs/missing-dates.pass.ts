@@ -2,12 +2,14 @@
  * Asks coordinators for a registration day that is not published yet. When a deadline month
  * of an initiative's city is at most 4 months away and its day is unknown (Amsterdam's days,
  * Nijmegen's main round), each coordinator of that initiative gets one notice in their chat
- * with the city's page. The unique key (person, city, month) makes it one question per
+ * with a button that opens the city's page (when the city has an https page). The unique key (person, city, month) makes it one question per
  * coordinator and month, however often the planner runs. Until the day is added
  * (`municipality add-date`), parents get the month-worded reminders.
  */
 import { fromIndex, monthIndex, type YearMonth } from '../domain/birth-month.js';
+import { isLinkUrl } from '../core/messages.js';
 import { localDayOf } from '../domain/local-time.js';
+import type { DeliveryPayload } from '../domain/nurture.types.js';
 import { unpublishedDeadlineMonths, ymKey } from '../domain/registration-deadline.js';
 import type { Db } from '../db/client.js';
 import { insertNotice } from '../db/deliveries.repo.js';
@@ -38,7 +40,8 @@ export function missingDatesPass(db: Db, now: Date, defaultTimeZone: string): nu
     for (const month of months) {
       for (const personId of people) {
         const key = city.rule.kind === 'schoolYearRounds' ? 'nurture:missingDate.rounds' : 'nurture:missingDate.cohorts';
-        const payload = { key, params: { city: titleCase(city.name), deadlineMonth: { yearMonth: month }, url: city.url ?? '–' }, buttons: null };
+        const payload: DeliveryPayload = { key, params: { city: titleCase(city.name), deadlineMonth: { yearMonth: month } }, buttons: null };
+        if (city.url && isLinkUrl(city.url)) payload.links = [{ label: 'nurture:button.cityPage', url: city.url }];
         if (insertNotice(db, { personId, ruleId: 'notice-missing-date', occurrence: `${city.name}|${ymKey(month)}`, payload, now })) inserted++;
       }
     }

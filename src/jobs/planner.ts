@@ -61,7 +61,12 @@ export function createPlanner(deps: PlannerDeps): Planner {
       }
     }
     const plan = planPass({ ...deps, knownKeys }, { now });
-    missingDatesPass(deps.db, now, deps.defaultTimeZone);
+    try {
+      missingDatesPass(deps.db, now, deps.defaultTimeZone);
+    } catch (err) {
+      // The notices are asked again next tick (their unique key keeps them one per coordinator and month).
+      deps.logger.error({ err: describeError(err) }, 'missing-dates pass failed');
+    }
     let enqueued = 0;
     let rebuilt = 0;
     try {

@@ -8,6 +8,8 @@ import { encodeCallbackData } from '../../src/bot/telegram/telegram.mapper.js';
 import { buttonsFor, deliveryReply, type MessageLookups } from '../../src/domain/delivery-message.js';
 import type { DeliveryPayload } from '../../src/domain/nurture.types.js';
 import { BUTTON_SETS, type ButtonSet } from '../../src/domain/reminder-rules.js';
+import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18n.js';
+import { renderReply } from '../../src/core/render.js';
 
 const payload = (p: Partial<DeliveryPayload> = {}): DeliveryPayload => ({ key: 'nurture:deadline14', params: {}, buttons: null, ...p });
 const noLookups: MessageLookups = { initiative: null, event: null, newsletterText: null };
@@ -135,6 +137,25 @@ describe('deliveryReply', () => {
     const reply = deliveryReply(payload({ key: 'nurture:toddlerGroups', childId: 11 }), noLookups);
     expect(reply).toEqual({ text: { key: 'nurture:toddlerGroups', params: {} } });
     expect('choices' in reply).toBe(false);
+  });
+
+  it('links become link buttons after the answers, one row each; an address that is not https is left out', () => {
+    const url = 'https://www.amsterdam.nl/onderwijs/basisonderwijs/';
+    const links = [
+      { label: 'nurture:button.cityPage', url },
+      { label: 'nurture:button.cityPage', url: 'http://example.org/' },
+      { label: 'nurture:button.cityPage', url: 'javascript:alert(1)' },
+    ];
+    const reply = deliveryReply(payload({ buttons: 'registration', childId: 1, links }), noLookups);
+    expect(reply.choices?.map((row) => row.map((c) => [c.value, c.label.key, c.url]))).toEqual([
+      [['reg:1:done', 'nurture:button.registered', undefined]],
+      [['reg:1:help', 'nurture:button.help', undefined]],
+      [['link:0', 'nurture:button.cityPage', url]],
+    ]);
+    // Rendering keeps https links only, whatever a flow hands it.
+    const i18n = createI18n(loadLocales(DEFAULT_LOCALES_DIR));
+    const rendered = renderReply(i18n, 'en', { text: { key: 'nurture:button.cityPage' }, choices: [[{ value: 'a', label: { key: 'nurture:button.cityPage' }, url: 'ftp://x.nl/' }], [{ value: 'b', label: { key: 'nurture:button.cityPage' }, url }]] });
+    expect(rendered.choices).toEqual([[{ value: 'b', label: "See the city's page", url }]]);
   });
 
   it('does not change the payload', () => {

@@ -33,6 +33,14 @@ async function echoBot(local: LocalChannel, message: InboundMessage): Promise<vo
     if (c.text === 'ja') persons.add(chat);
     else persons.delete(chat);
     await local.send(chat, { text: c.text === 'ja' ? 'Opgeslagen' : 'Alles is verwijderd' });
+  } else if (c.kind === 'text' && c.text === 'link') {
+    const choices = [
+      [{ label: 'Ik heb de datum', value: 'have-date' }],
+      [{ label: 'Bekijk de pagina van de <b>gemeente</b>', value: 'link:0', url: 'https://www.amsterdam.nl/onderwijs/basisonderwijs/' }],
+      // Never sent by the bot (render keeps https only), but the page must not trust the server either.
+      [{ label: 'Kwaad', value: 'link:1', url: 'javascript:alert(3)' }],
+    ];
+    await local.send(chat, { text: 'De aanmelddag is nog niet bekend.', choices });
   } else if (c.kind === 'text' && c.text === 'rtl') {
     await local.send(chat, { text: 'مرحبا بكم', dir: 'rtl' });
   } else if (c.kind === 'text') {
@@ -147,6 +155,27 @@ describe('local chat page', () => {
 
     expect(dialogs).toBe(0);
     expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a link choice as a link that opens in a new tab, never as a button that answers', async () => {
+    const context = await browser.newContext({ locale: 'nl-NL' });
+    const page = await context.newPage();
+    await page.goto(base);
+    await expect.poll(() => bubbles(page, 'bot').first().textContent()).toBe('Welkom ouder');
+    await page.locator('#input').fill('link');
+    await page.locator('#input').press('Enter');
+    const link = page.getByRole('link', { name: 'Bekijk de pagina van de gemeente' });
+    await expect.poll(() => link.count()).toBe(1);
+    expect(await link.getAttribute('href')).toBe('https://www.amsterdam.nl/onderwijs/basisonderwijs/');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await link.locator('b').textContent()).toBe('gemeente');
+    expect(await page.getByRole('button', { name: 'Bekijk de pagina van de gemeente' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Ik heb de datum' }).count()).toBe(1);
+    // A link that is not https is not shown at all.
+    expect(await page.locator('#messages a[href^="javascript"]').count()).toBe(0);
+    expect(await page.getByText('Kwaad').count()).toBe(0);
     await context.close();
   });
 

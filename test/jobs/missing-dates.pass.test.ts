@@ -4,8 +4,13 @@ import { createInitiative, grantRole, setArchived } from '../../src/db/initiativ
 import { addRegistrationDate, DEFAULT_MUNICIPALITIES_PATH, seedMunicipalities } from '../../src/db/municipalities.repo.js';
 import { deliveries, identities, people } from '../../src/db/schema.js';
 import { missingDatesPass } from '../../src/jobs/missing-dates.pass.js';
+import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18n.js';
+import { renderReply } from '../../src/core/render.js';
+import { deliveryReply } from '../../src/domain/delivery-message.js';
+import type { DeliveryPayload } from '../../src/domain/nurture.types.js';
 
 let db: Db;
+const i18n = createI18n(loadLocales(DEFAULT_LOCALES_DIR));
 const ZONE = 'Europe/Amsterdam';
 
 function person(chat: string): number {
@@ -20,7 +25,7 @@ beforeEach(() => {
 });
 afterEach(() => db.$client.close());
 
-const notices = () => db.select().from(deliveries).all().map((d) => ({ person: d.personId, kind: d.kind, key: d.key, payload: d.payload }));
+const notices = () => db.select().from(deliveries).all().map((d) => ({ person: d.personId, kind: d.kind, key: d.key, payload: d.payload as DeliveryPayload }));
 
 describe('coordinators are asked for a deadline day that is not published', () => {
   it('Amsterdam: 4 months ahead of each unpublished deadline month, once per coordinator and month', () => {
@@ -37,9 +42,21 @@ describe('coordinators are asked for a deadline day that is not published', () =
         person: coordinator,
         kind: 'notice',
         key: `notice-missing-date|p${coordinator}|c-|amsterdam|2027-03`,
-        payload: { key: 'nurture:missingDate.cohorts', params: { city: 'Amsterdam', deadlineMonth: { yearMonth: { year: 2027, month: 3 } }, url: 'https://www.amsterdam.nl/onderwijs/basisonderwijs/' }, buttons: null },
+        payload: {
+          key: 'nurture:missingDate.cohorts',
+          params: { city: 'Amsterdam', deadlineMonth: { yearMonth: { year: 2027, month: 3 } } },
+          buttons: null,
+          links: [{ label: 'nurture:button.cityPage', url: 'https://www.amsterdam.nl/onderwijs/basisonderwijs/' }],
+        },
       },
     ]);
+    // As the coordinator reads it: the text without the address, and a button that opens the city's page.
+    const reply = renderReply(i18n, 'nl', deliveryReply(notices()[0]!.payload, { initiative: null, event: null, newsletterText: null }));
+    expect(reply.text).toBe(
+      'De aanmelddag van Amsterdam in maart 2027 is nog niet bekend. Zoek de datum op de pagina van de gemeente. Stuur de datum naar de beheerder. Dan krijgen ouders de juiste herinneringen.',
+    );
+    expect(reply.choices).toEqual([[{ label: 'Bekijk de pagina van de gemeente', value: 'link:0', url: 'https://www.amsterdam.nl/onderwijs/basisonderwijs/' }]]);
+    expect(renderReply(i18n, 'ar', deliveryReply(notices()[0]!.payload, { initiative: null, event: null, newsletterText: null })).choices?.[0]?.[0]).toMatchObject({ url: 'https://www.amsterdam.nl/onderwijs/basisonderwijs/' });
     // Once the June day is added, June is not asked for.
     addRegistrationDate(db, 'amsterdam', '2027-06-03', 'cli');
     expect(missingDatesPass(db, new Date('2027-02-15T09:00:00Z'), ZONE)).toBe(0);
@@ -51,7 +68,12 @@ describe('coordinators are asked for a deadline day that is not published', () =
     grantRole(db, coordinator, ini.id, 'coordinator', 'cli');
     expect(missingDatesPass(db, new Date('2027-05-01T09:00:00Z'), ZONE)).toBe(0);
     expect(missingDatesPass(db, new Date('2027-10-01T09:00:00Z'), ZONE)).toBe(1);
-    expect(notices()[0]?.payload).toMatchObject({ key: 'nurture:missingDate.rounds', params: { city: 'Nijmegen', deadlineMonth: { yearMonth: { year: 2028, month: 2 } } } });
+    expect(notices()[0]?.payload).toMatchObject({
+      key: 'nurture:missingDate.rounds',
+      params: { city: 'Nijmegen', deadlineMonth: { yearMonth: { year: 2028, month: 2 } } },
+      links: [{ label: 'nurture:button.cityPage', url: 'https://www.schoolwijzernijmegen.nl/' }],
+    });
+    expect(notices()[0]?.payload.params).not.toHaveProperty('url');
     setArchived(db, ini.id, true, 'cli', new Date());
     expect(missingDatesPass(db, new Date('2028-10-01T09:00:00Z'), ZONE)).toBe(0);
   });

@@ -42,6 +42,8 @@ export interface UserOptions {
 export interface KeyboardButtonView {
   label: string;
   data: string | undefined;
+  /** A link button's address (no callback data then). */
+  url?: string;
 }
 
 /** Telegram's flood limits as the fake enforces them. */
@@ -226,9 +228,22 @@ function validateMarkup(raw: unknown): unknown {
     if (b.callback_data !== undefined) {
       const bytes = typeof b.callback_data === 'string' ? Buffer.byteLength(b.callback_data) : 0;
       if (bytes < 1 || bytes > 64) throw badRequest('BUTTON_DATA_INVALID');
+      if (b.url !== undefined) throw badRequest("can't parse inline keyboard button: a button has one of callback_data and url");
     } else if (b.url === undefined) throw badRequest('text buttons are unallowed in the inline keyboard');
+    else if (!linkOk(b.url)) throw badRequest('BUTTON_URL_INVALID');
   }
   return markup;
+}
+
+/** Telegram opens http, https and tg links from a button, nothing else (no javascript:, no data:, no spaces). */
+function linkOk(url: unknown): boolean {
+  if (typeof url !== 'string' || url.length === 0 || url.length > 2048 || /\s/.test(url)) return false;
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'https:' || u.protocol === 'http:') ? u.hostname.length > 0 : u.protocol === 'tg:';
+  } catch {
+    return false;
+  }
 }
 
 function parseJson(raw: string, error: string): unknown {
@@ -687,8 +702,8 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
         () => `${count} ${method} request(s), got ${requestsOf(method).length}`,
       ),
     lastKeyboard: (chatId) => {
-      const markup = sent(chatId).findLast((m) => m.reply_markup !== undefined)?.reply_markup as { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined;
-      return markup?.inline_keyboard?.map((row) => row.map((b) => ({ label: b.text, data: b.callback_data })));
+      const markup = sent(chatId).findLast((m) => m.reply_markup !== undefined)?.reply_markup as { inline_keyboard?: { text: string; callback_data?: string; url?: string }[][] } | undefined;
+      return markup?.inline_keyboard?.map((row) => row.map((b) => ({ label: b.text, data: b.callback_data, ...(b.url === undefined ? {} : { url: b.url }) })));
     },
     failNext: (method, failure, times = 1, after = 0) => {
       const list = failures.get(method) ?? [];

@@ -28,7 +28,8 @@ import { describeError } from '../../core/dispatcher.js';
 export const MAX_EVENTS_PER_CHAT = 200;
 export const MAX_CHATS = 1_000;
 
-type ChoiceRow = { label: string; value: string }[];
+/** A button that answers (`value`), or a link (`url`, https) the page opens in a new tab and never posts back. */
+type ChoiceRow = { label: string; value: string; url?: string }[];
 
 /** Outbound messages carry their language and direction, so the page can lay out RTL text. */
 export type LocalOutbound = OutboundMessage;
@@ -214,7 +215,7 @@ function parentText(events: LocalEvent[], content: InboundContent): string {
 function labelOf(events: LocalEvent[], value: string): string | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     for (const row of events[i]?.choices ?? []) {
-      const hit = row.find((c) => c.value === value);
+      const hit = row.find((c) => c.url === undefined && c.value === value);
       if (hit) return hit.label;
     }
   }

@@ -162,6 +162,7 @@ export function toInlineKeyboard(choices: NonNullable<OutboundMessage['choices']
   return {
     inline_keyboard: choices
       .filter((row) => row.length > 0)
-      .map((row) => row.map((c) => ({ text: miniHtmlToPlain(c.label), callback_data: encodeCallbackData(c.value) }))),
+      // A link opens in the browser (Telegram asks first) and never reaches the bot as a callback.
+      .map((row) => row.map((c) => (c.url !== undefined ? { text: miniHtmlToPlain(c.label), url: c.url } : { text: miniHtmlToPlain(c.label), callback_data: encodeCallbackData(c.value) }))),
   };
 }

@@ -41,9 +41,19 @@ export function withKeywords(text: string, lang: string, hint: AnswerHint): stri
   });
 }
 
+/** A link choice as its own line, "label: url" (WhatsApp makes the address tappable). */
+export const linkLine = (label: string, url: string): string => `${miniHtmlToPlain(label)}: ${url}`;
+
+/**
+ * The text with its choices: links (choices with a `url`) are not numbered but printed as
+ * "label: url", each on its own line after the text; the answers follow as a numbered list.
+ */
 export function formatForWhatsApp(message: OutboundMessage, hint: AnswerHint): { parts: string[]; choices: FlatChoice[] } {
-  const choices = (message.choices ?? []).flat().map((c, i) => ({ n: i + 1, label: withKeywords(c.label, message.lang ?? 'nl', hint), value: c.value }));
+  const all = (message.choices ?? []).flat();
+  const choices = all.filter((c) => c.url === undefined).map((c, i) => ({ n: i + 1, label: withKeywords(c.label, message.lang ?? 'nl', hint), value: c.value }));
   let text = withKeywords(toWhatsAppMarkup(message.text), message.lang ?? 'nl', hint);
+  const links = all.flatMap((c) => (c.url !== undefined ? [linkLine(c.label, c.url)] : []));
+  if (links.length) text = `${text}\n\n${links.join('\n')}`;
   if (choices.length) {
     const list = choices.map((c) => `${c.n}. ${c.label}`).join('\n');
     text = `${text}\n\n${list}\n\n${hint(choices.length, message.lang ?? 'nl')}`;

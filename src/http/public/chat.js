@@ -156,6 +156,12 @@ function choiceButtons(rows) {
     const line = document.createElement('div');
     line.className = 'choice-row';
     for (const choice of row) {
+      // A link opens the page in a new tab; it is never a button and never posts back.
+      if (typeof choice.url === 'string') {
+        const link = choiceLink(choice);
+        if (link) line.append(link);
+        continue;
+      }
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'choice';
@@ -166,6 +172,24 @@ function choiceButtons(rows) {
     group.append(line);
   }
   return group;
+}
+
+/** An https link styled as a button, or null for any other address (never javascript: or data:). */
+function choiceLink(choice) {
+  let url;
+  try {
+    url = new URL(choice.url);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:') return null;
+  const link = document.createElement('a');
+  link.className = 'choice choice-link';
+  link.href = url.href;
+  link.target = '_blank';
+  link.rel = 'noopener noreferrer';
+  renderMiniHtml(choice.label, link);
+  return link;
 }
 
 async function pick(group, value) {

@@ -16,6 +16,15 @@ describe('local channel: transcript details', () => {
     expect(parent.every((e) => e.choices.length === 0 && e.attachment === null)).toBe(true);
   });
 
+  it('keeps a link choice\'s url for the page; a link never names what the parent pressed', async () => {
+    const local = createLocalChannel({ logger: silentLogger, hasPerson: () => false });
+    const url = 'https://www.schoolwijzernijmegen.nl/';
+    await local.send('chat-aaaa', { text: 'Zoek de datum op', choices: [[{ label: 'Bekijk de pagina van de gemeente', value: 'link:0', url }]] });
+    expect(local.history('chat-aaaa', 0)[0]?.choices).toEqual([[{ label: 'Bekijk de pagina van de gemeente', value: 'link:0', url }]]);
+    local.recordParent('chat-aaaa', { kind: 'choice', value: 'link:0' });
+    expect(local.history('chat-aaaa', 0).at(-1)?.text).toBe('link:0');
+  });
+
   it('has nothing for an unknown chat and adds dir only when given', async () => {
     const local = createLocalChannel({ logger: silentLogger, hasPerson: () => false });
     expect(local.history('nobody-here', 0)).toEqual([]);

@@ -273,6 +273,19 @@ describe('telegram adapter: send', () => {
     expect(await h.channel.send(String(CHAT), { text: 'a < b' })).toMatchObject({ status: 'invalid', reason: expect.stringContaining("can't parse entities") });
   });
 
+  it('sends a link choice as a url button, next to answer buttons; Telegram refuses a url it cannot open', async () => {
+    const h = await ready();
+    const choices = [[{ label: 'Ik heb mijn kind aangemeld', value: 'reg:1:done' }], [{ label: 'Bekijk de pagina van de gemeente', value: 'link:0', url: 'https://www.amsterdam.nl/onderwijs/basisonderwijs/' }]];
+    expect(await h.channel.send(String(CHAT), { text: 'Zoek de datum op', choices })).toMatchObject({ status: 'sent' });
+    expect(h.api.lastKeyboard(CHAT)).toEqual([
+      [{ label: 'Ik heb mijn kind aangemeld', data: '1|reg:1:done' }],
+      [{ label: 'Bekijk de pagina van de gemeente', data: undefined, url: 'https://www.amsterdam.nl/onderwijs/basisonderwijs/' }],
+    ]);
+    // The fake checks url buttons as Telegram does (http, https and tg only).
+    const refused = await h.channel.send(String(CHAT), { text: 'x', choices: [[{ label: 'x', value: 'link:0', url: 'javascript:alert(1)' }]] });
+    expect(refused).toMatchObject({ status: 'invalid', reason: expect.stringContaining('BUTTON_URL_INVALID') });
+  });
+
   it('refuses an over-long callback value before sending anything', async () => {
     const h = await ready();
     const outcome = await h.channel.send(String(CHAT), { text: 'Kies', choices: [[{ label: 'x', value: 'v'.repeat(63) }]] });

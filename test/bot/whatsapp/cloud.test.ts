@@ -519,6 +519,21 @@ describe('WhatsApp Cloud: interactive messages within WhatsApp\'s limits', () =>
     expect([...interactive.action.button].length).toBeLessThanOrEqual(20);
   });
 
+  it('keeps a link in the body as "label: url": alone as plain text, with answers above the reply buttons', async () => {
+    const h = await setup();
+    h.person(PHONE, new Date(NOW.getTime() - HOUR));
+    const url = 'https://www.schoolwijzernijmegen.nl/';
+    const link = { label: 'Bekijk de pagina van de gemeente', value: 'link:0', url };
+    await h.channel.send(PHONE, { text: 'De datum is nog niet bekend.', lang: 'nl', choices: [[link]] });
+    await h.channel.send(PHONE, { text: 'Kom je?', lang: 'nl', choices: [...choices(2), [link]] });
+    const [alone, withButtons] = h.api.sent(PHONE);
+    expect(alone).toMatchObject({ type: 'text', text: { body: `De datum is nog niet bekend.\n\nBekijk de pagina van de gemeente: ${url}` } });
+    const interactive = withButtons!.interactive as { type: string; body: { text: string }; action: { buttons: { reply: { id: string } }[] } };
+    expect(interactive.type).toBe('button');
+    expect(interactive.body.text).toBe(`Kom je?\n\nBekijk de pagina van de gemeente: ${url}`);
+    expect(interactive.action.buttons.map((b) => b.reply.id)).toEqual(['c:1', 'c:2']);
+  });
+
   it('falls back to the numbered text for more than 10 choices, and accepts the number typed back', async () => {
     const h = await setup();
     h.person(PHONE, new Date(NOW.getTime() - HOUR));

@@ -41,6 +41,22 @@ describe('WhatsApp formatting', () => {
     expect(hint(2, 'en')).toBe('Answer with the number: 1 or 2.');
   });
 
+  it('prints a link choice as "label: url" on its own line, not numbered; the answers keep their numbers', () => {
+    const url = 'https://www.amsterdam.nl/onderwijs/basisonderwijs/';
+    const alone = formatForWhatsApp({ text: 'De aanmelddag is nog niet bekend.', lang: 'nl', choices: [[{ label: 'Bekijk de pagina van de gemeente', value: 'link:0', url }]] }, hint);
+    expect(alone.parts).toEqual([`De aanmelddag is nog niet bekend.\n\nBekijk de pagina van de gemeente: ${url}`]);
+    expect(alone.choices).toEqual([]);
+    const mixed = formatForWhatsApp(
+      { text: 'Kom je?', lang: 'nl', choices: [[{ label: 'Ja', value: 'ev:1:yes' }, { label: 'Nee', value: 'ev:1:no' }], [{ label: 'Programma &amp; plek', value: 'link:0', url }]] },
+      hint,
+    );
+    expect(mixed.parts).toEqual([`Kom je?\n\nProgramma & plek: ${url}\n\n1. Ja\n2. Nee\n\nAntwoord met het nummer: 1 of 2.`]);
+    expect(mixed.choices).toEqual([
+      { n: 1, label: 'Ja', value: 'ev:1:yes' },
+      { n: 2, label: 'Nee', value: 'ev:1:no' },
+    ]);
+  });
+
   it('names commands as keywords in the reader\'s language, never as Telegram slash commands', () => {
     const nl = formatForWhatsApp({ text: 'Typ /start om de berichten weer aan te zetten. /mydata laat zien wat we bewaren.', lang: 'nl' }, hint);
     expect(nl.parts[0]).toBe('Typ START om de berichten weer aan te zetten. MIJN GEGEVENS laat zien wat we bewaren.');

@@ -116,7 +116,9 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
     const steps: Step[] = numbered.parts.filter((p) => p.trim()).map((body) => ({ kind: 'text', body }));
     let result = steps;
     if (numbered.choices.length) {
-      const text = formatForWhatsApp({ ...message, choices: [] }, hint).parts.filter((p) => p.trim());
+      // Reply buttons cannot open a link: links stay in the body as "label: url" lines.
+      const links = (message.choices ?? []).flat().filter((c) => c.url !== undefined);
+      const text = formatForWhatsApp({ ...message, choices: links.length ? [links] : [] }, hint).parts.filter((p) => p.trim());
       const { head, tail } = tailWithin(text.pop() ?? '', interactiveBodyLimit(numbered.choices.length));
       const payload = interactiveFor(tail, numbered.choices, listButton(i18n, message.lang ?? 'nl', numbered.choices.length));
       const before = [...text, ...(head ? splitText(head, WHATSAPP_MAX_TEXT) : [])];
@@ -162,7 +164,8 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
     const { template, languageCode } = found;
     const missing = template.params.find((p) => proactive.params[p] === undefined);
     if (missing) return failed(chatId, 'template', { status: 'invalid', reason: `template ${template.name}: parameter ${missing} missing for ${key}` });
-    const choices = (message.choices ?? []).flat();
+    // A template's quick replies answer; a link has no place there (the template's text is fixed).
+    const choices = (message.choices ?? []).flat().filter((c) => c.url === undefined);
     if (template.quickReplies && choices.length) pending.set(chatId, formatForWhatsApp(message, hint).choices);
     const result = track(
       await api.sendTemplate(chatId, {
