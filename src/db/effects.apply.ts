@@ -115,6 +115,10 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
     case 'erase':
       erasePerson(tx, personId, now);
       return null;
+    case 'noticeSeen':
+      // The changed notice was shown (transparency, AVG art. 12-13); the data consent continues under it.
+      tx.insert(consentLog).values({ personId, kind: 'data', given: true, version: effect.noticeVersion, at: now }).run();
+      break;
     case 'keepData':
       // "Keep in touch" under the retention notice: the data is kept a year from now (src/domain/retention.ts).
       tx.insert(consentLog).values({ personId, kind: 'data', given: true, version: KEEP_IN_TOUCH, at: now }).run();

@@ -1,5 +1,5 @@
 /** The engine's view of the database (the Store port), on SQLite through drizzle. */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { ChannelName } from '../core/messages.js';
 import type { Clock } from '../core/clock.js';
 import type { CommitTurnInput, CommitTurnResult, Logger, Store } from '../core/ports.js';
@@ -9,7 +9,7 @@ import type { PersonView } from '../flows/flow.types.js';
 import { checkpoint, type Db } from './client.js';
 import { applyEffect } from './effects.apply.js';
 import { initiativeById } from './initiatives.repo.js';
-import { children, conversations, identities, linkCodes, memberships, outbox, people, processedUpdates } from './schema.js';
+import { children, consentLog, conversations, identities, linkCodes, memberships, outbox, people, processedUpdates } from './schema.js';
 import { exportPerson } from './export.repo.js';
 import { createLinkAttemptsRepo } from './link-attempts.repo.js';
 import { newOutboxOwner } from './outbox.repo.js';
@@ -139,6 +139,13 @@ export function loadPerson(db: Db, personId: number): PersonView | null {
     .orderBy(asc(memberships.id))
     .get();
   const chats = db.select({ channel: identities.channel }).from(identities).where(eq(identities.personId, personId)).orderBy(asc(identities.id)).all();
+  // The notice version of the latest data consent ("2026-12"; not "keep-in-touch").
+  const notice = db
+    .select({ version: consentLog.version })
+    .from(consentLog)
+    .where(and(eq(consentLog.personId, personId), eq(consentLog.kind, 'data'), eq(consentLog.given, true), sql`${consentLog.version} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'`))
+    .orderBy(desc(consentLog.id))
+    .get();
   return {
     id: person.id,
     language: person.language,
@@ -153,5 +160,6 @@ export function loadPerson(db: Db, personId: number): PersonView | null {
     initiative: membership ? initiativeById(db, membership.initiativeId) : null,
     channels: [...new Set(chats.map((c) => c.channel))],
     preferredChannel: person.preferredChannel,
+    consentVersion: notice?.version ?? null,
   };
 }

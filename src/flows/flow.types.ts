@@ -65,6 +65,11 @@ export interface PersonView {
   channels: ChannelName[];
   /** The messenger chosen for proactive messages (null: the best reachable one). */
   preferredChannel: ChannelName | null;
+  /**
+   * The privacy notice version ("2026-12") of the person's latest data consent or notice seen
+   * (consent_log, kind data); null or absent: none recorded (a person made outside the chat).
+   */
+  consentVersion?: string | null;
 }
 
 export interface EventInfo {
@@ -147,6 +152,8 @@ export interface FlowContext {
 export type Effect =
   /** Creates the person, the channel identity and the consent record. */
   | { type: 'consent'; language: string; noticeVersion: string }
+  /** A consented person was shown a changed privacy notice (same purpose: informed, not asked again). */
+  | { type: 'noticeSeen'; noticeVersion: string }
   | { type: 'setProfile'; patch: Partial<{ displayName: string | null; language: string; pc4: string | null; heardFrom: string | null }> }
   | { type: 'addChild'; year: number; month: number; expected: boolean }
   | { type: 'updateChild'; childId: number; year: number; month: number; expected: boolean }

@@ -7,16 +7,39 @@ import type { Reply } from '../core/messages.js';
 import { childPrompt, isChildStep } from './child-entry.js';
 import { beginChildren, handleChildren } from './children.flow.js';
 import { FLOW_STATE_VERSION, type FlowContext, type FlowInput, type FlowResult, type FlowState, type PersonView } from './flow.types.js';
-import { langOf, result, say, state } from './kit.js';
+import { choice, langOf, result, say, state } from './kit.js';
 import { beginLanguage, handleLanguage, isFlowState, languageChoices, suggestedLanguage } from './language.flow.js';
 import { issueLinkCode, redeemLinkCode } from './link.flow.js';
 import { handleMenuChoice, mainMenu } from './menu.flow.js';
 import { handleMessagesChoice, messageSettings } from './messages.flow.js';
 import { handleNurtureChoice, isNurtureChoice } from './nurture.flow.js';
-import { beginOnboarding, handleOnboarding, onboardingPrompt } from './onboarding.flow.js';
+import { beginOnboarding, handleOnboarding, onboardingPrompt, PRIVACY_NOTICE_VERSION } from './onboarding.flow.js';
 import { askDelete, handlePrivacy, myData, resumeMessages, stopMessages } from './privacy.flow.js';
 
 export function step(stored: unknown, input: FlowInput, ctx: FlowContext): FlowResult {
+  return withChangedNotice(route(stored, input, ctx), input, ctx);
+}
+
+/** The "Goed" under a changed privacy notice: an acknowledgement only (it was recorded when shown). */
+export const NOTICE_OK = 'notice:ok';
+
+/**
+ * A parent who consented to an older privacy notice sees the new one once, before the answer
+ * to their next message (any message). The purpose did not change, only what the notice tells
+ * (retention): informing is the duty (AVG art. 12-13), asking consent again is not. So showing
+ * it is what is recorded (a consent_log row with the new version), also when "Goed" is never
+ * pressed; /delete stays available and the notice says so. Not on /delete itself or an erasure.
+ */
+function withChangedNotice(res: FlowResult, input: FlowInput, ctx: FlowContext): FlowResult {
+  const seen = ctx.person?.consentVersion;
+  if (!seen || seen >= PRIVACY_NOTICE_VERSION) return res;
+  if (input.kind === 'command' && input.command === 'delete') return res;
+  if (res.effects.some((e) => e.type === 'erase' || e.type === 'consent' || e.type === 'linkChat' || e.type === 'noticeSeen')) return res;
+  const notice = say('privacy:noticeChanged', undefined, [[choice(NOTICE_OK, 'privacy:noticeOk')]]);
+  return { ...res, replies: [notice, ...res.replies], effects: [...res.effects, { type: 'noticeSeen', noticeVersion: PRIVACY_NOTICE_VERSION }] };
+}
+
+function route(stored: unknown, input: FlowInput, ctx: FlowContext): FlowResult {
   const prev = isFlowState(stored) && stored.v === FLOW_STATE_VERSION ? stored : null;
   const lang = langOf(prev, ctx);
   if (stored != null && !prev) {
@@ -85,6 +108,7 @@ function findInitiative(lang: string, ctx: FlowContext): FlowResult {
 }
 
 function globalChoice(value: string, prev: FlowState | null, lang: string, ctx: FlowContext): FlowResult | null {
+  if (value === NOTICE_OK) return prev ? result(prev, lang, reprompt(prev, ctx)) : mainMenu(lang, ctx);
   if (isNurtureChoice(value)) return handleNurtureChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (value.startsWith('msg:')) return handleMessagesChoice(value, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   const action = value.startsWith('menu:') ? actionFor(value.slice(5)) : undefined;
