@@ -22,7 +22,13 @@ export interface SendOptions {
    * rendered text, so a channel that may only send approved templates outside a conversation
    * window (WhatsApp Cloud API) can pick the template for this kind and language.
    */
-  proactive?: { key: string; lang: string; params: Record<string, string> };
+  proactive?: {
+    key: string;
+    lang: string;
+    params: Record<string, string>;
+    /** The message has a button per child (siblings), which a template's fixed buttons cannot show. */
+    perChild?: boolean;
+  };
 }
 
 export interface ChannelAdapter {

@@ -160,3 +160,16 @@ export function deliveryReply(payload: DeliveryPayload, look: MessageLookups): R
 
 /** The message's own text (without the line naming the children): the params a channel's template fills. */
 export const bodyOf = (reply: Reply): Text => (reply.text.key === 'nurture:frame' ? (reply.text.params?.body as Text) : reply.text);
+
+/**
+ * For a channel that fills approved templates (WhatsApp outside the 24-hour window): the line
+ * naming the children, also for one child whose message does not show it, so a template's
+ * `about` variable always has a true value; null for a message about no child.
+ */
+export function templateAbout(payload: DeliveryPayload, look: MessageLookups): Text | null {
+  return payload.children?.length ? aboutLine({ ...payload, nameChildren: true }, look) : null;
+}
+
+/** A button per child (siblings): a template's fixed quick replies cannot show them. */
+export const hasChildButtons = (payload: DeliveryPayload): boolean =>
+  (payload.children?.length ?? 0) > 1 && (payload.buttons === 'registration' || payload.buttons === 'born' || payload.buttons === 'placement');

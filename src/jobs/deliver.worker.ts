@@ -14,7 +14,7 @@ import type { ChannelAdapter } from '../core/ports.js';
 import { describeError } from '../core/dispatcher.js';
 import { renderReply, renderText } from '../core/render.js';
 import type { TextParam } from '../core/messages.js';
-import { bodyOf, deliveryReply } from '../domain/delivery-message.js';
+import { bodyOf, deliveryReply, hasChildButtons, templateAbout } from '../domain/delivery-message.js';
 import { claimDelivery, deferDelivery, finishDelivery, getDelivery, requeueDelivery, type DeliveryRow } from '../db/deliveries.repo.js';
 import { deliveryContext } from '../db/delivery-context.repo.js';
 import { checkDelivery } from './delivery.check.js';
@@ -87,9 +87,18 @@ async function processJob(deps: DeliveryWorkerDeps, worker: Worker, job: Job<Del
   // message for siblings names only the children it is still true for.
   const payload = verdict.children ? { ...row.payload, children: row.payload.children!.filter((c) => verdict.children!.includes(c.id)) } : row.payload;
   if (payload.children?.length) payload.childId = payload.children[0]!.id;
-  const reply = deliveryReply(payload, { ...ctx.lookups, now: deps.clock.now() });
+  const lookups = { ...ctx.lookups, now: deps.clock.now() };
+  const reply = deliveryReply(payload, lookups);
   const message = renderReply(deps.i18n, ctx.language, reply);
-  const proactive = { key: row.payload.key, lang: ctx.language, params: renderParams(deps.i18n, ctx.language, bodyOf(reply).params ?? {}) };
+  // A template gets the line naming the children as `about` (its first variable), and is told
+  // when the buttons are one per child (it then offers "Bekijk"; the full message follows).
+  const about = templateAbout(payload, lookups);
+  const proactive = {
+    key: row.payload.key,
+    lang: ctx.language,
+    params: renderParams(deps.i18n, ctx.language, { ...(bodyOf(reply).params ?? {}), ...(about ? { about } : {}) }),
+    ...(hasChildButtons(payload) ? { perChild: true } : {}),
+  };
   const outcome = await deps.adapter.send(ctx.chatId, message, { proactive, ...(row.partsSent ? { fromPart: row.partsSent } : {}) });
   const log = { deliveryId: id, channel: deps.channel, rule: row.ruleId };
   switch (outcome.status) {

@@ -7,13 +7,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
-import { createWhatsAppCloudChannel, inboundRef, type WhatsAppCloudChannel, type WhatsAppCloudOptions } from '../../../src/bot/whatsapp/cloud/cloud.adapter.js';
+import { createWhatsAppCloudChannel, inboundRef, OPEN_HELD, type WhatsAppCloudChannel, type WhatsAppCloudOptions } from '../../../src/bot/whatsapp/cloud/cloud.adapter.js';
 import { cutTitle, interactiveFor, tailWithin, templateParam } from '../../../src/bot/whatsapp/cloud/cloud.api.js';
 import { classifyGraphError, PAIR_RATE_WAIT_MS, THROUGHPUT_WAIT_MS } from '../../../src/bot/whatsapp/cloud/cloud.errors.js';
 import { DEFAULT_TEMPLATES_PATH, loadTemplates, parseTemplates, templateFor, type WhatsAppTemplates } from '../../../src/bot/whatsapp/cloud/cloud.templates.js';
 import { WEBHOOK_PATH } from '../../../src/bot/whatsapp/cloud/cloud.webhook.js';
 import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../../src/core/i18n.js';
 import type { InboundMessage, OutboundMessage } from '../../../src/core/messages.js';
+import { renderReply, renderText } from '../../../src/core/render.js';
+import { bodyOf, deliveryReply, hasChildButtons, templateAbout } from '../../../src/domain/delivery-message.js';
+import type { DeliveryPayload } from '../../../src/domain/nurture.types.js';
 import type { Logger, SendOptions } from '../../../src/core/ports.js';
 import { openDatabase, type Db } from '../../../src/db/client.js';
 import { finishDelivery, getDelivery, insertDeliveries, recordChannelStatus } from '../../../src/db/deliveries.repo.js';
@@ -136,7 +139,7 @@ const rsvp = (): OutboundMessage => ({
   lang: 'nl',
   choices: [[{ label: 'Ik kom', value: 'ev:7:yes' }, { label: 'Misschien', value: 'ev:7:maybe' }, { label: 'Ik kom niet', value: 'ev:7:no' }]],
 });
-const deadline14 = (lang = 'nl'): SendOptions => ({ proactive: { key: 'nurture:deadline14', lang, params: { left: 'Nog 14 dagen!', deadline: 'donderdag 4 maart 2027', name: 'Samen naar De Regenboog' } } });
+const deadline14 = (lang = 'nl'): SendOptions => ({ proactive: { key: 'nurture:deadline14', lang, params: { about: 'Over je kind (maart 2024):', left: 'Nog 14 dagen!', deadline: 'donderdag 4 maart 2027', name: 'Samen naar De Regenboog' } } });
 const registration = (): OutboundMessage => ({
   text: 'Nog 2 weken! De laatste dag om aan te melden is donderdag 4 maart 2027.',
   lang: 'nl',
@@ -314,7 +317,7 @@ describe('WhatsApp Cloud: the 24-hour window', () => {
           name: 'ouderbrug_deadline_reminder',
           language: { code: 'en' },
           components: [
-            { type: 'body', parameters: [{ type: 'text', text: 'Nog 14 dagen!' }, { type: 'text', text: 'donderdag 4 maart 2027' }] },
+            { type: 'body', parameters: [{ type: 'text', text: 'Over je kind (maart 2024):' }, { type: 'text', text: 'Nog 14 dagen!' }, { type: 'text', text: 'donderdag 4 maart 2027' }] },
             { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'reg:3:done' }] },
             { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'reg:3:help' }] },
           ],
@@ -375,6 +378,85 @@ describe('WhatsApp Cloud: the 24-hour window', () => {
     const sent = h.api.sent(PHONE);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ type: 'template', template: { name: 'ouderbrug_deadline_reminder', language: { code: 'nl' } } });
+  });
+
+  /** A deadline reminder for siblings, built and rendered as the delivery worker does. */
+  function siblingsReminder(lang: string): { message: OutboundMessage; options: SendOptions } {
+    const payload: DeliveryPayload = {
+      key: 'nurture:deadline14',
+      params: { deadline: { date: '2027-03-04' } },
+      buttons: 'registration',
+      childId: 3,
+      children: [{ id: 3, year: 2024, month: 3 }, { id: 4, year: 2025, month: 6 }],
+      nameChildren: true,
+      countdown: '2027-03-04',
+    };
+    const look = { initiative: null, event: null, newsletterText: null, now: NOW, timeZone: 'Europe/Amsterdam' };
+    const reply = deliveryReply(payload, look);
+    const about = templateAbout(payload, look)!;
+    const params = { ...bodyOf(reply).params, about };
+    const rendered = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, renderText(i18n, lang, { key: 'common:plain', params: { value: v } })]));
+    return { message: renderReply(i18n, lang, reply), options: { proactive: { key: payload.key, lang, params: rendered, ...(hasChildButtons(payload) ? { perChild: true } : {}) } } };
+  }
+
+  it('sends a message for siblings outside the window as the "Bekijk" template with the line naming the children, and the full message with a button per child when the parent taps it', async () => {
+    const h = await setup();
+    h.person(PHONE, new Date(NOW.getTime() - 3 * 24 * HOUR));
+    const { message, options } = siblingsReminder('nl');
+    expect(message.text.split('\n')[0]).toBe('Over je kinderen (maart 2024 en juni 2025):');
+    expect(message.choices!.flat()).toHaveLength(3);
+    expect(await h.channel.send(PHONE, message, options)).toMatchObject({ status: 'sent' });
+    const [template] = h.api.sent(PHONE);
+    expect(template).toMatchObject({
+      type: 'template',
+      template: {
+        name: 'ouderbrug_deadline_reminder_children',
+        language: { code: 'nl' },
+        components: [
+          { type: 'body', parameters: [{ type: 'text', text: 'Over je kinderen (maart 2024 en juni 2025):' }, { type: 'text', text: expect.stringMatching(/3 dagen/) }, { type: 'text', text: expect.stringMatching(/4 maart 2027/) }] },
+          { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: OPEN_HELD }] },
+        ],
+      },
+    });
+    // The parent taps "Bekijk": the window is open, the full message follows with its buttons; the bot itself sees nothing.
+    await post(h, { messages: [inbound.quickReply(PHONE, 'wamid.open', OPEN_HELD, 'Bekijk', NOW)] });
+    await waitUntil(() => h.api.sent(PHONE).length >= 2);
+    await settle();
+    const full = h.api.sent(PHONE).slice(1);
+    expect(full.map((m) => m.type)).toEqual(['interactive']);
+    const interactive = full[0]!.interactive as { body: { text: string }; action: { buttons?: unknown[]; sections?: { rows: { id: string }[] }[] } };
+    expect(interactive.body.text).toContain('Over je kinderen (maart 2024 en juni 2025):');
+    expect(JSON.stringify(interactive.action)).toContain('reg:3:done');
+    expect(JSON.stringify(interactive.action)).toContain('reg:4:done');
+    expect(h.inbound).toEqual([]);
+    // Answered once: a second tap is an ordinary (old) button for the bot.
+    await post(h, { messages: [inbound.quickReply(PHONE, 'wamid.open2', OPEN_HELD, 'Bekijk', NOW)] });
+    await waitUntil(() => h.inbound.length === 1);
+    expect(h.api.sent(PHONE)).toHaveLength(2);
+  });
+
+  it('sends the held message for siblings also when the parent answers with something else, and lets the bot answer that too', async () => {
+    const h = await setup();
+    h.person(PHONE, null);
+    const { message, options } = siblingsReminder('en');
+    await h.channel.send(PHONE, message, options);
+    const template = h.api.sent(PHONE)[0]?.template as { name: string; components: { parameters: { text?: string }[] }[] };
+    expect(template.name).toBe('ouderbrug_deadline_reminder_children');
+    expect(template.components[0]!.parameters.map((p) => p.text)).toEqual(['About your children (March 2024 and June 2025):', '3 days to go!', 'Thursday, March 4, 2027']);
+    await post(h, { messages: [inbound.text(PHONE, 'wamid.hi', 'hello', NOW)] });
+    await waitUntil(() => h.inbound.length === 1);
+    expect(h.inbound[0]!.content).toEqual({ kind: 'text', text: 'hello' });
+    expect(h.api.sent(PHONE).map((m) => m.type)).toEqual(['template', 'interactive']);
+  });
+
+  it('does not send a message for siblings outside the window when its template has no per-child variant', async () => {
+    const templates = loadTemplates();
+    const { perChild: _dropped, ...plain } = templates['nurture:deadline14']!;
+    const h = await setup({ templates: { ...templates, 'nurture:deadline14': plain } });
+    h.person(PHONE, null);
+    const { message, options } = siblingsReminder('nl');
+    expect(await h.channel.send(PHONE, message, options)).toEqual({ status: 'invalid', reason: 'no approved template for nurture:deadline14 with a button per child in nl' });
+    expect(h.api.requests).toEqual([]);
   });
 
   it('closes the window 24 hours after the parent\'s last message', async () => {
@@ -599,12 +681,19 @@ describe('WhatsApp templates file', () => {
    * (retention, a registration day not published, help requests and offers, a place free).
    * A new notice key in those files fails this test until it has a template.
    */
+  /** Keys of messages about children (they may carry the line naming them) and of those with a button per child. */
+  const aboutKeys = new Set<string>();
+  const perChildKeys = new Set<string>();
+
   function proactiveKeys(): Map<string, boolean> {
     const rules = parseReminderRules(JSON.parse(readFileSync(DEFAULT_RULES_PATH, 'utf8')));
     const keys = new Map<string, boolean>();
     for (const r of rules) {
       const messages = typeof r.message === 'string' ? (r.trigger.type === 'phase' ? [0, 1, 2, 3, 4, 5].map((n) => `${r.message as string}.p${n}`) : [r.message]) : Object.values(r.message);
       for (const m of messages) keys.set(m, Boolean(r.buttons));
+      const aboutChildren = r.trigger.type === 'childAge' || r.trigger.type === 'registration' || r.trigger.type === 'keepWarm';
+      for (const m of messages) if (aboutChildren) aboutKeys.add(m);
+      for (const m of messages) if (aboutChildren && hasChildButtons({ key: m, params: {}, buttons: r.buttons ?? null, children: [{ id: 1, year: 2024, month: 1 }, { id: 2, year: 2025, month: 1 }] })) perChildKeys.add(m);
     }
     const sources = [...readdirSync(SRC_JOBS).filter((f) => f.endsWith('.ts')).map((f) => join(SRC_JOBS, f)), SRC_EFFECTS];
     for (const file of sources) {
@@ -628,14 +717,20 @@ describe('WhatsApp templates file', () => {
       expect(template, `${key}: no template`).toBeDefined();
       for (const lang of ['nl', 'en']) {
         expect(templateFor(templates, key, lang), `${key} ${lang}`).not.toBeNull();
-        // {{1}}, {{2}}, … are the text's own placeholders, each once, in the order they appear.
+        // {{1}} is the line naming the children (for a message about children), then the text's
+        // own placeholders, each once, in the order they appear.
         const placeholders = [...String(i18n.getFixedT(lang)(key)).matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]);
-        expect(template!.params, `${key} ${lang}: params`).toEqual(placeholders);
+        expect(template!.params, `${key} ${lang}: params`).toEqual([...(aboutKeys.has(key) ? ['about'] : []), ...placeholders]);
       }
       expect(template!.quickReplies, `${key}: quick replies`).toBe(hasButtons);
+      expect(template!.perChild !== undefined, `${key}: a variant for a button per child`).toBe(perChildKeys.has(key));
     }
+    expect([...aboutKeys]).toEqual(expect.arrayContaining(['nurture:deadline14', 'nurture:birthCheck', 'nurture:keepWarm', 'nurture:settlingIn']));
+    expect([...perChildKeys]).toEqual(expect.arrayContaining(['nurture:deadline14', 'nurture:birthCheck', 'nurture:placementCheck']));
+    expect(perChildKeys.has('nurture:birthCongrats')).toBe(false);
     expect(templates['nurture:deadline14']!.name).toBe('ouderbrug_deadline_reminder');
-    expect(new Set(Object.values(templates).map((t) => t.name)).size, 'template names are unique').toBe(Object.keys(templates).length);
+    const names = Object.values(templates).flatMap((t) => [t.name, ...(t.perChild ? [t.perChild] : [])]);
+    expect(new Set(names).size, 'template names are unique').toBe(names.length);
   });
 
   it('lists every problem of a bad file', () => {

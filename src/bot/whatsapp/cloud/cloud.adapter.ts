@@ -58,6 +58,12 @@ export const WINDOW_MS = 24 * 3600_000;
 const WINDOW_MARGIN_MS = 60_000;
 const UNREACHABLE_CODES = new Set([131026, 131050]);
 const MAX_REMEMBERED = 50_000;
+/** The payload of a per-child template's one quick reply ("Bekijk"): the full message follows. */
+export const OPEN_HELD = 'wa:open';
+/** That button's text in WhatsApp Manager, per template language (typed back, it counts too). */
+const OPEN_LABELS: Record<string, string> = { nl: 'Bekijk', en: 'Open' };
+/** A held message waits this long for the parent's answer (the reminder is stale after that). */
+const HELD_MS = 14 * 24 * 3600_000;
 
 type Step = { kind: 'text'; body: string } | { kind: 'interactive'; payload: Record<string, unknown> } | { kind: 'document' };
 
@@ -69,6 +75,12 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
   const hint = answerHint(i18n);
   /** Inbound times seen by this process: the window opens before the person exists in the database. */
   const seen = new Map<string, number>();
+  /**
+   * Messages with a button per child sent outside the window as a template with one "Bekijk"
+   * button: the full message, sent as soon as the parent answers (in memory: after a restart the
+   * answer reaches the bot like any other message and the menu shows; the buttons are lost).
+   */
+  const held = new Map<string, { message: OutboundMessage; until: number }>();
   let tokenProblem: string | null = null;
 
   const safely = (what: string, fn: () => void): void => {
@@ -166,18 +178,47 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
     if (missing) return failed(chatId, 'template', { status: 'invalid', reason: `template ${template.name}: parameter ${missing} missing for ${key}` });
     // A template's quick replies answer; a link has no place there (the template's text is fixed).
     const choices = (message.choices ?? []).flat().filter((c) => c.url === undefined);
-    if (template.quickReplies && choices.length) pending.set(chatId, formatForWhatsApp(message, hint).choices);
+    // A button per child: the variant with one "Bekijk" button; the full message waits for the answer.
+    const perChild = proactive.perChild === true && template.quickReplies && choices.length > 0;
+    if (perChild && !template.perChild) {
+      logger.warn({ channel: 'whatsapp', chat: hashPhone(chatId), key, lang }, 'no approved WhatsApp template for a message with a button per child: not sent');
+      return { status: 'invalid', reason: `no approved template for ${key} with a button per child in ${lang}` };
+    }
+    const name = perChild ? template.perChild! : template.name;
+    const quickReplies = perChild ? [OPEN_HELD] : template.quickReplies && choices.length ? choices.map((c) => c.value) : [];
+    if (perChild) pending.set(chatId, [{ n: 1, value: OPEN_HELD, label: OPEN_LABELS[lang] ?? 'Bekijk' }]);
+    else if (quickReplies.length) pending.set(chatId, formatForWhatsApp(message, hint).choices);
     const result = track(
       await api.sendTemplate(chatId, {
-        name: template.name,
+        name,
         languageCode,
         bodyParams: template.params.map((p) => templateParam(proactive.params[p] ?? '')),
-        ...(template.quickReplies && choices.length ? { quickReplies: choices.map((c) => c.value) } : {}),
+        ...(quickReplies.length ? { quickReplies } : {}),
       }),
     );
-    if (result.ok) return { status: 'sent', externalId: result.id };
+    if (result.ok) {
+      if (perChild) hold(chatId, message);
+      return { status: 'sent', externalId: result.id };
+    }
     if (result.template) logger.error({ channel: 'whatsapp', key, lang, template: template.name, reason: result.outcome.reason }, 'WhatsApp refused the template: check it in WhatsApp Manager');
     return failed(chatId, 'template', result.outcome, { code: result.code, template: template.name });
+  }
+
+  function hold(chatId: string, message: OutboundMessage): void {
+    held.delete(chatId);
+    held.set(chatId, { message, until: clock.now().getTime() + HELD_MS });
+    if (held.size > MAX_REMEMBERED) held.delete(held.keys().next().value as string);
+  }
+
+  /** The parent answered: the held message (a button per child) goes out now, inside the window. */
+  async function releaseHeld(chatId: string): Promise<boolean> {
+    const entry = held.get(chatId);
+    if (!entry) return false;
+    held.delete(chatId);
+    if (entry.until < clock.now().getTime()) return false;
+    const free = await sendFreeForm(chatId, entry.message, 0, true);
+    if (free.outcome.status !== 'sent') logger.warn({ channel: 'whatsapp', chat: hashPhone(chatId), outcome: free.outcome.status }, 'whatsapp held message could not be sent after the answer');
+    return true;
   }
 
   async function send(chatId: string, message: OutboundMessage, opts: SendOptions = {}): Promise<SendOutcome> {
@@ -201,10 +242,12 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
       safely('onInboundSeen', () => options.onInboundSeen(m.from, at));
       const language = languageForPhone(m.from);
       const inbound: InboundMessage = { address: { channel: 'whatsapp', chatId: m.from }, content: m.content, externalId: inboundRef(m.id), ...(language ? { languageHint: language } : {}) };
+      const opened = m.content.kind === 'choice' && m.content.value === OPEN_HELD;
       // Again after the turn: the consent turn creates the identity that stores the time.
       handled.push(
-        options
-          .onInbound(inbound)
+        releaseHeld(m.from)
+          // "Bekijk" only asks for the held message; any other answer is also a normal turn.
+          .then((released) => (opened && released ? undefined : options.onInbound(inbound)))
           .then(() => safely('onInboundSeen', () => options.onInboundSeen(m.from, at)))
           .catch((err: unknown) => logger.error({ err: describeError(err), chat: hashPhone(m.from) }, 'whatsapp inbound handler failed')),
       );

@@ -22,6 +22,12 @@ const template = z.object({
   params: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/)).default([]),
   /** The template has quick-reply buttons for the message's choices, in the same order. */
   quickReplies: z.boolean().default(false),
+  /**
+   * For a message with a button per child (siblings): the name of this template's variant with
+   * the same body and one quick reply, "Bekijk" (en: "Open"), in place of the message's buttons.
+   * When the parent taps it or answers, the full message with its buttons follows.
+   */
+  perChild: z.string().regex(/^[a-z0-9_]{1,512}$/, 'lower case letters, digits and _ (as in WhatsApp Manager)').optional(),
 });
 
 const templatesFile = z.object({
