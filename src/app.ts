@@ -90,6 +90,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     defaultLanguage: config.defaultLanguage,
     timeZone: config.timeZone,
     localChatLinking: config.localChatLinking,
+    ...(config.telegram.username ? { botUsername: config.telegram.username } : {}),
   });
   const dispatcher = createDispatcher(engine.handle, logger, () => Promise.all([...outbound.values()].map((o) => o.idle())).then(() => undefined));
 

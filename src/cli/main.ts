@@ -11,6 +11,7 @@ import { CliError, createContext, type CliIo } from './context.js';
 import { registerEventCommands } from './event.command.js';
 import { registerI18nCommands } from './i18n.command.js';
 import { registerInitiativeCommands } from './initiative.command.js';
+import { registerInviteCommands } from './invite.command.js';
 import { registerMunicipalityCommands } from './municipality.command.js';
 import { registerNewsletterCommands } from './newsletter.command.js';
 import { registerPeopleCommands } from './people.command.js';
@@ -32,6 +33,7 @@ export function buildProgram(io: CliIo): Command {
   const ctx = createContext(io);
   registerInitiativeCommands(program, ctx);
   registerRoleCommands(program, ctx);
+  registerInviteCommands(program, ctx);
   registerPeopleCommands(program, ctx);
   registerSeedCommands(program, ctx);
   registerI18nCommands(program, ctx);

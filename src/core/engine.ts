@@ -18,6 +18,7 @@ import type { OutboundScheduler } from './outbound/outbound.scheduler.js';
 import { step } from '../flows/router.js';
 import type { Directory, FlowContext, FlowInput, FlowResult, LanguageInfo, LinkContext, PersonView } from '../flows/flow.types.js';
 import { drawLinkCode } from '../domain/link-code.js';
+import { newInviteToken } from './invite-token.js';
 
 /** The link-code read the engine needs besides the Store port (createStore provides it). */
 export interface LinkCodeStore {
@@ -43,6 +44,8 @@ export interface EngineDeps {
   drawLinkCode?: () => string;
   /** Codes may be redeemed from the local web chat (LOCAL_CHAT_LINKING; default false). */
   localChatLinking?: boolean;
+  /** The Telegram bot's username, for invite deep links (TELEGRAM_BOT_USERNAME). */
+  botUsername?: string;
 }
 
 export interface Engine {
@@ -121,6 +124,8 @@ export function createEngine(deps: EngineDeps): Engine {
       defaultLanguage: deps.defaultLanguage,
       languageHint: message.languageHint,
       link: linkContext(address, person),
+      inviteToken: newInviteToken(),
+      ...(deps.botUsername ? { botUsername: deps.botUsername } : {}),
     };
 
     let res: FlowResult;

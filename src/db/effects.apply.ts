@@ -15,6 +15,7 @@ import { children, consentLog, deliveries, identities, interests, linkCodes, mem
 import { writeAudit } from './audit.repo.js';
 import { cancelPendingFor, cancelPendingOfKind, insertNotice } from './deliveries.repo.js';
 import { applyRsvp } from './events.repo.js';
+import { createInvite, redeemInvite, refuseInvite, setAmbassadorLanguages } from './invites.repo.js';
 import { helpRecipients } from './help-route.repo.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -132,6 +133,18 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       tx.update(people).set({ preferredChannel: effect.channel }).where(eq(people.id, personId)).run();
       // What is planned but not yet queued follows the choice; queued messages keep their queue.
       tx.update(deliveries).set({ channel: effect.channel }).where(and(eq(deliveries.personId, personId), eq(deliveries.status, 'planned'))).run();
+      break;
+    case 'createInvite':
+      createInvite(tx, { token: effect.token, initiativeId: effect.initiativeId, role: effect.role, createdBy: personId, expiresAt: effect.expiresAt }, `person:${personId}`, now);
+      break;
+    case 'redeemInvite':
+      redeemInvite(tx, effect.inviteId, personId, now);
+      break;
+    case 'inviteRefused':
+      refuseInvite(tx, effect.inviteId, personId, effect.reason, now);
+      break;
+    case 'ambassadorLanguages':
+      setAmbassadorLanguages(tx, personId, effect.initiativeId, effect.languages, now);
       break;
     case 'linkMiss': // counted by the engine in link_attempts (src/db/link-attempts.repo.ts), also before consent
     case 'exportData': // sent by the engine after the turn

@@ -1,6 +1,7 @@
 /** Initiatives, their postcode areas and roles: the only SQL about them. */
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import { findInvite } from './invites.repo.js';
 import type { Db } from './client.js';
 import { initiativePostcodes, initiatives, memberships } from './schema.js';
 import { writeAudit } from './audit.repo.js';
@@ -166,6 +167,7 @@ export function createDirectory(db: Db): Directory {
       return initiative ? registrationRuleFor(db, initiative.municipality) : { kind: 'fromAge3' };
     },
     upcomingEvents: (initiativeId, from) => upcomingEvents(db, initiativeId, from),
+    inviteByToken: (token) => findInvite(db, token),
   };
 }
 

@@ -92,6 +92,8 @@ export const memberships = sqliteTable(
     personId: integer('person_id').notNull().references(() => people.id, { onDelete: 'cascade' }),
     initiativeId: integer('initiative_id').notNull().references(() => initiatives.id, { onDelete: 'cascade' }),
     role: text('role', { enum: ROLES }).notNull(),
+    /** Ambassadors: the shipped language codes they speak (["nl","tr"]); null: not said yet. */
+    languages: text('languages', { mode: 'json' }).$type<string[]>(),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('memberships_unique').on(t.personId, t.initiativeId, t.role), index('memberships_initiative').on(t.initiativeId)],
@@ -345,3 +347,25 @@ export const appKeys = sqliteTable('app_keys', {
   name: text('name').primaryKey(),
   key: text('key').notNull(),
 });
+
+/**
+ * One-time invites to a staff role on an initiative (src/db/invites.repo.ts). Only a SHA-256
+ * hash of the random token is stored; an invite is used once and lives 7 days.
+ */
+export const invites = sqliteTable(
+  'invites',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tokenHash: text('token_hash').notNull(),
+    initiativeId: integer('initiative_id')
+      .notNull()
+      .references(() => initiatives.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['ambassador', 'coordinator'] }).notNull(),
+    createdBy: integer('created_by').references(() => people.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+    usedBy: integer('used_by').references(() => people.id, { onDelete: 'set null' }),
+  },
+  (t) => [uniqueIndex('invites_token_hash').on(t.tokenHash), index('invites_initiative').on(t.initiativeId)],
+);

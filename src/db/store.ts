@@ -13,6 +13,7 @@ import { children, consentLog, conversations, identities, linkCodes, memberships
 import { exportPerson } from './export.repo.js';
 import { createLinkAttemptsRepo } from './link-attempts.repo.js';
 import { newOutboxOwner } from './outbox.repo.js';
+import { membershipsOf } from './invites.repo.js';
 
 export interface StoreOptions {
   /** This process's name on the outbox rows it commits (src/db/outbox.repo.ts). */
@@ -161,5 +162,6 @@ export function loadPerson(db: Db, personId: number): PersonView | null {
     channels: [...new Set(chats.map((c) => c.channel))],
     preferredChannel: person.preferredChannel,
     consentVersion: notice?.version ?? null,
+    memberships: membershipsOf(db, personId),
   };
 }

@@ -12,7 +12,7 @@ import type { RegistrationRule } from '../domain/registration-deadline.js';
 /** Bump when the shape of stored state changes; older states are reset kindly. */
 export const FLOW_STATE_VERSION = 1;
 
-export type FlowName = 'onboarding' | 'menu' | 'children' | 'language' | 'privacy';
+export type FlowName = 'onboarding' | 'menu' | 'children' | 'language' | 'privacy' | 'staff';
 
 export interface FlowState {
   v: number;
@@ -33,7 +33,7 @@ export interface ChildView {
 }
 
 // The vocabulary lives in src/domain/model.ts; re-exported here for older imports.
-import type { HelpRoute, Phase, RsvpAnswer } from '../domain/model.js';
+import type { HelpRoute, Phase, Role, RsvpAnswer } from '../domain/model.js';
 export { PHASES, ROLES, type HelpRoute, type Phase, type Role, type RsvpAnswer } from '../domain/model.js';
 
 export interface InitiativeView {
@@ -70,6 +70,24 @@ export interface PersonView {
    * (consent_log, kind data); null or absent: none recorded (a person made outside the chat).
    */
   consentVersion?: string | null;
+  /** Every role the person has, per initiative (staff rights are read from these by src/domain/authorization.ts); absent: none. */
+  memberships?: MembershipInfo[];
+}
+
+/** A role on an initiative; ambassadors also list the languages they speak (null: not said yet). */
+export interface MembershipInfo {
+  initiativeId: number;
+  role: Role;
+  languages: string[] | null;
+}
+
+/** A staff invite as a flow may see it (never its token or hash). */
+export interface InviteInfo {
+  id: number;
+  initiativeId: number;
+  role: 'ambassador' | 'coordinator';
+  expiresAt: Date;
+  used: boolean;
 }
 
 export interface EventInfo {
@@ -111,6 +129,8 @@ export interface Directory {
   registrationRule(initiativeId: number): RegistrationRule;
   /** The initiative's events that start after `from`, not cancelled, soonest first. */
   upcomingEvents(initiativeId: number, from: Date): UpcomingEvent[];
+  /** A staff invite by its token (looked up by hash); null: no such invite. */
+  inviteByToken(token: string): InviteInfo | null;
 }
 
 export interface LanguageInfo {
@@ -147,6 +167,10 @@ export interface FlowContext {
   defaultLanguage: string;
   languageHint?: string;
   link: LinkContext;
+  /** A fresh invite token (≥128 random bits) drawn by the engine for this turn; used only if the flow creates an invite. */
+  inviteToken?: string;
+  /** The Telegram bot's username, for invite deep links (absent: the text code only). */
+  botUsername?: string;
 }
 
 export type Effect =
@@ -182,6 +206,14 @@ export type Effect =
   | { type: 'erase' }
   /** "Keep in touch" under the retention notice: keep the data another year. */
   | { type: 'keepData' }
+  /** A coordinator's one-time invite (only the token's hash is stored; audited). */
+  | { type: 'createInvite'; initiativeId: number; role: 'ambassador' | 'coordinator'; token: string; expiresAt: Date }
+  /** Uses the invite up and grants its role to this person (audited). */
+  | { type: 'redeemInvite'; inviteId: number }
+  /** A used or expired invite was tried (audited only). */
+  | { type: 'inviteRefused'; inviteId: number; reason: 'expired' | 'used' }
+  /** The languages an ambassador speaks, on their membership of the initiative. */
+  | { type: 'ambassadorLanguages'; initiativeId: number; languages: string[] }
   /** Ask the engine to send everything stored (readable text plus a JSON file). */
   | { type: 'exportData' };
 

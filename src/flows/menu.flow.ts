@@ -7,6 +7,7 @@
  * "Register on time" and "Events" answer from the parent's own children (answers.flow.ts).
  */
 import type { Choice, Reply } from '../core/messages.js';
+import { isStaff } from '../domain/authorization.js';
 import { actionsFor, isActionOf } from '../domain/phase-actions.js';
 import { eventsList, registrationAnswer } from './answers.flow.js';
 import type { FlowContext, FlowResult } from './flow.types.js';
@@ -22,6 +23,8 @@ export function menuChoices(ctx: FlowContext): Choice[][] {
     [choice('menu:messages', 'menu:item.messages'), choice('menu:mydata', 'menu:item.mydata')],
     [stopOrStart],
     [choice('menu:delete', 'menu:item.delete')],
+    // Only for ambassadors and coordinators (src/domain/authorization.ts).
+    ...(isStaff(ctx.person?.memberships ?? []) ? [[choice('menu:staff', 'menu:item.staff')]] : []),
   ];
 }
 

@@ -15,6 +15,9 @@ import { handleMessagesChoice, messageSettings } from './messages.flow.js';
 import { handleNurtureChoice, isNurtureChoice } from './nurture.flow.js';
 import { beginOnboarding, handleOnboarding, onboardingPrompt, PRIVACY_NOTICE_VERSION } from './onboarding.flow.js';
 import { askDelete, handlePrivacy, myData, resumeMessages, stopMessages } from './privacy.flow.js';
+import { INVITE_START, inviteCommand } from './invite.flow.js';
+import { handleStaffChoice } from './staff-choice.flow.js';
+import { handleStaff, staffMenu, staffPrompt } from './staff.flow.js';
 
 export function step(stored: unknown, input: FlowInput, ctx: FlowContext): FlowResult {
   return withChangedNotice(route(stored, input, ctx), input, ctx);
@@ -71,6 +74,8 @@ function route(stored: unknown, input: FlowInput, ctx: FlowContext): FlowResult 
       return handlePrivacy(prev, input, ctx);
     case 'menu':
       return mainMenu(lang, ctx, [say(answerKey(input))]);
+    case 'staff':
+      return handleStaff(prev, input, ctx);
   }
 }
 
@@ -95,6 +100,7 @@ const ACTIONS: Record<string, Action> = {
   delete: (_prev, lang, ctx) => askDelete(lang, ctx),
   find: (_prev, lang, ctx) => findInitiative(lang, ctx),
   messages: (_prev, lang, ctx) => messageSettings(lang, ctx),
+  staff: (_prev, lang, ctx) => staffMenu(lang, ctx),
 };
 
 /** Own keys only: "/constructor" or "menu:toString" must not reach Object.prototype. */
@@ -110,6 +116,7 @@ function findInitiative(lang: string, ctx: FlowContext): FlowResult {
 function globalChoice(value: string, prev: FlowState | null, lang: string, ctx: FlowContext): FlowResult | null {
   if (value === NOTICE_OK) return prev ? result(prev, lang, reprompt(prev, ctx)) : mainMenu(lang, ctx);
   if (isNurtureChoice(value)) return handleNurtureChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
+  if (value.startsWith('staff:')) return handleStaffChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (value.startsWith('msg:')) return handleMessagesChoice(value, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   const action = value.startsWith('menu:') ? actionFor(value.slice(5)) : undefined;
   if (action && value !== 'menu:menu') return action(prev, lang, ctx);
@@ -124,6 +131,7 @@ function command(name: string, args: string, prev: FlowState | null, ctx: FlowCo
     return ctx.person ? mainMenu(lang, ctx, [say('common:help')]) : result(prev, lang, [say('common:help'), ...reprompt(prev, ctx)]);
   }
   if (name === 'link') return link(args, prev, ctx);
+  if (name === 'invite' || (name === 'start' && INVITE_START.test(args.trim()))) return inviteCommand(args, prev, ctx);
   if (!ctx.person) {
     if (name === 'start') return beginOnboarding(args, ctx);
     if (name === 'stop' || name === 'mydata' || name === 'delete') return result(prev, lang, [say('privacy:nothingStored'), ...reprompt(prev, ctx)]);
@@ -207,5 +215,7 @@ export function reprompt(st: FlowState | null, ctx: FlowContext): Reply[] {
       return askDelete(st.lang, ctx).replies;
     case 'menu':
       return mainMenu(st.lang, ctx).replies;
+    case 'staff':
+      return staffPrompt(st, ctx);
   }
 }

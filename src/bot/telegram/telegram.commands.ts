@@ -2,7 +2,7 @@
 import type { i18n } from 'i18next';
 import type { LanguageInfo } from '../../flows/flow.types.js';
 
-export const COMMANDS = ['start', 'menu', 'help', 'language', 'children', 'mydata', 'link', 'stop', 'delete'] as const;
+export const COMMANDS = ['start', 'menu', 'help', 'language', 'children', 'mydata', 'link', 'stop', 'delete', 'staff', 'invite'] as const;
 
 export function commandMenus(i18n: i18n, languages: LanguageInfo[]): { language: string; commands: { command: string; description: string }[] }[] {
   return languages.map((l) => {

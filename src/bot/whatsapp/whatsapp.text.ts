@@ -112,7 +112,7 @@ export interface KeywordIndex {
 }
 
 /** The commands a parent can type as a word on WhatsApp, and the locale key listing each one's keywords. */
-export const KEYWORD_COMMANDS = ['start', 'menu', 'help', 'language', 'children', 'stop', 'mydata', 'delete', 'link'] as const;
+export const KEYWORD_COMMANDS = ['start', 'menu', 'help', 'language', 'children', 'stop', 'mydata', 'delete', 'link', 'staff', 'invite'] as const;
 
 export function buildKeywordIndex(i18n: i18n, languages: string[]): KeywordIndex {
   const map = new Map<string, string>();
@@ -144,6 +144,8 @@ export function mapWhatsAppText(text: string, pending: FlatChoice[] | undefined,
   // "LINK K7QM-3XPD-9FTW" / "koppel k7qm 3xpd 9ftw": a keyword with a code after it.
   const withArgs = /^(\S+)\s+(.+)$/.exec(trimmed);
   if (withArgs && LINK_CODE_ARGS.test(withArgs[2]!) && keywords.commandFor(withArgs[1]!) === 'link') return { kind: 'command', command: 'link', args: withArgs[2]! };
+  // "UITNODIGING <token>" / "INVITE ambassador": the invite keyword with one word after it.
+  if (withArgs && /^\S+$/.test(withArgs[2]!) && keywords.commandFor(withArgs[1]!) === 'invite') return { kind: 'command', command: 'invite', args: withArgs[2]! };
   if (pending?.length) {
     const picked = pickChoice(trimmed, pending);
     if (picked) return { kind: 'choice', value: picked.value };
