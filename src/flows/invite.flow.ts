@@ -12,7 +12,7 @@ import { INVITE_TTL_MS, initiativesFor, inviteAction, isInviteRole, may, type In
 import type { FlowContext, FlowResult, FlowState } from './flow.types.js';
 import { choice, langOf, result, say, state } from './kit.js';
 import { mainMenu } from './menu.flow.js';
-import { beginOnboarding } from './onboarding.flow.js';
+import { beginOnboarding, onboardingPrompt } from './onboarding.flow.js';
 import { beginAmbassadorLanguages, refuseStaff, staffMenu } from './staff.flow.js';
 
 /** "inv_<token>" as Telegram's deep link carries it. */
@@ -68,10 +68,10 @@ function inviteText(token: string, ctx: FlowContext): string {
 function redeem(token: string, prev: FlowState | null, ctx: FlowContext): FlowResult {
   if (!ctx.person) {
     // Before consent nothing is stored: onboard first, then open the link again (it stays valid).
-    const start = prev ?? null;
-    const base = start ? result(start, langOf(start, ctx), []) : beginOnboarding('', ctx);
+    if (prev?.flow === 'onboarding') return result(prev, langOf(prev, ctx), [say('staff:inviteNeedsProfile'), ...onboardingPrompt(prev, ctx)]);
+    const base = beginOnboarding('', ctx);
     const [welcome, ...rest] = base.replies;
-    return { ...base, replies: start ? [say('staff:inviteNeedsProfile')] : [...(welcome ? [welcome] : []), say('staff:inviteNeedsProfile'), ...rest] };
+    return { ...base, replies: [...(welcome ? [welcome] : []), say('staff:inviteNeedsProfile'), ...rest] };
   }
   const lang = langOf(prev, ctx);
   const invite = token ? ctx.directory.inviteByToken(token) : null;

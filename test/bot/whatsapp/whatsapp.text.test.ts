@@ -10,6 +10,7 @@ import {
   mapWhatsAppText,
   splitText,
   toWhatsAppMarkup,
+  withKeywords,
   type FlatChoice,
 } from '../../../src/bot/whatsapp/whatsapp.text.js';
 import { languageForPhone } from '../../../src/domain/phone-language.js';
@@ -171,5 +172,18 @@ describe('phone numbers', () => {
   it('hashes numbers for logs, stably and without the digits', () => {
     expect(hashPhone('31612345678@c.us')).toBe(hashPhone('31612345678@c.us'));
     expect(hashPhone('31612345678@c.us')).not.toContain('612345678');
+  });
+});
+
+describe('staff invites on WhatsApp', () => {
+  const token = 'Ab3_-xYz0123456789abcd';
+  it('"UITNODIGING <token>", "invite ambassador" and "/invite <token>" become the invite command', () => {
+    expect(mapWhatsAppText(`UITNODIGING ${token}`, undefined, keywords)).toEqual({ kind: 'command', command: 'invite', args: token });
+    expect(mapWhatsAppText('invite ambassador', undefined, keywords)).toEqual({ kind: 'command', command: 'invite', args: 'ambassador' });
+    expect(mapWhatsAppText(`/invite ${token}`, undefined, keywords)).toEqual({ kind: 'command', command: 'invite', args: token });
+    expect(mapWhatsAppText('vrijwilligers', undefined, keywords)).toEqual({ kind: 'command', command: 'staff', args: '' });
+  });
+  it('the code a coordinator forwards reads "UITNODIGING <token>" in Dutch', () => {
+    expect(withKeywords(`/invite ${token}`, 'nl', hint)).toBe(`UITNODIGING ${token}`);
   });
 });
