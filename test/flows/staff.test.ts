@@ -110,6 +110,29 @@ describe('invite → redeem → role → staff menu', () => {
   });
 });
 
+describe('invite links per messenger and before a profile', () => {
+  it('on Telegram the coordinator gets the deep link https://t.me/<bot>?start=inv_<token>', async () => {
+    h.close();
+    h = createHarness('2027-03-01T09:00:00Z', { botUsername: 'OuderbrugTestBot' });
+    iniA = h.initiative().id;
+    const p = h.db.insert(people).values({ language: 'nl', heardFrom: 'friend' }).returning({ id: people.id }).get();
+    h.db.insert(identities).values({ personId: p.id, channel: 'telegram', chatId: '42' }).run();
+    h.db.insert(memberships).values({ personId: p.id, initiativeId: iniA, role: 'coordinator' }).run();
+    const out = plain(await h.sayOn('telegram', '42', '/invite ambassador'));
+    expect(out).toMatch(/https:\/\/t\.me\/OuderbrugTestBot\?start=inv_[A-Za-z0-9_-]{22}/);
+  });
+
+  it('someone in the middle of onboarding is asked to finish first, gets their question again, and the invite stays unused', async () => {
+    person('coord', [{ initiativeId: iniA, role: 'coordinator' }]);
+    const token = await inviteFrom('coord');
+    await h.say('new', '/start');
+    const out = plain(await h.say('new', `/start inv_${token}`));
+    expect(out).toContain('Maak eerst je profiel');
+    expect(out.split('\n---\n').length).toBeGreaterThan(1);
+    expect(h.db.select().from(invites).get()?.usedAt).toBeNull();
+  });
+});
+
 describe('refusals: nothing happens', () => {
   it('a parent gets a polite refusal for /staff and /invite', async () => {
     const p = person('p', [{ initiativeId: iniA, role: 'parent' }]);

@@ -69,7 +69,7 @@ export function buttons(messages: OutboundMessage[]): { label: string; value: st
   return messages.flatMap((m) => m.choices?.flat() ?? []);
 }
 
-export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode?: () => string; localChatLinking?: boolean } = {}): Harness {
+export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode?: () => string; localChatLinking?: boolean; botUsername?: string } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'ouderbrug-'));
   const dbPath = join(dir, 'test.db');
   const clock = fixedClock(now);
@@ -115,6 +115,7 @@ export function createHarness(now = '2026-11-22T10:00:00Z', opts: { drawLinkCode
       timeZone: 'Europe/Amsterdam',
       ...(opts.drawLinkCode ? { drawLinkCode: opts.drawLinkCode } : {}),
       ...(opts.localChatLinking ? { localChatLinking: true } : {}),
+      ...(opts.botUsername ? { botUsername: opts.botUsername } : {}),
     });
   };
   const h: Harness = {
