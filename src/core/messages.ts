@@ -99,6 +99,8 @@ export interface Reply {
   text: Text;
   choices?: Choice[][];
   attachment?: Attachment;
+  /** Holds a one-time secret (an invite token): not kept once sent (see OutboundMessage.secret). */
+  secret?: boolean;
 }
 
 /**
@@ -112,6 +114,8 @@ export interface OutboundMessage {
   dir?: 'ltr' | 'rtl';
   choices?: OutboundChoice[][];
   attachment?: Attachment;
+  /** Holds a one-time secret (an invite token): its outbox row is deleted when it is finished, so only the token's hash stays in the database. */
+  secret?: boolean;
 }
 
 /** A rendered button: `label` is mini-HTML; with `url` it is a link (https), never an answer. */

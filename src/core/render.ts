@@ -95,6 +95,7 @@ export function renderReply(i18n: i18n, lang: string, reply: Reply): OutboundMes
     if (rows.length) message.choices = rows;
   }
   if (reply.attachment) message.attachment = reply.attachment;
+  if (reply.secret) message.secret = true;
   return message;
 }
 

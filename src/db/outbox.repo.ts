@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import type { OutboundMessage } from '../core/messages.js';
 import type { OutboxPort, PendingReply } from '../core/outbound/outbox-port.js';
@@ -76,8 +76,12 @@ export function createOutbox(db: Db, clock: Clock, owner: string): OutboxPort {
       db.update(outbox).set({ attempts, partsSent, lastError: error.slice(0, 200) }).where(eq(outbox.id, id)).run();
     },
     finish(id, end, atMs, error) {
-      // Before consent nothing is kept: the row existed only to survive a crash.
-      const gone = db.delete(outbox).where(and(eq(outbox.id, id), isNull(outbox.personId))).run().changes;
+      // Before consent nothing is kept: the row existed only to survive a crash. Nor is a message
+      // holding a one-time secret (an invite token): only the token's hash is stored.
+      const gone = db
+        .delete(outbox)
+        .where(and(eq(outbox.id, id), or(isNull(outbox.personId), sql`json_extract(${outbox.message}, '$.secret') = 1`)))
+        .run().changes;
       if (gone) return;
       db.update(outbox)
         .set({ status: end, sentAt: end === 'sent' ? new Date(atMs) : null, lastError: error ? error.slice(0, 200) : end === 'expired' ? 'expired' : null, owner: null, leaseUntil: null })

@@ -54,7 +54,7 @@ export function createInvite(initiativeId: number, roleWord: string, lang: strin
   const role = roleWord;
   const name = ctx.directory.initiativeById(initiativeId)?.name ?? '';
   const expiresAt = new Date(ctx.now.getTime() + INVITE_TTL_MS);
-  const replies: Reply[] = [say(`staff:inviteCreated.${role}`, { name }), say('common:plain', { value: inviteText(token, ctx) }), say('staff:inviteOnce')];
+  const replies: Reply[] = [say(`staff:inviteCreated.${role}`, { name }), { ...say('common:plain', { value: inviteText(token, ctx) }), secret: true }, say('staff:inviteOnce')];
   const menu = staffMenu(lang, ctx, replies);
   return { ...menu, effects: [{ type: 'createInvite', initiativeId, role, token, expiresAt }] };
 }

@@ -6,7 +6,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditLog, identities, invites, memberships, people } from '../../src/db/schema.js';
+import { auditLog, identities, invites, memberships, outbox, people } from '../../src/db/schema.js';
 import { buttons, createHarness, pick, plain, type Harness } from '../support/engine-harness.js';
 
 let h: Harness;
@@ -52,6 +52,10 @@ describe('invite → redeem → role → staff menu', () => {
     expect(row?.tokenHash).toMatch(/^[0-9a-f]{64}$/);
     expect(row?.tokenHash).not.toContain(token);
     expect(row?.expiresAt.toISOString()).toBe('2027-03-08T09:00:00.000Z');
+    // The message that carried the token is not kept once sent (other replies are, for /mydata).
+    const kept = JSON.stringify(h.db.select().from(outbox).all());
+    expect(kept).not.toContain(token);
+    expect(kept).toContain('Stuur het volgende bericht door');
 
     const welcome = await h.say('amb', `/invite ${token}`);
     expect(plain(welcome)).toContain('Welkom als ouderambassadeur bij Samen naar De Regenboog');
