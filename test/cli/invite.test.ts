@@ -3,31 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/cli/main.js';
 import { hashInviteToken } from '../../src/core/invite-token.js';
-import { openDatabase, type Db } from '../../src/db/client.js';
+import type { Db } from '../../src/db/client.js';
 import { invites, memberships, people } from '../../src/db/schema.js';
-import { fixedClock } from '../support/clock.js';
+import { runCliOn, withDbAt, type CliResult } from '../support/cli-run.js';
 
 let dir: string;
 let dbPath: string;
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (s) => (out += s), stderr: (s) => (err += s), env: { DATABASE_PATH: dbPath }, cwd: dir, clock: fixedClock('2027-03-01T09:00:00Z') };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
-
-function withDb<T>(fn: (db: Db) => T): T {
-  const db = openDatabase(dbPath);
-  try {
-    return fn(db);
-  } finally {
-    db.$client.close();
-  }
-}
+const run = (args: string[]): Promise<CliResult> => runCliOn(dbPath, dir, args, '2027-03-01T09:00:00Z');
+const withDb = <T>(fn: (db: Db) => T): T => withDbAt(dbPath, fn);
 
 async function initiative(name: string): Promise<number> {
   const r = await run(['initiative', 'create', '--name', name, '--school', 'De Linde', '--municipality', 'Amsterdam', '--postcodes', '1091']);
