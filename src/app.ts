@@ -22,7 +22,6 @@ import { createStore } from './db/store.js';
 import type { RunningChannel } from './bot/channel-module.js';
 import { CHANNEL_MODULES } from './bot/channels.js';
 import type { LocalChannel } from './bot/local/local.adapter.js';
-import { localModule } from './bot/local/local.module.js';
 import type { TelegramChannel } from './bot/telegram/telegram.adapter.js';
 import type { WhatsAppCloudChannel } from './bot/whatsapp/cloud/cloud.adapter.js';
 import type { WhatsAppWebChannel } from './bot/whatsapp/web/whatsapp-web.adapter.js';
@@ -99,7 +98,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
   const running = new Map<ChannelName, { id: string; channel: RunningChannel }>();
   for (const module of CHANNEL_MODULES) {
     if (!module.enabled(config, new Set(running.keys()))) continue;
-    running.set(module.channel, { id: module.id, channel: module === localModule ? localModule.create(ctx) : module.create(ctx) });
+    running.set(module.channel, { id: module.id, channel: module.create(ctx) });
   }
   const budget = createSendBudget(db);
   const outbox = createOutbox(db, clock, owner);

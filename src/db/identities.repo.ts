@@ -26,3 +26,11 @@ export function lastInboundAt(db: Db, address: Address): Date | null {
     .get();
   return row?.at ?? null;
 }
+
+/** The chat blocked the bot or cannot be reached: proactive messages stop until the parent writes again. */
+export function markUnreachable(db: Db, address: Address, at: Date): void {
+  db.update(identities)
+    .set({ unreachableAt: at })
+    .where(and(eq(identities.channel, address.channel), eq(identities.chatId, address.chatId)))
+    .run();
+}

@@ -11,10 +11,12 @@ import type { Clock } from '../core/clock.js';
 import type { OutboundMessage } from '../core/messages.js';
 import type { OutboxPort, PendingReply } from '../core/outbound/outbox-port.js';
 import type { Db } from './client.js';
-import { identities, outbox } from './schema.js';
+import { markUnreachable } from './identities.repo.js';
+import { outbox } from './schema.js';
 
 /** Replies before consent older than this are deleted at start: nobody waits for them any more. */
 const PRE_CONSENT_KEEP_MS = 60 * 60 * 1000;
+const CLEAN_EVERY_MS = 60 * 60 * 1000;
 
 export const newOutboxOwner = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
@@ -27,6 +29,7 @@ export function createOutbox(db: Db, clock: Clock, owner: string): OutboxPort {
      WHERE status = 'pending' AND channel = ? AND ((owner IS NOT ? AND (lease_until IS NULL OR lease_until < ?)) OR owner = ?)
      RETURNING id, channel, chat_id, message, created_at, attempts, parts_sent`,
   );
+  let lastCleanMs = -Infinity;
   const clean = sqlite.prepare<[number]>(`DELETE FROM outbox WHERE person_id IS NULL AND created_at < ?`);
   // Redeliveries come within minutes; a week of update ids is plenty.
   const forgetUpdates = sqlite.prepare<[number]>(`DELETE FROM processed_updates WHERE at < ?`);
@@ -46,8 +49,12 @@ export function createOutbox(db: Db, clock: Clock, owner: string): OutboxPort {
   return {
     owner,
     claimOrphans(channel, nowMs, leaseMs) {
-      clean.run(nowMs - PRE_CONSENT_KEEP_MS);
-      forgetUpdates.run(nowMs - 7 * 24 * 3600 * 1000);
+      // Housekeeping for every channel at once, so at most once an hour (not every 10 s per channel).
+      if (nowMs - lastCleanMs >= CLEAN_EVERY_MS) {
+        lastCleanMs = nowMs;
+        clean.run(nowMs - PRE_CONSENT_KEEP_MS);
+        forgetUpdates.run(nowMs - 7 * 24 * 3600 * 1000);
+      }
       const dead = owners
         .all(channel)
         .map((r) => r.owner)
@@ -89,10 +96,7 @@ export function createOutbox(db: Db, clock: Clock, owner: string): OutboxPort {
         .run();
     },
     markUnreachable(address) {
-      db.update(identities)
-        .set({ unreachableAt: clock.now() })
-        .where(and(eq(identities.channel, address.channel), eq(identities.chatId, address.chatId)))
-        .run();
+      markUnreachable(db, address, clock.now());
     },
   };
 }

@@ -29,7 +29,7 @@ export function createSendBudget(db: Db): SendBudget {
     `INSERT INTO send_budget (key, tokens, updated_ms, paused_until_ms) VALUES (?, 0, ?, ?)
      ON CONFLICT(key) DO UPDATE SET tokens = 0, updated_ms = excluded.updated_ms, paused_until_ms = MAX(paused_until_ms, excluded.paused_until_ms)`,
   );
-  const sweepStmt = sqlite.prepare<[number, number]>(`DELETE FROM send_budget WHERE key LIKE '%:chat:%' AND updated_ms < ? AND paused_until_ms < ?`);
+  const sweepStmt = sqlite.prepare<[string, number, number]>(`DELETE FROM send_budget WHERE key LIKE ? AND updated_ms < ? AND paused_until_ms < ?`);
 
   const level = (b: Bucket, row: Row | undefined, now: number): number =>
     row ? Math.min(b.capacity, row.tokens + (Math.max(0, now - row.updated_ms) * b.perSecond) / 1000) : b.capacity;
@@ -62,9 +62,9 @@ export function createSendBudget(db: Db): SendBudget {
     pause(bucket, untilMs, nowMs) {
       pauseStmt.run(bucket.key, nowMs, untilMs);
     },
-    sweep(nowMs) {
-      // A chat bucket refills within a few seconds (Telegram: 3 tokens at 1/s); a minute is ample.
-      return sweepStmt.run(nowMs - 60_000, nowMs).changes;
+    sweep(channel, nowMs) {
+      // A chat bucket refills within a few seconds (Telegram: 2 tokens at 1/s); a minute is ample.
+      return sweepStmt.run(`${channel}:chat:%`, nowMs - 60_000, nowMs).changes;
     },
   };
 }

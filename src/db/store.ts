@@ -13,6 +13,7 @@ import { children, consentLog, conversations, identities, linkCodes, memberships
 import { exportPerson } from './export.repo.js';
 import { createLinkAttemptsRepo } from './link-attempts.repo.js';
 import { newOutboxOwner } from './outbox.repo.js';
+import { markUnreachable } from './identities.repo.js';
 import { membershipsOf } from './invites.repo.js';
 
 export interface StoreOptions {
@@ -108,10 +109,7 @@ export function createStore(db: Db, clock: Clock, options: StoreOptions = { outb
     },
 
     markUnreachable(address) {
-      db.update(identities)
-        .set({ unreachableAt: clock.now() })
-        .where(and(eq(identities.channel, address.channel), eq(identities.chatId, address.chatId)))
-        .run();
+      markUnreachable(db, address, clock.now());
     },
 
     exportPerson(personId) {

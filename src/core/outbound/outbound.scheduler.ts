@@ -205,9 +205,10 @@ export function createOutboundScheduler(deps: OutboundSchedulerDeps): OutboundSc
   }
 
   function slowDown(chat: Chat, retryAfterMs: number, t: number): void {
-    // Telegram does not say whether the chat or the whole bot was too fast: both wait.
-    for (const b of bucketsFor(channel, limits, chat.chatId, 'reply')) budget.pause(b, t + retryAfterMs, t);
-    for (const b of bucketsFor(channel, limits, chat.chatId, 'proactive')) budget.pause(b, t + retryAfterMs, t);
+    // Telegram does not say whether the chat or the whole bot was too fast: every bucket of this
+    // chat waits (the reply and proactive sets share the chat's and, by default, the bot's bucket).
+    const buckets = new Map([...bucketsFor(channel, limits, chat.chatId, 'reply'), ...bucketsFor(channel, limits, chat.chatId, 'proactive')].map((b) => [b.key, b]));
+    for (const b of buckets.values()) budget.pause(b, t + retryAfterMs, t);
   }
 
   function afterReply(chat: Chat, item: Item, outcome: SendOutcome): void {
@@ -279,7 +280,7 @@ export function createOutboundScheduler(deps: OutboundSchedulerDeps): OutboundSc
       const t = now();
       outbox.renew(heldIds(), t + OUTBOX_LEASE_MS);
       adopt(outbox.claimOrphans(channel, t, OUTBOX_LEASE_MS));
-      budget.sweep(t);
+      budget.sweep(channel, t);
     } catch (err) {
       logger.error({ err: describeError(err), channel }, 'outbox lease tick failed');
     }

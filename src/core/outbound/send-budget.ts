@@ -30,8 +30,8 @@ export interface SendBudget {
   take(buckets: Bucket[], priority: Priority, nowMs: number): TakeResult;
   /** The messenger said "slow down" (429): the bucket gives nothing until `untilMs`. */
   pause(bucket: Bucket, untilMs: number, nowMs: number): void;
-  /** Forgets per-chat buckets that are full again (nothing to remember). */
-  sweep(nowMs: number): number;
+  /** Forgets this channel's per-chat buckets that are full again (nothing to remember). */
+  sweep(channel: string, nowMs: number): number;
 }
 
 /** Milliseconds a reply that found no token keeps proactive messages out of the bot's bucket. */
