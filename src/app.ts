@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { createDispatcher, type Dispatcher } from './core/dispatcher.js';
 import { createEngine, type Engine } from './core/engine.js';
+import { createAfterCommit, type AfterCommit } from './core/after-commit.js';
 import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from './core/i18n.js';
 import type { ChannelName } from './core/messages.js';
 import { createOutboundScheduler, type OutboundScheduler } from './core/outbound/outbound.scheduler.js';
@@ -51,6 +52,8 @@ export interface App {
   db: Db;
   store: Store;
   engine: Engine;
+  /** Listeners for committed turns (broadcast fan-out, translations, the queue kick). */
+  afterCommit: AfterCommit;
   dispatcher: Dispatcher;
   local: LocalChannel;
   telegram?: TelegramChannel;
@@ -68,6 +71,9 @@ export interface App {
   health(): HealthReport;
 }
 
+/** Effects that may write a notice due now (to staff or to a parent): handed to the queue right after the turn. */
+const NOTICE_EFFECTS: ReadonlySet<string> = new Set(['broadcast', 'nudge', 'relay', 'rsvp', 'helpRequest', 'interest']);
+
 export function createApp({ config, logger, clock = systemClock, whatsappWebTransport, outboundClock = systemClock }: AppOptions): App {
   const startedAt = clock.now().getTime();
   const db = openDatabase(config.databasePath);
@@ -77,7 +83,10 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
   const store = createStore(db, clock, { outboxOwner: owner, logger });
   const outbound = new Map<ChannelName, OutboundScheduler>();
 
+  // After a committed turn: notices it wrote go to the queue at once (see src/core/after-commit.ts).
+  const afterCommit = createAfterCommit(logger);
   const engine = createEngine({
+    afterCommit,
     store,
     directory: createDirectory(db),
     outbound,
@@ -124,6 +133,10 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
       })
     : undefined;
 
+  afterCommit.on(({ effects }) => {
+    if (nurture?.planner && effects.some((e) => NOTICE_EFFECTS.has(e.type))) void nurture.planner.kick();
+  });
+
   const health = (): HealthReport => {
     const database = store.ping() ? 'up' : 'down';
     const channelHealth = [...running.values()].map((r) => r.channel.health());
@@ -152,6 +165,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     db,
     store,
     engine,
+    afterCommit,
     dispatcher,
     local,
     telegram: adapterOf<TelegramChannel>('telegram'),

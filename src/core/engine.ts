@@ -19,6 +19,7 @@ import { step } from '../flows/router.js';
 import type { Directory, FlowContext, FlowInput, FlowResult, LanguageInfo, LinkContext, PersonView } from '../flows/flow.types.js';
 import { drawLinkCode } from '../domain/link-code.js';
 import { newInviteToken } from './invite-token.js';
+import type { AfterCommit } from './after-commit.js';
 
 /** The link-code read the engine needs besides the Store port (createStore provides it). */
 export interface LinkCodeStore {
@@ -46,6 +47,8 @@ export interface EngineDeps {
   localChatLinking?: boolean;
   /** The Telegram bot's username, for invite deep links (TELEGRAM_BOT_USERNAME). */
   botUsername?: string;
+  /** Told of every committed turn with effects (src/core/after-commit.ts); never awaited by the turn. */
+  afterCommit?: AfterCommit;
 }
 
 export interface Engine {
@@ -176,6 +179,9 @@ export function createEngine(deps: EngineDeps): Engine {
       return reply(address, [{ text: renderText(deps.i18n, lang, { key: 'common:error' }) }]);
     }
     reply(address, outbound, outboxIds);
+    if (deps.afterCommit && res.effects.length) {
+      void deps.afterCommit.emit({ effects: res.effects, personId: person?.id ?? null, channel: address.channel, now: ctx.now });
+    }
   }
 
   /** Hands committed replies to the channel's outbound scheduler; delivery goes on after the turn. */

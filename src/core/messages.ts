@@ -27,14 +27,38 @@ export const addressKey = (a: Address): string => `${a.channel}:${a.chatId}`;
 
 /** What the person sent, already decoded by the channel's mapper. */
 export type InboundContent =
-  | { kind: 'text'; text: string }
+  /** `replyTo`: the messenger's id of our message this one answers (Telegram reply, WhatsApp quote), if any. */
+  | { kind: 'text'; text: string; replyTo?: string }
   | { kind: 'command'; command: string; args: string }
   /** A button press; `value` is the flow's own choice value. */
   | { kind: 'choice'; value: string }
   /** A button from an older version of the bot, or data we cannot read. */
   | { kind: 'stale_choice' }
-  /** Something we cannot read: sticker, photo, voice note, file, location, an edit… */
+  /**
+   * A voice note, photo or file we can keep (only flows that ask for one use it, e.g. a
+   * broadcast version; everywhere else it is answered like `unsupported`).
+   */
+  | { kind: 'media'; media: InboundMedia; caption?: string; replyTo?: string }
+  /** Something we cannot read: sticker, video, location, an edit… */
   | { kind: 'unsupported'; what: UnsupportedKind };
+
+export type MediaType = 'voice' | 'photo' | 'document';
+
+/** A file as the messenger announced it: its own reference (Telegram file_id, WhatsApp media id); fetched by the channel's media port. */
+export interface InboundMedia {
+  type: MediaType;
+  ref: string;
+  mimeType?: string;
+  filename?: string;
+  durationSeconds?: number;
+  bytes?: number;
+}
+
+/** A stored file (table `media`) a message carries: a voice note, a photo or a PDF flyer. */
+export interface OutboundMedia {
+  mediaId: number;
+  type: MediaType;
+}
 
 export type UnsupportedKind = 'sticker' | 'photo' | 'voice' | 'video' | 'file' | 'location' | 'contact' | 'edit' | 'other';
 
@@ -101,6 +125,8 @@ export interface Reply {
   attachment?: Attachment;
   /** Holds a one-time secret (an invite token): not kept once sent (see OutboundMessage.secret). */
   secret?: boolean;
+  /** A stored voice note, photo or file sent with the text (the text becomes its caption where the messenger allows). */
+  media?: OutboundMedia;
 }
 
 /**
@@ -116,6 +142,8 @@ export interface OutboundMessage {
   attachment?: Attachment;
   /** Holds a one-time secret (an invite token): its outbox row is deleted when it is finished, so only the token's hash stays in the database. */
   secret?: boolean;
+  /** A stored voice note, photo or file (see Reply.media). */
+  media?: OutboundMedia;
 }
 
 /** A rendered button: `label` is mini-HTML; with `url` it is a link (https), never an answer. */

@@ -35,6 +35,12 @@ export interface ChannelAdapter {
   readonly name: ChannelName;
   /** Sends one message (split into parts if the messenger needs it), from part `fromPart` on. Never throws. */
   send(chatId: string, message: OutboundMessage, options?: SendOptions): Promise<SendOutcome>;
+  /**
+   * Replaces the text (and buttons) of a message sent earlier (`externalId` from its SendOutcome),
+   * e.g. a broadcast's progress. Absent: the messenger cannot edit (WhatsApp); callers then send
+   * a message at the start and one at the end. Never throws.
+   */
+  edit?(chatId: string, externalId: string, message: OutboundMessage): Promise<SendOutcome>;
 }
 
 export type InboundHandler = (message: InboundMessage) => Promise<void>;

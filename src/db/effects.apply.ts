@@ -17,6 +17,9 @@ import { cancelPendingFor, cancelPendingOfKind, insertNotice } from './deliverie
 import { applyRsvp } from './events.repo.js';
 import { createInvite, redeemInvite, refuseInvite, setAmbassadorLanguages } from './invites.repo.js';
 import { helpRecipients } from './help-route.repo.js';
+import { applyBroadcastCommand } from './broadcast.effects.js';
+import { applyNudgeCommand } from './nudge.effects.js';
+import { applyRelayCommand } from './relay.effects.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -145,6 +148,15 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       break;
     case 'ambassadorLanguages':
       setAmbassadorLanguages(tx, personId, effect.initiativeId, effect.languages, now);
+      break;
+    case 'broadcast':
+      applyBroadcastCommand(tx, personId, effect.command, now);
+      break;
+    case 'nudge':
+      applyNudgeCommand(tx, personId, effect.command, now);
+      break;
+    case 'relay':
+      applyRelayCommand(tx, personId, effect.command, now);
       break;
     case 'linkMiss': // counted by the engine in link_attempts (src/db/link-attempts.repo.ts), also before consent
     case 'exportData': // sent by the engine after the turn

@@ -25,6 +25,11 @@ export const people = sqliteTable('people', {
   quietEnd: text('quiet_end'),
   /** The channel the parent chose for proactive messages (null: the best reachable one). */
   preferredChannel: text('preferred_channel', { enum: CHANNELS }),
+  /**
+   * What to read when a broadcast has no version in the parent's language: 'en' (the parent
+   * chose English as a second language) or null (Dutch, the default). Issue 11.
+   */
+  fallbackLanguage: text('fallback_language', { enum: ['en'] }),
   createdAt: createdAt(),
 });
 
@@ -278,7 +283,12 @@ export const newsletters = sqliteTable(
   (t) => [index('newsletters_initiative').on(t.initiativeId)],
 );
 
-export const DELIVERY_STATUSES = ['planned', 'queued', 'sending', 'sent', 'skipped', 'expired', 'failed', 'unreachable'] as const;
+/**
+ * `paused`: a broadcast's row held back while its author paused it (resume: planned again).
+ * `held`: WhatsApp Cloud outside the 24-hour window sent the approved "a message for you" template;
+ * the full message waits for the parent's reply (then it is sent and the row becomes `sent`).
+ */
+export const DELIVERY_STATUSES = ['planned', 'queued', 'sending', 'sent', 'skipped', 'expired', 'failed', 'unreachable', 'paused', 'held'] as const;
 
 /**
  * Every proactive message is first a row here, with a unique key (rule, person, child,
@@ -295,7 +305,8 @@ export const deliveries = sqliteTable(
     ruleId: text('rule_id').notNull(),
     /** The channel (and so the queue) it goes out on, chosen when planned. */
     channel: text('channel', { enum: CHANNELS }).notNull(),
-    kind: text('kind', { enum: ['reminder', 'newsletter', 'notice'] }).notNull(),
+    /** `broadcast`: one parent's copy of a broadcast or nudge run (rule id `b<broadcast id>`). */
+    kind: text('kind', { enum: ['reminder', 'newsletter', 'notice', 'broadcast'] }).notNull(),
     priority: integer('priority').notNull().default(0),
     dueAt: integer('due_at', { mode: 'timestamp_ms' }).notNull(),
     sendAt: integer('send_at', { mode: 'timestamp_ms' }).notNull(),

@@ -59,7 +59,7 @@ export interface NewsletterSlot {
   at: Date;
 }
 
-export type MessageKind = 'reminder' | 'newsletter' | 'notice';
+export type MessageKind = 'reminder' | 'newsletter' | 'notice' | 'broadcast';
 
 /** JSON-safe text parameters (rendered at send time in the parent's language of that moment). */
 export type PayloadParam = string | number | { yearMonth: { year: number; month: number } } | { date: string } | { key: string };

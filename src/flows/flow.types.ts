@@ -8,11 +8,14 @@
 import type { LinkRefusal } from '../core/link-attempts.js';
 import type { ChannelName, InboundContent, Reply } from '../core/messages.js';
 import type { RegistrationRule } from '../domain/registration-deadline.js';
+import type { BroadcastCommand, BroadcastReads } from '../domain/broadcast.types.js';
+import type { NudgeCommand, NudgeReads } from '../domain/nudge.types.js';
+import type { RelayCommand, RelayReads } from '../domain/relay.types.js';
 
 /** Bump when the shape of stored state changes; older states are reset kindly. */
 export const FLOW_STATE_VERSION = 1;
 
-export type FlowName = 'onboarding' | 'menu' | 'children' | 'language' | 'privacy' | 'staff';
+export type FlowName = 'onboarding' | 'menu' | 'children' | 'language' | 'privacy' | 'staff' | 'broadcast' | 'nudge' | 'relay';
 
 export interface FlowState {
   v: number;
@@ -131,6 +134,12 @@ export interface Directory {
   upcomingEvents(initiativeId: number, from: Date): UpcomingEvent[];
   /** A staff invite by its token (looked up by hash); null: no such invite. */
   inviteByToken(token: string): InviteInfo | null;
+  /** Broadcasts: drafts, audience counts, approvals (src/db/broadcast.reads.ts); absent in old tests. */
+  broadcasts?: BroadcastReads;
+  /** Coordinator nudges (src/db/nudge.reads.ts). */
+  nudges?: NudgeReads;
+  /** Questions relayed to ambassadors (src/db/relay.reads.ts). */
+  relay?: RelayReads;
 }
 
 export interface LanguageInfo {
@@ -215,7 +224,13 @@ export type Effect =
   /** The languages an ambassador speaks, on their membership of the initiative. */
   | { type: 'ambassadorLanguages'; initiativeId: number; languages: string[] }
   /** Ask the engine to send everything stored (readable text plus a JSON file). */
-  | { type: 'exportData' };
+  | { type: 'exportData' }
+  /** A step of a broadcast (draft, version, audience, submit, approve, pause…): src/db/broadcast.effects.ts. */
+  | { type: 'broadcast'; command: BroadcastCommand }
+  /** A coordinator nudge (create, pause, trigger…): src/db/nudge.effects.ts. */
+  | { type: 'nudge'; command: NudgeCommand }
+  /** A relayed question (ask, claim, answer, close, call-back outcome): src/db/relay.effects.ts. */
+  | { type: 'relay'; command: RelayCommand };
 
 export interface FlowResult {
   /** Null: nothing to remember (e.g. after a refusal or an erasure). */

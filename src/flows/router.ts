@@ -18,6 +18,9 @@ import { askDelete, handlePrivacy, myData, resumeMessages, stopMessages } from '
 import { INVITE_START, inviteCommand } from './invite.flow.js';
 import { handleStaffChoice } from './staff-choice.flow.js';
 import { handleStaff, staffMenu, staffPrompt } from './staff.flow.js';
+import { beginBroadcast, broadcastPrompt, handleBroadcast, handleBroadcastChoice } from './broadcast.flow.js';
+import { beginNudge, handleNudge, handleNudgeChoice, nudgePrompt } from './nudge.flow.js';
+import { beginRelay, handleRelay, handleRelayChoice, relayPrompt } from './relay.flow.js';
 
 export function step(stored: unknown, input: FlowInput, ctx: FlowContext): FlowResult {
   return withChangedNotice(route(stored, input, ctx), input, ctx);
@@ -42,8 +45,13 @@ function withChangedNotice(res: FlowResult, input: FlowInput, ctx: FlowContext):
   return { ...res, replies: [notice, ...res.replies], effects: [...res.effects, { type: 'noticeSeen', noticeVersion: PRIVACY_NOTICE_VERSION }] };
 }
 
-function route(stored: unknown, input: FlowInput, ctx: FlowContext): FlowResult {
+/** Flows that accept a voice note, photo or file (a broadcast version); elsewhere media is answered like anything we cannot read. */
+const MEDIA_FLOWS: ReadonlySet<string> = new Set(['broadcast']);
+
+function route(stored: unknown, rawInput: FlowInput, ctx: FlowContext): FlowResult {
   const prev = isFlowState(stored) && stored.v === FLOW_STATE_VERSION ? stored : null;
+  const input: FlowInput =
+    rawInput.kind === 'media' && !(prev && MEDIA_FLOWS.has(prev.flow)) ? { kind: 'unsupported', what: rawInput.media.type === 'document' ? 'file' : rawInput.media.type } : rawInput;
   const lang = langOf(prev, ctx);
   if (stored != null && !prev) {
     // Stored by an older version: start again gently rather than misreading it.
@@ -76,6 +84,12 @@ function route(stored: unknown, input: FlowInput, ctx: FlowContext): FlowResult 
       return mainMenu(lang, ctx, [say(answerKey(input))]);
     case 'staff':
       return handleStaff(prev, input, ctx);
+    case 'broadcast':
+      return handleBroadcast(prev, input, ctx);
+    case 'nudge':
+      return handleNudge(prev, input, ctx);
+    case 'relay':
+      return handleRelay(prev, input, ctx);
   }
 }
 
@@ -101,6 +115,9 @@ const ACTIONS: Record<string, Action> = {
   find: (_prev, lang, ctx) => findInitiative(lang, ctx),
   messages: (_prev, lang, ctx) => messageSettings(lang, ctx),
   staff: (_prev, lang, ctx) => staffMenu(lang, ctx),
+  broadcast: (_prev, lang, ctx) => beginBroadcast(lang, ctx),
+  nudge: (_prev, lang, ctx) => beginNudge(lang, ctx),
+  ask: (_prev, lang, ctx) => beginRelay(lang, ctx),
 };
 
 /** Own keys only: "/constructor" or "menu:toString" must not reach Object.prototype. */
@@ -116,6 +133,9 @@ function findInitiative(lang: string, ctx: FlowContext): FlowResult {
 function globalChoice(value: string, prev: FlowState | null, lang: string, ctx: FlowContext): FlowResult | null {
   if (value === NOTICE_OK) return prev ? result(prev, lang, reprompt(prev, ctx)) : mainMenu(lang, ctx);
   if (isNurtureChoice(value)) return handleNurtureChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
+  if (value.startsWith('bc:')) return handleBroadcastChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
+  if (value.startsWith('nd:')) return handleNudgeChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
+  if (value.startsWith('rl:')) return handleRelayChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (value.startsWith('staff:')) return handleStaffChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (value.startsWith('msg:')) return handleMessagesChoice(value, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   const action = value.startsWith('menu:') ? actionFor(value.slice(5)) : undefined;
@@ -217,5 +237,11 @@ export function reprompt(st: FlowState | null, ctx: FlowContext): Reply[] {
       return mainMenu(st.lang, ctx).replies;
     case 'staff':
       return staffPrompt(st, ctx);
+    case 'broadcast':
+      return broadcastPrompt(st, ctx);
+    case 'nudge':
+      return nudgePrompt(st, ctx);
+    case 'relay':
+      return relayPrompt(st, ctx);
   }
 }

@@ -38,6 +38,12 @@ export interface TickReport {
 
 export interface Planner {
   tick(): Promise<TickReport | null>;
+  /**
+   * Hands rows that are due now to the queue without a planning pass (a notice written by a
+   * turn: a relayed question or answer, an approval request). Cheap; runs coalesced, never
+   * beside a tick. Resolves with the number enqueued (0 when Redis is away: the tick retries).
+   */
+  kick(): Promise<number>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -105,6 +111,42 @@ export function createPlanner(deps: PlannerDeps): Planner {
     return rebuilt;
   }
 
+  let kicking: Promise<number> | null = null;
+  let kickAgain = false;
+
+  async function enqueueDueNow(): Promise<number> {
+    const now = deps.clock.now();
+    const due = plannedDue(deps.db, new Date(now.getTime() + 1));
+    if (!due.length) return 0;
+    await deps.queues.add(due, now);
+    markQueued(deps.db, due.map((d) => d.id));
+    return due.length;
+  }
+
+  function kick(): Promise<number> {
+    if (kicking) {
+      kickAgain = true;
+      return kicking;
+    }
+    kicking = (async () => {
+      let total = 0;
+      do {
+        kickAgain = false;
+        if (running) await running;
+        total += await enqueueDueNow();
+      } while (kickAgain);
+      return total;
+    })()
+      .catch((err: unknown) => {
+        deps.logger.warn({ err: describeError(err) }, 'enqueue after a turn failed; the next planner tick retries');
+        return 0;
+      })
+      .finally(() => {
+        kicking = null;
+      });
+    return kicking;
+  }
+
   /** One tick at a time: a tick asked for while one runs waits for that one. */
   function tick(): Promise<TickReport | null> {
     if (running) return running;
@@ -121,6 +163,7 @@ export function createPlanner(deps: PlannerDeps): Planner {
 
   return {
     tick,
+    kick,
     async start() {
       task = createTask('* * * * *', () => tick(), { name: 'planner', noOverlap: true });
       await task.start();

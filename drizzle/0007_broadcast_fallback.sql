@@ -1,0 +1,1 @@
+ALTER TABLE `people` ADD `fallback_language` text;
