@@ -92,6 +92,12 @@ export interface DeliveryPayload {
   age?: boolean;
   /** A local day "YYYY-MM-DD": the days left until it are computed at send time. */
   countdown?: string;
+  /** A broadcast's copy: its text, file and language version are read at send time (src/domain/broadcast.types.ts). */
+  broadcastId?: number;
+  /** A relayed question's thread (src/domain/relay.types.ts): notices about it carry its number and buttons. */
+  threadId?: number;
+  /** A coordinator nudge (src/domain/nudge.types.ts) whose run wrote this row. */
+  nudgeId?: number;
 }
 
 export interface Candidate {
