@@ -6,7 +6,7 @@
  * (kind 'broadcast', rule id `b<id>`), so quiet hours, /stop, consent and the cap apply as to
  * any proactive message, and nobody is reached twice by one broadcast.
  */
-import type { MediaType } from '../core/messages.js';
+import type { ChannelName, InboundMedia, MediaType } from '../core/messages.js';
 
 /**
  * draft → (pending: waiting for a coordinator's approval) → scheduled → sending → done.
@@ -95,6 +95,12 @@ export type BroadcastCommand =
   | { op: 'create'; initiativeId: number; draftKey: string }
   | { op: 'audience'; broadcastId: number; audience: AudienceFilter }
   | { op: 'version'; broadcastId: number; lang: string; text: string | null; media?: { mediaId: number; type: MediaType } | null; machine?: boolean }
+  /**
+   * A voice note, photo or PDF the author sent in the chat for a language: the applier records it
+   * with src/db/media.repo.ts#recordInboundMedia (the bytes are fetched from the messenger after
+   * the commit) and puts the new media id on the version; `caption` becomes its text if given.
+   */
+  | { op: 'versionMedia'; broadcastId: number; lang: string; channel: ChannelName; media: InboundMedia; caption?: string }
   | { op: 'approveVersion'; broadcastId: number; lang: string }
   | { op: 'removeVersion'; broadcastId: number; lang: string }
   | { op: 'timing'; broadcastId: number; sendAt: Date | null }
