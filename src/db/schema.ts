@@ -380,3 +380,130 @@ export const invites = sqliteTable(
   },
   (t) => [uniqueIndex('invites_token_hash').on(t.tokenHash), index('invites_initiative').on(t.initiativeId)],
 );
+
+/* ── Nudges (issue 11, item 4; src/db/nudges.repo.ts) ─────────────────────────────────────── */
+
+export const NUDGE_KINDS = ['once', 'recurring', 'relative'] as const;
+export const NUDGE_STATUSES = ['active', 'paused', 'cancelled', 'done'] as const;
+
+/**
+ * A coordinator's nudge: a message (the versions of its template broadcast, a broadcast row in
+ * status 'draft' with this nudge's id), an audience and a moment. Once and recurring nudges run
+ * as a new broadcast per occurrence (`nudge_runs`); a relative nudge is the initiative's own
+ * reminder rule (`rule`, the schema of config/reminder-rules.json), planned by the timeline.
+ * No personal data: the author only as a person id (SET NULL on erasure).
+ */
+export const nudges = sqliteTable(
+  'nudges',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    initiativeId: integer('initiative_id')
+      .notNull()
+      .references(() => initiatives.id, { onDelete: 'cascade' }),
+    createdBy: integer('created_by').references(() => people.id, { onDelete: 'set null' }),
+    kind: text('kind', { enum: NUDGE_KINDS }).notNull(),
+    /** AudienceFilter (src/domain/broadcast.types.ts). */
+    audience: text('audience', { mode: 'json' }).notNull(),
+    /** NudgeMoment (src/domain/nudge.types.ts). */
+    moment: text('moment', { mode: 'json' }).notNull(),
+    /** Relative nudges: the reminder rule the planner adds for this initiative's parents (id `n<id>`). */
+    rule: text('rule', { mode: 'json' }),
+    status: text('status', { enum: NUDGE_STATUSES }).notNull().default('active'),
+    /** The broadcast (status 'draft', nudge_id = this id) that holds the versions per language. */
+    templateBroadcastId: integer('template_broadcast_id'),
+    /** Once and recurring: the next occurrence not yet run (null: none left, or relative). */
+    nextAt: integer('next_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('nudges_initiative').on(t.initiativeId), index('nudges_due').on(t.status, t.nextAt)],
+);
+
+/**
+ * Each run of a once or recurring nudge (and each "trigger now"): the broadcast it created.
+ * `runKey` is the occurrence ("2027-03-01T10:00" local, or "now:<ms>"), unique per nudge, so an
+ * occurrence fires once, also across restarts and with two processes.
+ */
+export const nudgeRuns = sqliteTable(
+  'nudge_runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    nudgeId: integer('nudge_id')
+      .notNull()
+      .references(() => nudges.id, { onDelete: 'cascade' }),
+    runKey: text('run_key').notNull(),
+    broadcastId: integer('broadcast_id'),
+    trigger: text('trigger', { enum: ['schedule', 'manual'] }).notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('nudge_runs_key').on(t.nudgeId, t.runKey)],
+);
+
+/*
+ * Broadcasts (issue 11, item 2; src/db/broadcasts.repo.ts, src/jobs/broadcast.runner.ts).
+ * A broadcast is a message of an initiative with one version per language, to an audience
+ * (a filter, never a list), at a moment. Each parent it reaches gets one `deliveries` row
+ * (kind 'broadcast', rule `b<id>`, key `b<id>|p<person>`), so erasing a parent erases their copy.
+ */
+export const BROADCAST_STATUS_VALUES = ['draft', 'pending', 'scheduled', 'sending', 'paused', 'done', 'cancelled', 'rejected'] as const;
+
+export const broadcasts = sqliteTable(
+  'broadcasts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    initiativeId: integer('initiative_id')
+      .notNull()
+      .references(() => initiatives.id, { onDelete: 'cascade' }),
+    /** Null: written with the CLI, or the author was erased. */
+    authorId: integer('author_id').references(() => people.id, { onDelete: 'set null' }),
+    /** The chat flow's handle on a draft it just created (BroadcastReads.draftByKey). */
+    draftKey: text('draft_key'),
+    status: text('status', { enum: BROADCAST_STATUS_VALUES }).notNull().default('draft'),
+    /** An AudienceFilter (src/domain/broadcast.types.ts). */
+    audience: text('audience', { mode: 'json' }).notNull(),
+    /** Null: as soon as it is confirmed. */
+    sendAt: integer('send_at', { mode: 'timestamp_ms' }),
+    needsApproval: integer('needs_approval', { mode: 'boolean' }).notNull().default(false),
+    approvedBy: integer('approved_by').references(() => people.id, { onDelete: 'set null' }),
+    approvedAt: integer('approved_at', { mode: 'timestamp_ms' }),
+    /** A run of a coordinator nudge (issue 11, item 4): the nudge's id (no FK: the nudge area owns it). */
+    nudgeId: integer('nudge_id'),
+    /** Where the author's progress message lives, to edit it in place (the identity and the messenger's message id). */
+    progressIdentityId: integer('progress_identity_id').references(() => identities.id, { onDelete: 'set null' }),
+    progressExternalId: text('progress_external_id'),
+    progressAt: integer('progress_at', { mode: 'timestamp_ms' }),
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }),
+    finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+    /** A BroadcastSummary, written when it is done (or cancelled). */
+    summary: text('summary', { mode: 'json' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('broadcasts_status_send').on(t.status, t.sendAt), index('broadcasts_initiative').on(t.initiativeId), index('broadcasts_author').on(t.authorId, t.draftKey)],
+);
+
+/** One version per language; text and/or media (a voice note, photo or PDF of the media store; no FK: the media area owns it). */
+export const broadcastVersions = sqliteTable(
+  'broadcast_versions',
+  {
+    broadcastId: integer('broadcast_id')
+      .notNull()
+      .references(() => broadcasts.id, { onDelete: 'cascade' }),
+    lang: text('lang').notNull(),
+    text: text('text'),
+    mediaId: integer('media_id'),
+    mediaType: text('media_type'),
+    /** A machine translation: never sent before its author approved (or edited) it. */
+    machine: integer('machine', { mode: 'boolean' }).notNull().default(false),
+    approved: integer('approved', { mode: 'boolean' }).notNull().default(true),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.broadcastId, t.lang] })],
+);
+
+/** Per initiative: ambassadors' broadcasts need a coordinator's approval (absent row: no). */
+export const broadcastSettings = sqliteTable('broadcast_settings', {
+  initiativeId: integer('initiative_id')
+    .primaryKey()
+    .references(() => initiatives.id, { onDelete: 'cascade' }),
+  ambassadorApproval: integer('ambassador_approval', { mode: 'boolean' }).notNull().default(false),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
