@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { CHANNELS, PLACEMENT_ANSWERS, ROLES, RSVP_ANSWERS, RSVP_STATUSES } from '../domain/model.js';
+import { CALLBACK_OUTCOMES, RELAY_CLOSERS, RELAY_KINDS, RELAY_SOURCES, RELAY_STATUSES } from '../domain/relay.types.js';
 
 const createdAt = () => integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
@@ -30,6 +31,11 @@ export const people = sqliteTable('people', {
    * chose English as a second language) or null (Dutch, the default). Issue 11.
    */
   fallbackLanguage: text('fallback_language', { enum: ['en'] }),
+  /**
+   * The parent told an ambassador on a call-back that they do not want contact (issue 11, item 5).
+   * Final: the outreach ladder (issue 12) reads it and never approaches this parent personally again.
+   */
+  contactDeclinedAt: integer('contact_declined_at', { mode: 'timestamp_ms' }),
   createdAt: createdAt(),
 });
 
@@ -507,3 +513,83 @@ export const broadcastSettings = sqliteTable('broadcast_settings', {
   ambassadorApproval: integer('ambassador_approval', { mode: 'boolean' }).notNull().default(false),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
 });
+
+/* ── Relay: parents' questions (issue 11, item 5; src/db/relay.repo.ts) ─────────────────────── */
+
+/**
+ * A parent's question (or call-back request) and the conversation about it. It hangs off the
+ * parent with ON DELETE CASCADE: erasing the parent erases the thread, its messages and the list
+ * of staff it was offered to, so the ambassador's side keeps nothing (their notices carry only
+ * the thread id and are rendered from here at send time). `tier` is who was asked last: 0 the
+ * ambassadors who speak the parent's language, 1 the other ambassadors, 2 the coordinators,
+ * 3 nobody left; `tier_at` is when, so the escalation job moves it on after 24 hours unclaimed.
+ */
+export const relayThreads = sqliteTable(
+  'relay_threads',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    initiativeId: integer('initiative_id')
+      .notNull()
+      .references(() => initiatives.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: RELAY_KINDS }).notNull(),
+    source: text('source', { enum: RELAY_SOURCES }).notNull(),
+    /** What it was asked under: a broadcast id, a reminder rule id, a phase action key (no personal data). */
+    sourceRef: text('source_ref'),
+    /** The parent's language when asked (routing and what the ambassador sees). */
+    language: text('language').notNull(),
+    status: text('status', { enum: RELAY_STATUSES }).notNull().default('open'),
+    tier: integer('tier').notNull().default(0),
+    tierAt: integer('tier_at', { mode: 'timestamp_ms' }).notNull(),
+    claimedBy: integer('claimed_by').references(() => people.id, { onDelete: 'set null' }),
+    claimedAt: integer('claimed_at', { mode: 'timestamp_ms' }),
+    closedAt: integer('closed_at', { mode: 'timestamp_ms' }),
+    closedBy: text('closed_by', { enum: RELAY_CLOSERS }),
+    /** Call-back tasks: the outcome, and the number the parent typed for this one call (deleted with the outcome, or after 14 days). */
+    outcome: text('outcome', { enum: CALLBACK_OUTCOMES }),
+    outcomeAt: integer('outcome_at', { mode: 'timestamp_ms' }),
+    callbackPhone: text('callback_phone'),
+    callbackPhoneUntil: integer('callback_phone_until', { mode: 'timestamp_ms' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    index('relay_threads_person').on(t.personId),
+    index('relay_threads_initiative').on(t.initiativeId, t.status),
+    index('relay_threads_due').on(t.status, t.tierAt),
+  ],
+);
+
+/** What was said in a thread, in order: the question, answers and replies (the texts themselves never go to logs). */
+export const relayMessages = sqliteTable(
+  'relay_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    threadId: integer('thread_id')
+      .notNull()
+      .references(() => relayThreads.id, { onDelete: 'cascade' }),
+    /** true: the parent wrote it; false: the staff member who claimed the thread. */
+    fromParent: integer('from_parent', { mode: 'boolean' }).notNull(),
+    authorId: integer('author_id').references(() => people.id, { onDelete: 'set null' }),
+    text: text('text').notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('relay_messages_thread').on(t.threadId)],
+);
+
+/** Which staff members a thread was offered to, and at which tier (so escalation asks new people only). */
+export const relayOffers = sqliteTable(
+  'relay_offers',
+  {
+    threadId: integer('thread_id')
+      .notNull()
+      .references(() => relayThreads.id, { onDelete: 'cascade' }),
+    staffId: integer('staff_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    tier: integer('tier').notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.threadId, t.staffId] }), index('relay_offers_staff').on(t.staffId)],
+);
