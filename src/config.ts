@@ -67,6 +67,9 @@ const schema = z
     WHATSAPP_CLOUD_BASE_URL: z.preprocess(emptyToUndefined, z.url().default('https://graph.facebook.com')),
     WHATSAPP_CLOUD_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(80)),
     WHATSAPP_CLOUD_TEMPLATES_PATH: optionalString,
+    LIBRETRANSLATE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/, error: 'an http(s) address, like http://127.0.0.1:5000' }).optional()),
+    LIBRETRANSLATE_API_KEY: optionalString,
+    LIBRETRANSLATE_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(500).max(120_000).default(15_000)),
   })
   .superRefine((c, ctx) => {
     if (c.TELEGRAM_WEBHOOK_URL && !c.TELEGRAM_WEBHOOK_SECRET) {
@@ -119,6 +122,8 @@ export interface Config {
   localChat: { enabled?: boolean; password?: string };
   /** Present only when all four credentials are set. */
   whatsappCloud?: { token: string; phoneNumberId: string; appSecret: string; verifyToken: string; apiVersion: string; baseUrl: string; ratePerSecond: number; templatesPath?: string };
+  /** Machine-translated drafts (ADR 0009): present only when LIBRETRANSLATE_URL is set (off by default). */
+  translation?: { url: string; apiKey?: string; timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -184,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             templatesPath: c.WHATSAPP_CLOUD_TEMPLATES_PATH,
           }
         : undefined,
+    translation: c.LIBRETRANSLATE_URL ? { url: c.LIBRETRANSLATE_URL, apiKey: c.LIBRETRANSLATE_API_KEY, timeoutMs: c.LIBRETRANSLATE_TIMEOUT_MS } : undefined,
   };
   const localChat = localChatPolicy(config);
   if (localChat.problem) throw new ConfigError([localChat.problem]);
