@@ -112,6 +112,8 @@ export interface PersonExport {
     reminders: boolean;
     newsletter: boolean;
     quietHours: { start: string; end: string } | null;
+    /** The second language for messages not written in theirs ('en'; null: Dutch). */
+    fallbackLanguage: 'en' | null;
     createdAt: string;
   };
   channels: { channel: ChannelName; createdAt: string; unreachable: boolean }[];

@@ -19,6 +19,7 @@ export function exportPerson(db: Db, personId: number, now: Date): PersonExport 
       reminders: p.reminders,
       newsletter: p.newsletter,
       quietHours: p.quietStart && p.quietEnd ? { start: p.quietStart, end: p.quietEnd } : null,
+      fallbackLanguage: p.fallbackLanguage ?? null,
       createdAt: p.createdAt.toISOString(),
     },
     channels: db

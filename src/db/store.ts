@@ -160,6 +160,7 @@ export function loadPerson(db: Db, personId: number): PersonView | null {
     channels: [...new Set(chats.map((c) => c.channel))],
     preferredChannel: person.preferredChannel,
     consentVersion: notice?.version ?? null,
+    fallbackLanguage: person.fallbackLanguage ?? null,
     memberships: membershipsOf(db, personId),
   };
 }

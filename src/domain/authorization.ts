@@ -6,7 +6,8 @@
  */
 import type { Role } from './model.js';
 
-export const STAFF_ACTIONS = ['invite.ambassador', 'invite.coordinator', 'broadcast', 'nudge', 'relay.answer', 'audit.read', 'export', 'languages.set'] as const;
+/** `broadcast.approve`: approve or reject a broadcast, require approval, pause/resume/cancel anyone's broadcast on the initiative. */
+export const STAFF_ACTIONS = ['invite.ambassador', 'invite.coordinator', 'broadcast', 'broadcast.approve', 'nudge', 'relay.answer', 'audit.read', 'export', 'languages.set'] as const;
 export type StaffAction = (typeof STAFF_ACTIONS)[number];
 
 /** What a role allows on its own initiative. Coordinators may everything; parents nothing. */

@@ -73,6 +73,8 @@ export interface PersonView {
    * (consent_log, kind data); null or absent: none recorded (a person made outside the chat).
    */
   consentVersion?: string | null;
+  /** The parent's second language for a message not written in theirs ('en'; null or absent: Dutch). */
+  fallbackLanguage?: 'en' | null;
   /** Every role the person has, per initiative (staff rights are read from these by src/domain/authorization.ts); absent: none. */
   memberships?: MembershipInfo[];
 }
@@ -187,7 +189,7 @@ export type Effect =
   | { type: 'consent'; language: string; noticeVersion: string }
   /** A consented person was shown a changed privacy notice (same purpose: informed, not asked again). */
   | { type: 'noticeSeen'; noticeVersion: string }
-  | { type: 'setProfile'; patch: Partial<{ displayName: string | null; language: string; pc4: string | null; heardFrom: string | null }> }
+  | { type: 'setProfile'; patch: Partial<{ displayName: string | null; language: string; pc4: string | null; heardFrom: string | null; fallbackLanguage: 'en' | null }> }
   | { type: 'addChild'; year: number; month: number; expected: boolean }
   | { type: 'updateChild'; childId: number; year: number; month: number; expected: boolean }
   | { type: 'removeChild'; childId: number }
