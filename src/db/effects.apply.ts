@@ -20,6 +20,7 @@ import { helpRecipients } from './help-route.repo.js';
 import { applyBroadcastCommand } from './broadcast.effects.js';
 import { applyNudgeCommand } from './nudge.effects.js';
 import { applyRelayCommand } from './relay.effects.js';
+import { removePersonMediaFiles } from './media.repo.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -32,6 +33,8 @@ export const KEEP_IN_TOUCH = 'keep-in-touch';
  * outbox rows; secure_delete zeroes the freed pages. The audit row holds ids only.
  */
 export function erasePerson(tx: Tx, personId: number, now: Date, actor = `person:${personId}`): void {
+  // Their voice notes, photos and files: the bytes on disk go with the rows (src/db/media.repo.ts).
+  removePersonMediaFiles(tx, personId);
   tx.delete(people).where(eq(people.id, personId)).run();
   writeAudit(tx, { actor, action: 'person.erase', subjectType: 'person', subjectId: personId }, now);
 }

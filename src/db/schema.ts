@@ -593,3 +593,51 @@ export const relayOffers = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.threadId, t.staffId] }), index('relay_offers_staff').on(t.staffId)],
 );
+
+/* ── Media: voice notes, photos and files sent in the chat (issue 11, item 2; src/db/media.repo.ts) ── */
+
+export const MEDIA_TYPE_VALUES = ['voice', 'photo', 'document'] as const;
+export const MEDIA_STATUS_VALUES = ['pending', 'ready', 'failed'] as const;
+
+/** Where a stored file was uploaded to a messenger already, so it is sent by reference next time. */
+export interface MediaUploads {
+  /** Telegram's file_id (valid for this bot, without expiry). */
+  telegram?: { fileId: string };
+  /** A WhatsApp Cloud media id: valid for 30 days after `at` (epoch ms). */
+  whatsapp?: { id: string; at: number };
+}
+
+/**
+ * A file a person sent in the chat (today: a broadcast version's voice note, photo or PDF). It
+ * belongs to its sender (`owner_id`, ON DELETE CASCADE: a voice is personal data); the bytes live
+ * in `<data dir>/media/<id>` (never a name from the user in a path) and are removed with the row.
+ * `ref` is the messenger's own reference (Telegram file_id, WhatsApp media id, whatsapp-web.js
+ * message ref) to fetch it after the turn: pending → ready (stored) or failed (`failure` says why).
+ */
+export const media = sqliteTable(
+  'media',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ownerId: integer('owner_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    channel: text('channel', { enum: CHANNELS }).notNull(),
+    ref: text('ref').notNull(),
+    type: text('type', { enum: MEDIA_TYPE_VALUES }).notNull(),
+    mimeType: text('mime_type'),
+    filename: text('filename'),
+    durationSeconds: integer('duration_seconds'),
+    bytes: integer('bytes'),
+    status: text('status', { enum: MEDIA_STATUS_VALUES }).notNull().default('pending'),
+    /** Why it failed: 'too_large', 'gone' (the messenger no longer has it), 'error'. */
+    failure: text('failure'),
+    attempts: integer('attempts').notNull().default(0),
+    /** The stored file's absolute path (`<data dir>/media/<id>`), so erasure can remove it; null until ready. */
+    path: text('path'),
+    sha256: text('sha256'),
+    uploads: text('uploads', { mode: 'json' }).$type<MediaUploads>(),
+    fetchedAt: integer('fetched_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('media_owner').on(t.ownerId), index('media_status').on(t.status)],
+);

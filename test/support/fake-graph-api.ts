@@ -198,6 +198,10 @@ export const inbound = {
   quickReply: (from: string, id: string, payload: string, text: string, at: Date) => ({ from, id, timestamp: seconds(at), type: 'button', button: { payload, text } }),
   voice: (from: string, id: string, at: Date) => ({ from, id, timestamp: seconds(at), type: 'audio', audio: { id: 'media-voice', mime_type: 'audio/ogg; codecs=opus', voice: true } }),
   of: (type: string, from: string, id: string, at: Date) => ({ from, id, timestamp: seconds(at), type, [type]: { id: 'media-x' } }),
+  image: (from: string, id: string, at: Date, image: Body) => ({ from, id, timestamp: seconds(at), type: 'image', image }),
+  document: (from: string, id: string, at: Date, document: Body) => ({ from, id, timestamp: seconds(at), type: 'document', document }),
+  /** A text quoting one of our messages (WhatsApp's "reply"): `context.id` is its wamid. */
+  reply: (from: string, id: string, body: string, quoted: string, at: Date) => ({ from, id, timestamp: seconds(at), type: 'text', text: { body }, context: { from: '3197000000000', id: quoted } }),
 };
 
 export function statusEvent(messageId: string, status: string, at: Date, recipient = '31612345678', errorCode?: number): Body {

@@ -6,7 +6,7 @@
  * is read defensively and anything unexpected maps to null instead of throwing.
  */
 import type { InlineKeyboardMarkup, Update } from 'telegraf/types';
-import type { InboundContent, InboundMessage, OutboundMessage, UnsupportedKind } from '../../core/messages.js';
+import type { InboundContent, InboundMedia, InboundMessage, OutboundMessage, UnsupportedKind } from '../../core/messages.js';
 import { miniHtmlToPlain } from '../../core/render.js';
 
 /** Version prefix of our callback data: buttons from an older bot decode as stale. */
@@ -122,12 +122,67 @@ function privateChatId(chat: unknown): string | null {
 
 function contentOfMessage(message: Rec): InboundContent | null {
   const text = str(message.text);
-  if (text !== undefined) return parseText(text);
+  const replyTo = replyToOf(message);
+  if (text !== undefined) {
+    const content = parseText(text);
+    return content.kind === 'text' && replyTo ? { ...content, replyTo } : content;
+  }
+  const media = mediaOf(message);
+  if (media) {
+    const caption = str(message.caption);
+    return { kind: 'media', media, ...(caption?.trim() ? { caption } : {}), ...(replyTo ? { replyTo } : {}) };
+  }
   for (const [field, what] of UNSUPPORTED_FIELDS) {
     if (message[field] !== undefined) return { kind: 'unsupported', what };
   }
   if (SERVICE_FIELDS.some((field) => message[field] !== undefined)) return null;
   return { kind: 'unsupported', what: 'other' };
+}
+
+/**
+ * The message this one replies to, as our adapter reports a sent message's id (its
+ * message_id). Only replies to the bot's own messages count: quoting the parent's own message
+ * says nothing to us.
+ */
+function replyToOf(message: Rec): string | undefined {
+  const reply = message.reply_to_message;
+  if (!isRec(reply)) return undefined;
+  if (isRec(reply.from) && reply.from.is_bot !== true) return undefined;
+  const id = int(reply.message_id);
+  return id === undefined ? undefined : String(id);
+}
+
+/**
+ * A voice note, audio file, photo or document we can keep. The photo is its largest size (the
+ * last of `photo`). An animation also carries a `document`: it is a video, not a file.
+ */
+function mediaOf(message: Rec): InboundMedia | null {
+  if (message.animation !== undefined || message.sticker !== undefined) return null;
+  const file = (f: unknown, type: InboundMedia['type']): InboundMedia | null => {
+    if (!isRec(f)) return null;
+    const ref = str(f.file_id);
+    if (!ref) return null;
+    const media: InboundMedia = { type, ref };
+    const mimeType = str(f.mime_type);
+    const filename = str(f.file_name);
+    const duration = int(f.duration);
+    const bytes = int(f.file_size);
+    if (mimeType) media.mimeType = mimeType;
+    if (filename) media.filename = filename;
+    if (duration !== undefined) media.durationSeconds = duration;
+    if (bytes !== undefined) media.bytes = bytes;
+    return media;
+  };
+  if (message.voice !== undefined) return file(message.voice, 'voice');
+  if (message.audio !== undefined) return file(message.audio, 'voice');
+  if (Array.isArray(message.photo)) {
+    const largest = message.photo.at(-1);
+    const photo = file(largest, 'photo');
+    if (photo && !photo.mimeType) photo.mimeType = 'image/jpeg'; // Telegram re-encodes photos as JPEG
+    return photo;
+  }
+  if (message.document !== undefined) return file(message.document, 'document');
+  return null;
 }
 
 /** "/Start@OuderbrugBot  abc" → command "start", args "abc". A lone "/" is just text. */

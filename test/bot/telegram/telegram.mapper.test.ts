@@ -47,13 +47,13 @@ describe('toInbound', () => {
 
   it.each([
     ['sticker', { sticker: { file_id: 's' } }],
-    ['photo', { photo: [{ file_id: 'p' }], caption: 'kijk' }],
-    ['voice', { voice: { file_id: 'v' } }],
-    ['voice', { audio: { file_id: 'a' } }],
+    ['photo', { photo: [{ width: 1 }], caption: 'kijk' }],
+    ['voice', { voice: { duration: 3 } }],
+    ['voice', { audio: 'not an object' }],
     ['video', { video: { file_id: 'v' } }],
     ['video', { video_note: { file_id: 'v' } }],
     ['video', { animation: { file_id: 'g' }, document: { file_id: 'g' } }],
-    ['file', { document: { file_id: 'd' } }],
+    ['file', { document: { file_id: '' } }],
     ['location', { location: { latitude: 52.37, longitude: 4.89 } }],
     ['location', { venue: { location: { latitude: 1, longitude: 2 }, title: 'x' }, location: { latitude: 1, longitude: 2 } }],
     ['contact', { contact: { phone_number: '+31600000000', first_name: 'A' } }],
@@ -61,6 +61,39 @@ describe('toInbound', () => {
     ['other', { dice: { emoji: '🎲', value: 3 } }],
   ])('maps unreadable content to unsupported %s', (what, fields) => {
     expect(toInbound(messageUpdate(fields))?.content).toEqual({ kind: 'unsupported', what });
+  });
+
+  it.each([
+    [
+      'a voice note',
+      { voice: { file_id: 'v1', file_unique_id: 'u', duration: 7, mime_type: 'audio/ogg', file_size: 12_345 } },
+      { type: 'voice', ref: 'v1', mimeType: 'audio/ogg', durationSeconds: 7, bytes: 12_345 },
+    ],
+    ['an audio file', { audio: { file_id: 'a1', file_unique_id: 'u', duration: 60, mime_type: 'audio/mp4', file_name: 'les.m4a' } }, { type: 'voice', ref: 'a1', mimeType: 'audio/mp4', filename: 'les.m4a', durationSeconds: 60 }],
+    [
+      'a photo (its largest size)',
+      { photo: [{ file_id: 'small', file_unique_id: 's', width: 90, height: 90 }, { file_id: 'big', file_unique_id: 'b', width: 1280, height: 1280, file_size: 200_000 }] },
+      { type: 'photo', ref: 'big', mimeType: 'image/jpeg', bytes: 200_000 },
+    ],
+    ['a PDF', { document: { file_id: 'd1', file_unique_id: 'u', file_name: 'flyer.pdf', mime_type: 'application/pdf', file_size: 99 } }, { type: 'document', ref: 'd1', mimeType: 'application/pdf', filename: 'flyer.pdf', bytes: 99 }],
+  ])('maps %s to media', (_name, fields, media) => {
+    expect(toInbound(messageUpdate(fields))?.content).toEqual({ kind: 'media', media });
+  });
+
+  it('keeps a caption and the message a file replies to', () => {
+    const bot = { id: 1, is_bot: true, first_name: 'Bot' };
+    const update = messageUpdate({ photo: [{ file_id: 'p', file_unique_id: 'p', width: 1, height: 1 }], caption: 'Flyer', reply_to_message: { message_id: 55, date: 0, chat: privateChat, from: bot, text: 'Stuur een foto' } });
+    expect(toInbound(update)?.content).toEqual({ kind: 'media', media: { type: 'photo', ref: 'p', mimeType: 'image/jpeg' }, caption: 'Flyer', replyTo: '55' });
+  });
+
+  it('a text replying to one of our messages carries its message_id; a reply to the person\'s own message does not', () => {
+    const bot = { id: 1, is_bot: true, first_name: 'Bot' };
+    const ours = messageUpdate({ text: 'Morgen om 9 uur', reply_to_message: { message_id: 321, date: 0, chat: privateChat, from: bot, text: 'Vraag van een ouder' } });
+    expect(toInbound(ours)?.content).toEqual({ kind: 'text', text: 'Morgen om 9 uur', replyTo: '321' });
+    const own = messageUpdate({ text: 'nog eens', reply_to_message: { message_id: 320, date: 0, chat: privateChat, from: user, text: 'vraag' } });
+    expect(toInbound(own)?.content).toEqual({ kind: 'text', text: 'nog eens' });
+    const command = messageUpdate({ text: '/stop', reply_to_message: { message_id: 321, date: 0, chat: privateChat, from: bot, text: 'x' } });
+    expect(toInbound(command)?.content).toEqual({ kind: 'command', command: 'stop', args: '' });
   });
 
   it('maps an edit to unsupported edit', () => {

@@ -227,14 +227,37 @@ describe('WhatsApp Cloud webhook: inbound messages', () => {
       [inboundRef('wamid.2'), { kind: 'choice', value: 'ev:7:yes' }],
       [inboundRef('wamid.3'), { kind: 'choice', value: 'lang:tr' }],
       [inboundRef('wamid.4'), { kind: 'choice', value: 'reg:3:done' }],
-      [inboundRef('wamid.5'), { kind: 'unsupported', what: 'voice' }],
-      [inboundRef('wamid.6'), { kind: 'unsupported', what: 'photo' }],
-      [inboundRef('wamid.7'), { kind: 'unsupported', what: 'file' }],
+      [inboundRef('wamid.5'), { kind: 'media', media: { type: 'voice', ref: 'media-voice', mimeType: 'audio/ogg; codecs=opus' } }],
+      [inboundRef('wamid.6'), { kind: 'media', media: { type: 'photo', ref: 'media-x' } }],
+      [inboundRef('wamid.7'), { kind: 'media', media: { type: 'document', ref: 'media-x' } }],
       [inboundRef('wamid.8'), { kind: 'unsupported', what: 'sticker' }],
       [inboundRef('wamid.9'), { kind: 'unsupported', what: 'location' }],
       [inboundRef('wamid.10'), { kind: 'command', command: 'stop', args: '' }],
     ]);
     expect(h.inbound[0]!.languageHint).toBe('tr');
+  });
+
+  it('maps a photo with caption, a named PDF and a quoted reply (context.id = the wamid we sent)', async () => {
+    const h = await setup();
+    await post(h, {
+      messages: [
+        inbound.image(PHONE, 'wamid.p', NOW, { id: 'media-photo', mime_type: 'image/jpeg', sha256: 'x', caption: 'Flyer' }),
+        inbound.document(PHONE, 'wamid.d', NOW, { id: 'media-pdf', mime_type: 'application/pdf', sha256: 'x', filename: 'flyer.pdf' }),
+        inbound.reply(PHONE, 'wamid.r', 'Morgen om 9 uur', 'wamid.TEST000042', NOW),
+        { ...inbound.text(PHONE, 'wamid.f', 'doorgestuurd', NOW), context: { forwarded: true } },
+        { ...inbound.voice(PHONE, 'wamid.v', NOW), context: { from: '3197000000000', id: 'wamid.TEST000043' } },
+        inbound.of('video', PHONE, 'wamid.x', NOW),
+      ],
+    });
+    await waitUntil(() => h.inbound.length === 6);
+    expect(h.inbound.map((m) => m.content)).toEqual([
+      { kind: 'media', media: { type: 'photo', ref: 'media-photo', mimeType: 'image/jpeg' }, caption: 'Flyer' },
+      { kind: 'media', media: { type: 'document', ref: 'media-pdf', mimeType: 'application/pdf', filename: 'flyer.pdf' } },
+      { kind: 'text', text: 'Morgen om 9 uur', replyTo: 'wamid.TEST000042' },
+      { kind: 'text', text: 'doorgestuurd' },
+      { kind: 'media', media: { type: 'voice', ref: 'media-voice', mimeType: 'audio/ogg; codecs=opus' }, replyTo: 'wamid.TEST000043' },
+      { kind: 'unsupported', what: 'video' },
+    ]);
   });
 
   it('maps a typed number or label to the choice last offered to that chat', async () => {

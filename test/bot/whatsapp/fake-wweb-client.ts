@@ -3,15 +3,18 @@
  * EventEmitter that records what the bot sends and lets a test play the phone (qr, ready,
  * disconnected, incoming messages, acks) and make sends fail.
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Attachment } from '../../../src/core/messages.js';
-import type { WhatsAppWebEvents, WhatsAppWebMessage, WhatsAppWebTransport } from '../../../src/bot/whatsapp/web/whatsapp-web.transport.js';
+import type { WhatsAppWebEvents, WhatsAppWebFile, WhatsAppWebMessage, WhatsAppWebTransport } from '../../../src/bot/whatsapp/web/whatsapp-web.transport.js';
 
 export interface FakeSent {
   id: string;
   chatId: string;
   text: string;
   file?: Attachment;
+  /** A stored voice note, photo or document sent with sendMedia (`text` is its caption). */
+  media?: { as: 'voice' | 'photo' | 'document'; mimeType: string; bytes: number; filename?: string; sha: string };
   /** Typing states sent to this chat before this message (since the previous one). */
   typedBefore: number;
   /** The injected clock's time when it was sent (ms). */
@@ -32,6 +35,9 @@ export class FakeWwebClient extends EventEmitter<WhatsAppWebEvents> implements W
   private seq = 0;
   private typedSince = new Map<string, number>();
   private connected = false;
+  /** Files of received media messages, by message id (what downloadMedia returns). */
+  private readonly files = new Map<string, WhatsAppWebFile>();
+  downloadCalls = 0;
 
   constructor(private readonly now: () => number = Date.now) {
     super();
@@ -54,6 +60,23 @@ export class FakeWwebClient extends EventEmitter<WhatsAppWebEvents> implements W
 
   async sendDocument(chatId: string, file: Attachment): Promise<{ id: string }> {
     return this.record(chatId, '', file);
+  }
+
+  /** Checks what whatsapp-web.js would refuse or garble: no bytes, a voice note that is not audio, a photo that is not an image, a voice note with a caption. */
+  async sendMedia(chatId: string, file: WhatsAppWebFile, as: 'voice' | 'photo' | 'document', caption?: string): Promise<{ id: string }> {
+    if (!Buffer.isBuffer(file.data) || file.data.length === 0) throw new Error('Evaluation failed: media data is empty');
+    if (as === 'voice' && !file.mimeType.startsWith('audio/')) throw new Error(`Evaluation failed: ${file.mimeType} cannot be sent as a voice note`);
+    if (as === 'photo' && !file.mimeType.startsWith('image/')) throw new Error(`Evaluation failed: ${file.mimeType} cannot be sent as a photo`);
+    if (as === 'voice' && caption) throw new Error('Evaluation failed: a voice note has no caption');
+    if ((caption?.length ?? 0) > 1024) throw new Error('Evaluation failed: caption too long');
+    const sha = createHash('sha256').update(file.data).digest('hex');
+    return this.record(chatId, caption ?? '', undefined, { as, mimeType: file.mimeType, bytes: file.data.length, sha, ...(file.filename ? { filename: file.filename } : {}) });
+  }
+
+  async downloadMedia(messageId: string): Promise<WhatsAppWebFile | null> {
+    this.downloadCalls++;
+    if (!this.connected) throw new Error('Protocol error (Runtime.callFunctionOn): Session closed.');
+    return this.files.get(messageId) ?? null;
   }
 
   async sendTyping(chatId: string): Promise<void> {
@@ -98,6 +121,18 @@ export class FakeWwebClient extends EventEmitter<WhatsAppWebEvents> implements W
     return message.id;
   }
 
+  /**
+   * An incoming voice note ('ptt'), audio, photo ('image') or document with its file, as the
+   * transport announces it (downloadMedia returns the bytes). Returns its id.
+   */
+  receiveMedia(from: string, type: 'ptt' | 'audio' | 'image' | 'document', file: WhatsAppWebFile, extra: Partial<WhatsAppWebMessage> = {}): string {
+    const id = `false_${from}_IN${++this.seq}`;
+    this.files.set(id, file);
+    const media = { mimeType: file.mimeType, bytes: file.data.length, ...(file.filename ? { filename: file.filename } : {}) };
+    this.emit('message', { id, from, body: '', type, fromMe: false, isStatus: false, media, ...extra });
+    return id;
+  }
+
   /** The next `times` sends throw `error`. */
   failSends(error: Error, times = 1): void {
     this.failures.push({ error, times });
@@ -107,7 +142,7 @@ export class FakeWwebClient extends EventEmitter<WhatsAppWebEvents> implements W
     return this.sent.filter((s) => s.chatId === chatId);
   }
 
-  private record(chatId: string, text: string, file?: Attachment): { id: string } {
+  private record(chatId: string, text: string, file?: Attachment, media?: FakeSent['media']): { id: string } {
     const failure = this.failures[0];
     if (failure) {
       if (--failure.times <= 0) this.failures.shift();
@@ -115,7 +150,7 @@ export class FakeWwebClient extends EventEmitter<WhatsAppWebEvents> implements W
     }
     if (!this.connected) throw new Error('Protocol error (Runtime.callFunctionOn): Session closed.');
     const id = `true_${chatId}_OUT${++this.seq}`;
-    this.sent.push({ id, chatId, text, ...(file ? { file } : {}), typedBefore: this.typedSince.get(chatId) ?? 0, at: this.now() });
+    this.sent.push({ id, chatId, text, ...(file ? { file } : {}), ...(media ? { media } : {}), typedBefore: this.typedSince.get(chatId) ?? 0, at: this.now() });
     this.typedSince.set(chatId, 0);
     return { id };
   }

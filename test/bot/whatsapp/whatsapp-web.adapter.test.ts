@@ -136,6 +136,43 @@ describe('whatsapp-web: inbound', () => {
     expect(h.inbound.every((m) => m.languageHint === 'tr')).toBe(true);
   });
 
+  it('maps a voice note, audio, photo and document with their file to media (a ref without the phone number), and a quote of our message to replyTo', async () => {
+    const h = await setup();
+    const ogg = { mimeType: 'audio/ogg; codecs=opus', data: Buffer.from('OggS voice') };
+    const voiceId = h.fake.receiveMedia(DUTCH, 'ptt', ogg, { media: { mimeType: ogg.mimeType, bytes: 10, durationSeconds: 4 } });
+    h.fake.receiveMedia(DUTCH, 'audio', { mimeType: 'audio/mp4', data: Buffer.from('m4a') });
+    h.fake.receiveMedia(DUTCH, 'image', { mimeType: 'image/jpeg', data: Buffer.from('jpg') }, { body: 'Flyer' });
+    h.fake.receiveMedia(DUTCH, 'document', { mimeType: 'application/pdf', data: Buffer.from('%PDF'), filename: 'flyer.pdf' });
+    const ours = await h.channel.send(DUTCH, say('Een vraag van een ouder'));
+    const sentId = h.fake.sent.at(-1)!.id;
+    h.fake.receive(DUTCH, 'Morgen om 9 uur', { quotedId: sentId });
+    await settle();
+    expect(h.inbound.map((m) => m.content)).toEqual([
+      { kind: 'media', media: { type: 'voice', ref: messageRef(voiceId), mimeType: 'audio/ogg; codecs=opus', bytes: 10, durationSeconds: 4 } },
+      { kind: 'media', media: { type: 'voice', ref: expect.stringMatching(/^wweb:/), mimeType: 'audio/mp4', bytes: 3 } },
+      { kind: 'media', media: { type: 'photo', ref: expect.stringMatching(/^wweb:/), mimeType: 'image/jpeg', bytes: 3 }, caption: 'Flyer' },
+      { kind: 'media', media: { type: 'document', ref: expect.stringMatching(/^wweb:/), mimeType: 'application/pdf', bytes: 4, filename: 'flyer.pdf' } },
+      { kind: 'text', text: 'Morgen om 9 uur', replyTo: ours.status === 'sent' ? ours.externalId : 'not sent' },
+    ]);
+    expect(JSON.stringify(h.inbound.map((m) => m.content))).not.toContain(PHONE);
+  });
+
+  it('reads the library message: media fields only when it has media, and the quoted id it was given', () => {
+    const lib = { id: { _serialized: `false_${DUTCH}_ABC` }, from: DUTCH, body: '', type: 'ptt', fromMe: false, isStatus: false, hasMedia: true, duration: '7', _data: { mimetype: 'audio/ogg; codecs=opus', size: 5120 } };
+    expect(toTransportMessage(lib as never, `true_${DUTCH}_OUT1`)).toEqual({
+      id: `false_${DUTCH}_ABC`,
+      from: DUTCH,
+      body: '',
+      type: 'ptt',
+      fromMe: false,
+      isStatus: false,
+      media: { mimeType: 'audio/ogg; codecs=opus', bytes: 5120, durationSeconds: 7 },
+      quotedId: `true_${DUTCH}_OUT1`,
+    });
+    expect(toTransportMessage({ ...lib, hasMedia: false } as never)).not.toHaveProperty('media');
+    expect(toTransportMessage({ ...lib, type: 'sticker' } as never)).not.toHaveProperty('media');
+  });
+
   it('ignores its own messages, status updates, groups and empty texts; @lid chats get no language hint', async () => {
     const h = await setup();
     h.fake.receive(DUTCH, 'echo', { fromMe: true });

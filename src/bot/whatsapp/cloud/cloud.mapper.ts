@@ -2,11 +2,13 @@
  * WhatsApp Cloud API webhook payloads → what the core understands. Pure: no I/O.
  *
  *   text → mapWhatsAppText (keywords, numbered answers) · interactive button_reply /
- *   list_reply and template quick replies → a choice by id · audio/voice, image, video,
- *   document, sticker, location, contacts → unsupported · reactions and system notices →
- *   nothing · statuses sent/delivered/read/failed → status events.
+ *   list_reply and template quick replies → a choice by id · audio/voice, image and document
+ *   → media (the media id is the reference; the caption kept) · video, sticker, location,
+ *   contacts → unsupported · reactions and system notices → nothing · statuses
+ *   sent/delivered/read/failed → status events. A text or file that quotes one of our messages
+ *   carries `replyTo` = the quoted wamid (`context.id`), the id our adapter reports when sending.
  */
-import type { InboundContent, UnsupportedKind } from '../../../core/messages.js';
+import type { InboundContent, InboundMedia, MediaType, UnsupportedKind } from '../../../core/messages.js';
 import { mapWhatsAppText, type FlatChoice, type KeywordIndex } from '../whatsapp.text.js';
 
 export interface CloudInbound {
@@ -39,6 +41,9 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** Files we keep (a broadcast's voice note or flyer), by webhook message type. */
+const MEDIA: Record<string, MediaType> = { audio: 'voice', voice: 'voice', image: 'photo', document: 'document' };
 
 const UNSUPPORTED: Record<string, UnsupportedKind> = {
   audio: 'voice',
@@ -97,9 +102,26 @@ function toInbound(m: unknown, deps: MapperDeps): CloudInbound | null {
 }
 
 function contentOf(m: Obj, type: string, from: string, deps: MapperDeps): InboundContent | null {
+  const replyTo = isObj(m.context) && m.context.forwarded !== true ? str(m.context.id) : undefined;
   if (type === 'text') {
     const body = isObj(m.text) ? str(m.text.body) : undefined;
-    return body?.trim() ? mapWhatsAppText(body, deps.pending(from), deps.keywords) : null;
+    if (!body?.trim()) return null;
+    const content = mapWhatsAppText(body, deps.pending(from), deps.keywords);
+    return content.kind === 'text' && replyTo ? { ...content, replyTo } : content;
+  }
+  const mediaType = MEDIA[type];
+  if (mediaType && isObj(m[type])) {
+    const file = m[type] as Obj;
+    const ref = str(file.id);
+    if (ref) {
+      const media: InboundMedia = { type: mediaType, ref };
+      const mimeType = str(file.mime_type);
+      const filename = str(file.filename);
+      if (mimeType) media.mimeType = mimeType;
+      if (filename) media.filename = filename;
+      const caption = str(file.caption);
+      return { kind: 'media', media, ...(caption?.trim() ? { caption } : {}), ...(replyTo ? { replyTo } : {}) };
+    }
   }
   if (type === 'interactive' && isObj(m.interactive)) {
     const reply = m.interactive.button_reply ?? m.interactive.list_reply;

@@ -4,8 +4,11 @@
  * WhatsAppWebTransport so it is tested against a fake.
  *
  * Inbound: own messages, status updates and groups are ignored; text goes through the shared
- * WhatsApp text layer (numbers, option texts, keywords); voice notes, photos, files… become
- * 'unsupported' (the bot answers kindly). The chat is remembered as having written first.
+ * WhatsApp text layer (numbers, option texts, keywords); voice notes, audio, photos and
+ * documents become 'media' (ref = the message's hashed ref; `fetchMedia(ref)` downloads it while
+ * this process still knows the message), video, stickers… 'unsupported' (the bot answers
+ * kindly). A quote of one of our messages carries `replyTo` = messageRef(its id), the id `send`
+ * reports. The chat is remembered as having written first.
  * Outbound (whatsapp-web.send.ts): only to chats that wrote first; a typing state and a random
  * pause before every message, a daily cap; while disconnected, replies are kept until the next
  * `ready`. Connection (whatsapp-web.lifecycle.ts): off → starting (QR shown) → up ⇄ down → off.
@@ -14,7 +17,7 @@
 import type { i18n } from 'i18next';
 import type { Clock } from '../../../core/clock.js';
 import { describeError } from '../../../core/dispatcher.js';
-import type { InboundContent, InboundMessage, UnsupportedKind } from '../../../core/messages.js';
+import type { InboundContent, InboundMedia, InboundMessage, MediaType, UnsupportedKind } from '../../../core/messages.js';
 import type { ChannelAdapter, ChannelHealth, InboundHandler, Logger } from '../../../core/ports.js';
 import { languageForPhone } from '../../../domain/phone-language.js';
 import { buildKeywordIndex, createPendingChoices, hashPhone, mapWhatsAppText } from '../whatsapp.text.js';
@@ -66,6 +69,9 @@ export interface WhatsAppWebChannel extends ChannelAdapter {
   qr(): string | null;
 }
 
+/** Files we keep, by whatsapp-web.js type ('ptt' is a voice note recorded in the chat). */
+const MEDIA: Partial<Record<WhatsAppWebMessageType, MediaType>> = { ptt: 'voice', audio: 'voice', image: 'photo', document: 'document' };
+
 const UNSUPPORTED: Partial<Record<WhatsAppWebMessageType, UnsupportedKind>> = {
   ptt: 'voice',
   audio: 'voice',
@@ -87,6 +93,8 @@ export function createWhatsAppWebChannel(options: WhatsAppWebChannelOptions): Wh
   const pacer = createPacer({ ...options, timeZone: options.timeZone ?? 'Europe/Amsterdam' });
   const wroteFirst = new Set<string>();
   const recentIds = new Set<string>();
+  /** Media refs → the library's message id (which holds the phone number, so it never leaves memory). */
+  const mediaIds = new Map<string, string>();
 
   const lifecycle = createLifecycle({
     ...options,
@@ -121,8 +129,21 @@ export function createWhatsAppWebChannel(options: WhatsAppWebChannelOptions): Wh
     if (set.size > MAX_REMEMBERED) set.delete(set.values().next().value as string);
   }
 
-  function contentOf(m: WhatsAppWebMessage): InboundContent | null {
-    if (m.type === 'chat') return m.body.trim() ? mapWhatsAppText(m.body, pending.get(m.from), keywords) : null;
+  function contentOf(m: WhatsAppWebMessage, ref: string): InboundContent | null {
+    const replyTo = m.quotedId ? messageRef(m.quotedId) : undefined;
+    if (m.type === 'chat') {
+      if (!m.body.trim()) return null;
+      const content = mapWhatsAppText(m.body, pending.get(m.from), keywords);
+      return content.kind === 'text' && replyTo ? { ...content, replyTo } : content;
+    }
+    const mediaType = MEDIA[m.type];
+    if (mediaType && m.media) {
+      mediaIds.set(ref, m.id);
+      if (mediaIds.size > MAX_REMEMBERED) mediaIds.delete(mediaIds.keys().next().value as string);
+      const media: InboundMedia = { type: mediaType, ref, ...m.media };
+      const caption = m.body.trim() ? m.body : undefined;
+      return { kind: 'media', media, ...(caption ? { caption } : {}), ...(replyTo ? { replyTo } : {}) };
+    }
     return { kind: 'unsupported', what: UNSUPPORTED[m.type] ?? 'other' };
   }
 
@@ -136,7 +157,7 @@ export function createWhatsAppWebChannel(options: WhatsAppWebChannelOptions): Wh
     }
     remember(recentIds, ref);
     remember(wroteFirst, m.from);
-    const content = contentOf(m);
+    const content = contentOf(m, ref);
     if (!content) return;
     const message: InboundMessage = { address: { channel: 'whatsapp', chatId: m.from }, content, externalId: ref };
     // A …@lid id is not a phone number: no country code to suggest a language from.

@@ -28,6 +28,17 @@ export interface WhatsAppWebMessage {
   fromMe: boolean;
   /** A status update (status@broadcast), not a message to us. */
   isStatus: boolean;
+  /** The file a voice note, photo or document carries (as announced; fetched with downloadMedia). */
+  media?: { mimeType?: string; filename?: string; bytes?: number; durationSeconds?: number };
+  /** The serialized id of one of OUR messages this one quotes (WhatsApp's "reply"), if any. */
+  quotedId?: string;
+}
+
+/** A file to send or one downloaded: bytes and type. */
+export interface WhatsAppWebFile {
+  mimeType: string;
+  data: Buffer;
+  filename?: string;
 }
 
 export interface WhatsAppWebEvents {
@@ -48,6 +59,16 @@ export interface WhatsAppWebTransport {
   sendMessage(chatId: string, text: string): Promise<{ id: string }>;
   /** A file (the /mydata export, a calendar invitation) as a document. */
   sendDocument(chatId: string, file: Attachment): Promise<{ id: string }>;
+  /**
+   * A stored voice note (sendAudioAsVoice), photo or document, with an optional caption
+   * (photos and documents show it; a voice note has none).
+   */
+  sendMedia(chatId: string, file: WhatsAppWebFile, as: 'voice' | 'photo' | 'document', caption?: string): Promise<{ id: string }>;
+  /**
+   * The file of a message received earlier (by its serialized id), or null when WhatsApp no
+   * longer has it (expired, deleted, or the message is not in this session any more).
+   */
+  downloadMedia(messageId: string): Promise<WhatsAppWebFile | null>;
   /** Shows "typing…" in the chat (cleared by the next message or after ~25 s). */
   sendTyping(chatId: string): Promise<void>;
   /** WhatsApp Web's state ("CONNECTED", "UNPAIRED", …) or null when there is no page. */
@@ -74,11 +95,16 @@ export const CHROMIUM_ARGS = [
 ];
 
 const KNOWN_TYPES = new Set<string>(WHATSAPP_WEB_TYPES);
+const MEDIA_TYPES = new Set<string>(['ptt', 'audio', 'image', 'document']);
+/** Received media messages kept for downloadMedia (the download follows the turn within seconds). */
+const KEEP_MEDIA_MESSAGES = 500;
 
-/** Library message → ours. Pure, exported for tests. */
-export function toTransportMessage(msg: Pick<WwebjsMessage, 'id' | 'from' | 'body' | 'type' | 'fromMe' | 'isStatus'>): WhatsAppWebMessage {
+type LibraryMessage = Pick<WwebjsMessage, 'id' | 'from' | 'body' | 'type' | 'fromMe' | 'isStatus'> & { hasMedia?: boolean; duration?: string | number; _data?: unknown };
+
+/** Library message → ours. Pure, exported for tests. `quotedId`: our quoted message, looked up by the caller. */
+export function toTransportMessage(msg: LibraryMessage, quotedId?: string): WhatsAppWebMessage {
   const type = String(msg.type);
-  return {
+  const message: WhatsAppWebMessage = {
     id: msg.id._serialized,
     from: msg.from,
     body: typeof msg.body === 'string' ? msg.body : '',
@@ -86,6 +112,18 @@ export function toTransportMessage(msg: Pick<WwebjsMessage, 'id' | 'from' | 'bod
     fromMe: msg.fromMe,
     isStatus: msg.isStatus || msg.from === 'status@broadcast',
   };
+  if (msg.hasMedia === true && MEDIA_TYPES.has(type)) {
+    const data = (typeof msg._data === 'object' && msg._data !== null ? msg._data : {}) as Record<string, unknown>;
+    const media: NonNullable<WhatsAppWebMessage['media']> = {};
+    if (typeof data.mimetype === 'string' && data.mimetype) media.mimeType = data.mimetype;
+    if (typeof data.filename === 'string' && data.filename) media.filename = data.filename;
+    if (typeof data.size === 'number' && Number.isSafeInteger(data.size)) media.bytes = data.size;
+    const duration = Number(msg.duration);
+    if (msg.duration !== undefined && Number.isFinite(duration) && duration >= 0) media.durationSeconds = Math.round(duration);
+    message.media = media;
+  }
+  if (quotedId) message.quotedId = quotedId;
+  return message;
 }
 
 export function createWwebjsTransport(options: WwebjsTransportOptions): WhatsAppWebTransport {
@@ -94,6 +132,29 @@ export function createWwebjsTransport(options: WwebjsTransportOptions): WhatsApp
   const { Client, LocalAuth, MessageMedia } = wwebjs;
   const events = new EventEmitter<WhatsAppWebEvents>();
   let client: WwebjsClient | null = null;
+  /** Media messages by serialized id, newest last: downloadMedia needs the library's Message. */
+  const mediaMessages = new Map<string, WwebjsMessage>();
+  /** Messages are passed on in the order they came, also when a quoted message is looked up first. */
+  let order: Promise<unknown> = Promise.resolve();
+
+  async function quotedIdOf(msg: WwebjsMessage): Promise<string | undefined> {
+    if (!msg.hasQuotedMsg) return undefined;
+    try {
+      const quoted = await msg.getQuotedMessage();
+      return quoted?.fromMe ? quoted.id._serialized : undefined;
+    } catch {
+      return undefined; // a reply we cannot resolve is still a message
+    }
+  }
+
+  function onLibraryMessage(msg: WwebjsMessage): void {
+    if (msg.hasMedia && !msg.fromMe) {
+      mediaMessages.set(msg.id._serialized, msg);
+      if (mediaMessages.size > KEEP_MEDIA_MESSAGES) mediaMessages.delete(mediaMessages.keys().next().value as string);
+    }
+    const looked = quotedIdOf(msg);
+    order = order.then(async () => events.emit('message', toTransportMessage(msg, await looked)));
+  }
 
   const current = (): WwebjsClient => {
     if (!client) throw new Error('whatsapp-web.js client is not initialised');
@@ -123,7 +184,7 @@ export function createWwebjsTransport(options: WwebjsTransportOptions): WhatsApp
       });
       next.on('qr', (qr: string) => events.emit('qr', qr));
       next.on('ready', () => events.emit('ready'));
-      next.on('message', (msg: WwebjsMessage) => events.emit('message', toTransportMessage(msg)));
+      next.on('message', onLibraryMessage);
       next.on('disconnected', (reason: unknown) => events.emit('disconnected', String(reason)));
       next.on('message_ack', (msg: WwebjsMessage, ack: number) => events.emit('message_ack', msg.id._serialized, Number(ack)));
       client = next;
@@ -137,6 +198,21 @@ export function createWwebjsTransport(options: WwebjsTransportOptions): WhatsApp
       const media = new MessageMedia(file.mimeType, Buffer.from(file.content, 'utf8').toString('base64'), file.filename);
       const sent = await current().sendMessage(chatId, media, { sendMediaAsDocument: true });
       return { id: sent.id._serialized };
+    },
+    async sendMedia(chatId, file, as, caption) {
+      const media = new MessageMedia(file.mimeType, file.data.toString('base64'), file.filename ?? null, file.data.length);
+      const options =
+        as === 'voice' ? { sendAudioAsVoice: true } : as === 'document' ? { sendMediaAsDocument: true, ...(caption ? { caption } : {}) } : caption ? { caption } : {};
+      const sent = await current().sendMessage(chatId, media, options);
+      return { id: sent.id._serialized };
+    },
+    async downloadMedia(messageId) {
+      const msg = mediaMessages.get(messageId) ?? (await current().getMessageById(messageId).catch(() => null));
+      if (!msg) return null;
+      const media = await msg.downloadMedia();
+      if (!media?.data) return null;
+      mediaMessages.delete(messageId);
+      return { mimeType: media.mimetype, data: Buffer.from(media.data, 'base64'), ...(media.filename ? { filename: media.filename } : {}) };
     },
     async sendTyping(chatId) {
       const chat = await current().getChatById(chatId);
