@@ -6,7 +6,7 @@ import { auditLog } from './schema.js';
 export interface AuditEntry {
   actor: string;
   action: string;
-  subjectType: 'initiative' | 'person' | 'membership';
+  subjectType: 'initiative' | 'person' | 'membership' | 'broadcast' | 'nudge' | 'thread';
   subjectId: number | null;
   detail?: Record<string, string | number | boolean | null>;
 }

@@ -70,6 +70,13 @@ export interface BroadcastView {
   /** Set when the initiative requires approval of ambassador broadcasts and the author is an ambassador. */
   needsApproval: boolean;
   createdAt: Date;
+  /** A run of this coordinator nudge (null or absent: a broadcast of its own). */
+  nudgeId?: number | null;
+  /** When sending began and ended (null: not yet). */
+  startedAt?: Date | null;
+  finishedAt?: Date | null;
+  /** What happened to every parent in its audience (written when it is done or cancelled). */
+  summary?: BroadcastSummary | null;
 }
 
 export interface BroadcastProgress {
@@ -88,6 +95,8 @@ export interface BroadcastSummary {
   skipped: Record<string, number>;
   /** WhatsApp Cloud outside the 24-hour window: the template went out, the full message waits for their reply. */
   waitingForReply: number;
+  /** The part of `skipped` counted when sending began (no delivery row: stopped, no consent, unreachable, cap). */
+  atStart?: Record<string, number>;
 }
 
 /** The steps a flow asks for; applied in the turn's transaction (src/db/broadcast.effects.ts), each audited. */
