@@ -9,12 +9,14 @@
  *   removePersonMediaFiles — erasePerson calls it before the person's rows cascade away: the
  *     files go too (ids in logs only, never names or content).
  */
-import { unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { and, asc, eq, lt, or, isNull } from 'drizzle-orm';
+import { defaultFilename, sniffMime, type LoadedMedia, type MediaLibrary, type MediaUploads } from '../core/media.js';
+import type { MediaStore } from '../core/media-store.js';
 import type { ChannelName, InboundMedia, MediaType } from '../core/messages.js';
 import type { Db } from './client.js';
 import type { Tx } from './effects.apply.js';
-import { media, type MediaUploads } from './schema.js';
+import { media } from './schema.js';
 
 export type MediaRow = typeof media.$inferSelect;
 export type MediaFailure = 'too_large' | 'gone' | 'error';
@@ -143,4 +145,35 @@ export function mediaOfPerson(db: Db, personId: number): { id: number; type: Med
     .where(eq(media.ownerId, personId))
     .orderBy(asc(media.id))
     .all();
+}
+
+/** The adapters' view of stored media (src/core/media.ts): a ready row with its file, and the upload cache. */
+export function createMediaLibrary(db: Db, store: MediaStore): MediaLibrary {
+  return {
+    load(mediaId): LoadedMedia {
+      const row = mediaById(db, mediaId);
+      if (!row) return { status: 'gone', reason: `media ${mediaId} was erased` };
+      if (row.status === 'pending') return { status: 'pending' };
+      if (row.status === 'failed' || !row.path) return { status: 'gone', reason: `media ${mediaId} could not be fetched (${row.failure ?? 'error'})` };
+      const path = row.path;
+      if (!existsSync(path)) return { status: 'gone', reason: `media ${mediaId}: the stored file is missing` };
+      const read = (): Buffer => store.read(path);
+      const mimeType = row.mimeType ?? sniffMime(read().subarray(0, 16)) ?? 'application/octet-stream';
+      return {
+        status: 'ready',
+        read,
+        media: {
+          id: row.id,
+          type: row.type,
+          mimeType,
+          filename: row.filename ?? defaultFilename(row.id, row.type, mimeType),
+          bytes: row.bytes ?? 0,
+          durationSeconds: row.durationSeconds,
+          uploads: row.uploads ?? {},
+        },
+      };
+    },
+    rememberUpload: (mediaId, upload) => saveMediaUpload(db, mediaId, upload),
+    forgetUpload: (mediaId, channel) => dropMediaUpload(db, mediaId, channel),
+  };
 }

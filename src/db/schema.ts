@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { CHANNELS, PLACEMENT_ANSWERS, ROLES, RSVP_ANSWERS, RSVP_STATUSES } from '../domain/model.js';
+import type { MediaUploads } from '../core/media.js';
 import { CALLBACK_OUTCOMES, RELAY_CLOSERS, RELAY_KINDS, RELAY_SOURCES, RELAY_STATUSES } from '../domain/relay.types.js';
 
 const createdAt = () => integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
@@ -599,14 +600,6 @@ export const relayOffers = sqliteTable(
 export const MEDIA_TYPE_VALUES = ['voice', 'photo', 'document'] as const;
 export const MEDIA_STATUS_VALUES = ['pending', 'ready', 'failed'] as const;
 
-/** Where a stored file was uploaded to a messenger already, so it is sent by reference next time. */
-export interface MediaUploads {
-  /** Telegram's file_id (valid for this bot, without expiry). */
-  telegram?: { fileId: string };
-  /** A WhatsApp Cloud media id: valid for 30 days after `at` (epoch ms). */
-  whatsapp?: { id: string; at: number };
-}
-
 /**
  * A file a person sent in the chat (today: a broadcast version's voice note, photo or PDF). It
  * belongs to its sender (`owner_id`, ON DELETE CASCADE: a voice is personal data); the bytes live
@@ -635,6 +628,7 @@ export const media = sqliteTable(
     /** The stored file's absolute path (`<data dir>/media/<id>`), so erasure can remove it; null until ready. */
     path: text('path'),
     sha256: text('sha256'),
+    /** Per messenger, an upload already done (MediaUploads, src/core/media.ts): sent by reference next time. */
     uploads: text('uploads', { mode: 'json' }).$type<MediaUploads>(),
     fetchedAt: integer('fetched_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),

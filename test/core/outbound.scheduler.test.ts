@@ -245,4 +245,32 @@ describe('outbound scheduler', () => {
     expect(adapter.sent.map((m) => m.text)).toEqual(['left behind']);
     expect(db.select().from(outbox).all().find((r) => r.id === dead.id)?.status).toBe('sent');
   });
+
+  it('passes edits through the proactive adapter when the messenger can edit, each taking a token like a send', async () => {
+    const edits: { chatId: string; externalId: string; text: string; at: number }[] = [];
+    const adapter = new ScriptedAdapter(() => clock.now().getTime());
+    const editing: ChannelAdapter = {
+      name: 'telegram',
+      send: (chatId, message, options) => adapter.send(chatId, message, options),
+      edit: async (chatId, externalId, message) => {
+        edits.push({ chatId, externalId, text: message.text, at: clock.now().getTime() });
+        return { status: 'sent', externalId };
+      },
+    };
+    const s = scheduler(editing, { limits: { ...LIMITS, chat: { capacity: 1, perSecond: 1 } } });
+    expect(scheduler(adapter).proactive.edit).toBeUndefined();
+    const first = await s.proactive.send('7', { text: 'progress 0%' });
+    expect(first.status).toBe('sent');
+    const outcomes = [s.proactive.edit!('7', '55', { text: 'progress 50%' }), s.proactive.edit!('7', '55', { text: 'progress 100%' })];
+    await clock.run(10_000, () => edits.length === 2);
+    expect(await Promise.all(outcomes)).toEqual([
+      { status: 'sent', externalId: '55' },
+      { status: 'sent', externalId: '55' },
+    ]);
+    expect(edits.map((e) => e.text)).toEqual(['progress 50%', 'progress 100%']);
+    // One token a second for this chat: the send and the two edits are a second apart each.
+    const times = [adapter.sent[0]!.at, ...edits.map((e) => e.at)];
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(1000);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(1000);
+  });
 });

@@ -11,6 +11,7 @@
  *     `maxReplyAgeMs` is expired; the parent then gets one "sorry, I was busy" and the latest
  *     message (the current question).
  *   - A proactive message gets one attempt; its BullMQ job decides about retries.
+ *   - `proactive.edit` (where the messenger can edit) is queued and paced like a proactive send.
  */
 import type { Clock } from '../clock.js';
 import { describeError } from '../dispatcher.js';
@@ -59,6 +60,8 @@ interface Item {
   /** Sent even when old (the current question after an expiry). */
   forced?: boolean;
   options?: SendOptions;
+  /** An edit of the message the messenger knows by this id, instead of a new message (proactive only). */
+  edit?: string;
   done?: (outcome: SendOutcome) => void;
 }
 
@@ -187,7 +190,10 @@ export function createOutboundScheduler(deps: OutboundSchedulerDeps): OutboundSc
   async function deliver(chat: Chat, item: Item): Promise<void> {
     let outcome: SendOutcome;
     try {
-      outcome = await adapter.send(chat.chatId, item.message, { ...item.options, ...(item.partsSent ? { fromPart: item.partsSent } : {}), pace: pacer(chat.chatId, item.kind) });
+      outcome =
+        item.edit !== undefined && adapter.edit
+          ? await adapter.edit(chat.chatId, item.edit, item.message)
+          : await adapter.send(chat.chatId, item.message, { ...item.options, ...(item.partsSent ? { fromPart: item.partsSent } : {}), pace: pacer(chat.chatId, item.kind) });
     } catch (err) {
       outcome = { status: 'retry', reason: `adapter threw: ${describeError(err).message}` };
     }
@@ -286,15 +292,18 @@ export function createOutboundScheduler(deps: OutboundSchedulerDeps): OutboundSc
     }
   }
 
+  const queueProactive = (chatId: string, item: Omit<Item, 'kind' | 'createdAt' | 'attempts' | 'notBefore' | 'done'>): Promise<SendOutcome> =>
+    new Promise<SendOutcome>((resolve) => {
+      if (stopped) return resolve({ status: 'retry', reason: 'stopping' });
+      chatOf(chatId).proactive.push({ kind: 'proactive', createdAt: now(), attempts: 0, notBefore: 0, ...item, done: resolve });
+      wake();
+    });
+
   const proactive: ChannelAdapter = {
     name: channel,
-    send(chatId, message, options) {
-      return new Promise<SendOutcome>((resolve) => {
-        if (stopped) return resolve({ status: 'retry', reason: 'stopping' });
-        chatOf(chatId).proactive.push({ kind: 'proactive', message, createdAt: now(), attempts: 0, partsSent: options?.fromPart ?? 0, notBefore: 0, options, done: resolve });
-        wake();
-      });
-    },
+    send: (chatId, message, options) => queueProactive(chatId, { message, partsSent: options?.fromPart ?? 0, options }),
+    // An edit (a broadcast's progress) is one more request to the messenger: it takes a token like a send.
+    ...(adapter.edit ? { edit: (chatId: string, externalId: string, message: OutboundMessage) => queueProactive(chatId, { message, partsSent: 0, edit: externalId }) } : {}),
   };
 
   return {
