@@ -17,6 +17,7 @@ import { createPreConsentMemory } from './core/pre-consent.memory.js';
 import { renderText } from './core/render.js';
 import { openDatabase, type Db } from './db/client.js';
 import { createDirectory } from './db/initiatives.repo.js';
+import { isTranslationConfigured } from './core/translate/provider.js';
 import { createOutbox, newOutboxOwner } from './db/outbox.repo.js';
 import { createSendBudget } from './db/send-budget.repo.js';
 import { createStore } from './db/store.js';
@@ -31,6 +32,7 @@ import { createHttpServer, type HealthReport } from './http/server.js';
 import { localChatOptions } from './http/local-chat.policy.js';
 import { operatorRoutes } from './http/operator-routes.js';
 import { createNurture, type Nurture } from './jobs/nurture.service.js';
+import { broadcastTranslateListener, createMachineDrafts, type BroadcastTranslator } from './jobs/broadcast-translate.js';
 
 /** How long a stop lets waiting replies go out before leaving them to the next start. */
 const STOP_DRAIN_MS = 3_000;
@@ -65,6 +67,8 @@ export interface App {
   outbound: Map<ChannelName, OutboundScheduler>;
   /** Reminders, events and newsletters (absent when NURTURE_ENABLED=false). */
   nurture?: Nurture;
+  /** Machine-translated broadcast drafts (absent unless LIBRETRANSLATE_URL is set; ADR 0009). */
+  machineDrafts?: BroadcastTranslator;
   /** Starts the HTTP server and the channels; resolves with the HTTP port actually used. */
   start(): Promise<number>;
   stop(): Promise<void>;
@@ -88,7 +92,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
   const engine = createEngine({
     afterCommit,
     store,
-    directory: createDirectory(db),
+    directory: createDirectory(db, { broadcasts: { translationAvailable: isTranslationConfigured(config), defaultTimeZone: config.timeZone } }),
     outbound,
     i18n,
     languages: locales.languages,
@@ -137,6 +141,16 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     if (nurture?.planner && effects.some((e) => NOTICE_EFFECTS.has(e.type))) void nurture.planner.kick();
   });
 
+  // Machine-translated drafts of a broadcast (off by default): after a committed requestDrafts.
+  const machineDrafts = createMachineDrafts(config, {
+    db,
+    clock,
+    logger,
+    languageName: (code) => locales.languages.find((l) => l.code === code)?.endonym,
+    kick: () => nurture?.planner?.kick(),
+  });
+  if (machineDrafts) afterCommit.on(broadcastTranslateListener(machineDrafts));
+
   const health = (): HealthReport => {
     const database = store.ping() ? 'up' : 'down';
     const channelHealth = [...running.values()].map((r) => r.channel.health());
@@ -173,6 +187,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     whatsappWeb: adapterOf<WhatsAppWebChannel>('whatsapp-web'),
     outbound,
     nurture,
+    machineDrafts,
     health,
     async start() {
       const port = await http.listen(config.http.port, config.http.host);
