@@ -14,7 +14,8 @@ import type { Tx } from './effects.apply.js';
 type Conn = Db | Tx;
 type Arg = string | number;
 
-const clientOf = (db: Conn): Db['$client'] => (db as unknown as { $client: Db['$client'] }).$client ?? (db as unknown as { session: { client: Db['$client'] } }).session.client;
+/** The better-sqlite3 handle of a database or of a transaction (prepared statements for the bulk paths). */
+export const clientOf = (db: Conn): Db['$client'] => (db as unknown as { $client?: Db['$client'] }).$client ?? (db as unknown as { session: { client: Db['$client'] } }).session.client;
 
 const YM = /^(\d{4})-(\d{2})$/;
 const ymIndex = (s: string): number | null => {

@@ -10,6 +10,7 @@ import type { Phase, Role } from '../domain/model.js';
 import { helpRoute } from './help-route.repo.js';
 import { eventFor, upcomingEvents } from './event-info.repo.js';
 import { registrationRuleFor } from './municipalities.repo.js';
+import { createBroadcastReads, type BroadcastReadsOptions } from './broadcast.reads.js';
 
 export interface NewInitiative {
   name: string;
@@ -151,7 +152,8 @@ export function postcodeOverlaps(db: Db, postcodes: string[], exceptId?: number)
   return [...out.values()];
 }
 
-export function createDirectory(db: Db): Directory {
+/** `broadcasts`: whether machine translation is configured, and the default zone (see BroadcastReadsOptions). */
+export function createDirectory(db: Db, opts: { broadcasts?: BroadcastReadsOptions } = {}): Directory {
   return {
     initiativeById: (id) => initiativeById(db, id),
     // A deep link to an archived initiative is not offered to new parents.
@@ -168,6 +170,7 @@ export function createDirectory(db: Db): Directory {
     },
     upcomingEvents: (initiativeId, from) => upcomingEvents(db, initiativeId, from),
     inviteByToken: (token) => findInvite(db, token),
+    broadcasts: createBroadcastReads(db, opts.broadcasts),
   };
 }
 

@@ -129,6 +129,13 @@ export function buttonsFor(set: ButtonSet | null, payload: DeliveryPayload): Cho
       return [[button('nlc:yes', 'newsletterYes'), button('nlc:no', 'noThanks')]];
     case 'retention':
       return [[button('ret:keep', 'stayInTouch')]];
+    case 'broadcastApproval':
+      return [
+        [
+          { value: `bc:approve:${payload.broadcastId ?? 0}`, label: { key: 'broadcast:button.approve' } },
+          { value: `bc:reject:${payload.broadcastId ?? 0}`, label: { key: 'broadcast:button.reject' } },
+        ],
+      ];
     case null:
       return [];
   }

@@ -61,7 +61,8 @@ const audience = z
   })
   .strict();
 
-export const BUTTON_SETS = ['registration', 'rsvp', 'born', 'keepInTouch', 'placement', 'newsletter', 'retention'] as const;
+/** `broadcastApproval`: approve / reject under a broadcast waiting for a coordinator (bc:approve:<id>, bc:reject:<id>; not for rules). */
+export const BUTTON_SETS = ['registration', 'rsvp', 'born', 'keepInTouch', 'placement', 'newsletter', 'retention', 'broadcastApproval'] as const;
 
 const rule = z
   .object({
