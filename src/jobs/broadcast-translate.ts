@@ -9,6 +9,7 @@
  *
  * Only ids and language codes are logged, never a text.
  */
+import { eq } from 'drizzle-orm';
 import type { AfterCommitListener } from '../core/after-commit.js';
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/dispatcher.js';
@@ -19,6 +20,8 @@ import { writeAudit } from '../db/audit.repo.js';
 import { getBroadcast, setVersion } from '../db/broadcasts.repo.js';
 import type { Db } from '../db/client.js';
 import { insertNotice } from '../db/deliveries.repo.js';
+import { memberships } from '../db/schema.js';
+import { may } from '../domain/authorization.js';
 import type { BroadcastStatus, BroadcastView } from '../domain/broadcast.types.js';
 
 /** The source of every draft: the Dutch version is required. */
@@ -57,8 +60,8 @@ export type DraftProblem = TranslateFailureKind | 'kept';
 
 export interface DraftReport {
   broadcastId: number;
-  /** `noSource`: no Dutch text; `closed`: not a draft (any more); `missing`: no such broadcast. */
-  status: 'done' | 'noSource' | 'closed' | 'missing';
+  /** `noSource`: no Dutch text; `closed`: not a draft (any more); `missing`: no such broadcast; `refused`: the requester may not edit it. */
+  status: 'done' | 'noSource' | 'closed' | 'missing' | 'refused';
   drafted: string[];
   /** Per language: why there is no draft (`kept`: a person's version was already there). */
   failed: { lang: string; problem: DraftProblem; reason?: string }[];
@@ -76,6 +79,12 @@ export interface TranslateRequest {
 }
 
 const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** As src/db/broadcast.effects.ts decides: a coordinator of its initiative, or its author while still allowed to broadcast there. */
+function mayEdit(db: Db, personId: number, b: BroadcastView): boolean {
+  const ms = db.select({ initiativeId: memberships.initiativeId, role: memberships.role }).from(memberships).where(eq(memberships.personId, personId)).all();
+  return may(ms, 'broadcast.approve', b.initiativeId) || (b.authorId === personId && may(ms, 'broadcast', b.initiativeId));
+}
 
 /** A human version (typed, recorded or approved) is the author's word: a machine draft never replaces it. */
 const isHumanVersion = (b: BroadcastView, lang: string): boolean => b.versions.some((v) => v.lang === lang && (!v.machine || v.approved));
@@ -103,6 +112,8 @@ export function createBroadcastTranslator(deps: BroadcastTranslateDeps) {
     const wanted = [...new Set(req.languages)].filter((l) => l !== SOURCE_LANG);
     const b = getBroadcast(db, req.broadcastId);
     if (!b) return { ...report, status: 'missing' };
+    // The applier refused (and audited) a request from someone who may not edit it; its effect still reaches us.
+    if (req.requesterId !== null && !mayEdit(db, req.requesterId, b)) return { ...report, status: 'refused' };
     const source = b.versions.find((v) => v.lang === SOURCE_LANG)?.text?.trim();
     if (!DRAFTABLE.includes(b.status)) report.status = 'closed';
     else if (!source) report.status = 'noSource';
@@ -215,7 +226,7 @@ export function noticeOf(report: DraftReport, initiativeId: number, languageName
   const names = (codes: string[]) => codes.map((c) => languageName?.(c) ?? c).join(', ');
   const params = { number: report.broadcastId };
   const base = { buttons: null, initiativeId };
-  if (report.status === 'missing') return null;
+  if (report.status === 'missing' || report.status === 'refused') return null;
   if (report.status === 'noSource') return { ...base, key: 'translate:drafts.noSource', params };
   if (report.status === 'closed' && !report.drafted.length) return { ...base, key: 'translate:drafts.closed', params };
   const failed = report.failed.filter((f) => f.problem !== 'kept');

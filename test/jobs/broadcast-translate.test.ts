@@ -220,6 +220,24 @@ describe('machine-translated drafts of a broadcast', () => {
     expect(version(sent, 'tr')).toBeUndefined();
   });
 
+  it('only for someone who may edit it: a parent, or an ambassador who is not its author, gets nothing translated', async () => {
+    const id = draftBroadcast();
+    const parent = person('p-1');
+    grantRole(db, parent, initiativeId, 'parent', 'cli');
+    const otherAmbassador = person('amb-2');
+    grantRole(db, otherAmbassador, initiativeId, 'ambassador', 'cli');
+    const coordinator = person('co-1');
+    grantRole(db, coordinator, initiativeId, 'coordinator', 'cli');
+    const drafts = createBroadcastTranslator(deps());
+    expect(await drafts.translate({ broadcastId: id, languages: ['tr'], requesterId: parent })).toMatchObject({ status: 'refused', drafted: [], noticed: false });
+    expect(await drafts.translate({ broadcastId: id, languages: ['tr'], requesterId: otherAmbassador })).toMatchObject({ status: 'refused' });
+    expect(fake.requests).toEqual([]);
+    expect(notices()).toEqual([]);
+    // A coordinator of the initiative may; the notice goes to them (who asked).
+    expect(await drafts.translate({ broadcastId: id, languages: ['tr'], requesterId: coordinator })).toMatchObject({ status: 'done', drafted: ['tr'] });
+    expect(notices().map((n) => n.personId)).toEqual([coordinator]);
+  });
+
   it('never logs or audits the text', async () => {
     const lines: string[] = [];
     const logger = { debug: (o: object) => void lines.push(JSON.stringify(o)), info: (o: object) => void lines.push(JSON.stringify(o)), warn: (o: object) => void lines.push(JSON.stringify(o)), error: (o: object) => void lines.push(JSON.stringify(o)) };
