@@ -140,6 +140,10 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
   afterCommit.on(({ effects }) => {
     if (nurture?.planner && effects.some((e) => NOTICE_EFFECTS.has(e.type))) void nurture.planner.kick();
   });
+  // A nudge triggered in the chat: its run broadcast is fanned out now, not at the next minute.
+  afterCommit.on(async ({ effects }) => {
+    if (nurture?.nudges && effects.some((e) => e.type === 'nudge' && e.command.op === 'trigger')) await nurture.nudges.run();
+  });
 
   // Machine-translated drafts of a broadcast (off by default): after a committed requestDrafts.
   const machineDrafts = createMachineDrafts(config, {

@@ -7,12 +7,14 @@
  */
 import { CHANNEL_INFO, type ChannelName } from '../core/messages.js';
 import { newsletterSlots } from '../domain/newsletter-slots.js';
+import type { EventKindName } from '../domain/model.js';
 import type { NewsletterSlot, PlanChild, PlanEvent, PlanInitiative, PlanPerson, RsvpLabel } from '../domain/nurture.types.js';
 import type { Db } from './client.js';
 import { capHistory } from './deliveries.repo.js';
 import { eventRsvpsForPlanning, type RsvpState } from './events.repo.js';
 import { allRegistrationRules, normalizeMunicipality } from './municipalities.repo.js';
 import { allNewsletterSchedules } from './newsletters.repo.js';
+import { activeNudgeRules, type InitiativeNudgeRules } from './nudges.repo.js';
 
 export interface PlanningWorld {
   people: PlanPerson[];
@@ -21,6 +23,8 @@ export interface PlanningWorld {
   eventsOf: Map<number, PlanEvent[]>;
   slotsOf: Map<number, NewsletterSlot[]>;
   history: Map<number, Date[]>;
+  /** Each initiative's own reminder rules: its active relative nudges (src/db/nudges.repo.ts); absent in older callers. */
+  nudgeRulesOf?: Map<number, InitiativeNudgeRules>;
 }
 
 const DAY_MS = 86_400_000;
@@ -94,6 +98,7 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
     initiatives,
     eventsOf: loadEvents(db, now, initiatives),
     slotsOf,
+    nudgeRulesOf: activeNudgeRules(db),
     history: opts.withHistory === false ? new Map() : one ? personHistory(db, now, opts) : capHistory(db, new Date(now.getTime() - opts.capWindowMs)),
   };
 }
@@ -146,8 +151,8 @@ function loadEvents(db: Db, now: Date, initiatives: Map<number, PlanInitiative>)
   // Invitations start 7 days before; the day's reminder runs until the start. The planner looks
   // 8 days further (LOOKAHEAD_MS) to keep room in the cap for the invitations of the coming days.
   const rows = db.$client
-    .prepare('select id, initiative_id, starts_at, min_age_months, max_age_months from events where cancelled_at is null and starts_at > ? and starts_at < ?')
-    .all(now.getTime() - DAY_MS, now.getTime() + 16 * DAY_MS) as { id: number; initiative_id: number; starts_at: number; min_age_months: number; max_age_months: number }[];
+    .prepare('select id, initiative_id, kind, starts_at, min_age_months, max_age_months from events where cancelled_at is null and starts_at > ? and starts_at < ?')
+    .all(now.getTime() - DAY_MS, now.getTime() + 16 * DAY_MS) as { id: number; initiative_id: number; kind: EventKindName; starts_at: number; min_age_months: number; max_age_months: number }[];
   const rsvps = eventRsvpsForPlanning(db, rows.map((r) => r.id));
   const out = new Map<number, PlanEvent[]>();
   for (const r of rows) {
@@ -158,6 +163,7 @@ function loadEvents(db: Db, now: Date, initiatives: Map<number, PlanInitiative>)
       id: r.id,
       initiativeId: r.initiative_id,
       startsAt: new Date(r.starts_at),
+      kind: r.kind,
       minAgeMonths: r.min_age_months,
       maxAgeMonths: r.max_age_months,
       rsvpOf: (personId) => labels(answers.get(personId)),

@@ -22,6 +22,10 @@ export type RsvpAnswer = (typeof RSVP_ANSWERS)[number];
 export const RSVP_STATUSES = ['going', 'waiting', 'none'] as const;
 export type RsvpStatus = (typeof RSVP_STATUSES)[number];
 
+/** The kinds of events (the list of src/db/schema.ts EVENT_KINDS; a test keeps them equal). */
+export const EVENT_KIND_NAMES = ['tour', 'open_morning', 'carrousel', 'kickoff', 'play_morning'] as const;
+export type EventKindName = (typeof EVENT_KIND_NAMES)[number];
+
 /** The parent's answer to the placement check. */
 export const PLACEMENT_ANSWERS = ['yes', 'no', 'unknown'] as const;
 export type PlacementAnswer = (typeof PLACEMENT_ANSWERS)[number];

@@ -5,6 +5,7 @@
  */
 import type { RegistrationRule } from './registration-deadline.js';
 import type { ButtonSet } from './reminder-rules.js';
+import type { EventKindName } from './model.js';
 
 export interface PlanChild {
   id: number;
@@ -46,6 +47,8 @@ export interface PlanEvent {
   id: number;
   initiativeId: number;
   startsAt: Date;
+  /** tour, play_morning … (a rule may be about some kinds only); absent in older callers. */
+  kind?: EventKindName;
   minAgeMonths: number;
   maxAgeMonths: number;
   /** The person's answer and place: e.g. ['yes', 'going']; ['none'] when they have not answered. */
@@ -96,6 +99,8 @@ export interface DeliveryPayload {
   broadcastId?: number;
   /** A relayed question's thread (src/domain/relay.types.ts): notices about it carry its number and buttons. */
   threadId?: number;
+  /** The thread message a relay notice carries (its text is read at send time; gone with the thread). */
+  relayMessageId?: number;
   /** A coordinator nudge (src/domain/nudge.types.ts) whose run wrote this row. */
   nudgeId?: number;
 }

@@ -6,7 +6,8 @@
  * Trigger kinds:
  * - childAge: the 1st of the month in which the child reaches `months`, until `untilMonths`.
  * - registration: days from the registration deadline (or from the month registration opens).
- * - event: days from an event's start, for parents with a child in the event's age band.
+ * - event: days from an event's start, for parents with a child in the event's age band (optionally
+ *   only events of some kinds).
  * - keepWarm: every 6–8 weeks from the placement until the child turns 4.
  * - newsletter: each slot of the initiative's newsletter schedule.
  * - joined: days after the parent joined an initiative.
@@ -19,6 +20,7 @@
  * own child and applies in every phase, also without an initiative.
  */
 import { z } from 'zod';
+import { EVENT_KIND_NAMES } from './model.js';
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
 const deadlineKind = z.enum(['date', 'monthOnly', 'fromAge3']);
@@ -40,6 +42,8 @@ const trigger = z.discriminatedUnion('type', [
     at: time,
     /** Expires at 00:00 local of start + untilOffsetDays, and never after the event has started. */
     untilOffsetDays: z.number().int().max(1),
+    /** Only events of these kinds (absent: every kind). */
+    kinds: z.array(z.enum(EVENT_KIND_NAMES)).min(1).optional(),
   }),
   z.object({ type: z.literal('keepWarm'), afterDeadlineDays: z.number().int(), minDays: z.number().int().min(1), maxDays: z.number().int().min(1), untilMonths: z.number().int(), at: time }),
   z.object({ type: z.literal('newsletter'), validDays: z.number().int().min(1) }),

@@ -48,6 +48,7 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
 
     if (t.type === 'event') {
       for (const ev of input.events) {
+        if (t.kinds && !(ev.kind !== undefined && t.kinds.includes(ev.kind))) continue;
         if (!inAgeBand(person.children, ev, zone) || !rsvpMatches(rule.audience.rsvp, ev.rsvpOf(person.id))) continue;
         const day = localDayOf(ev.startsAt, zone);
         const until = localMidnight(addDays(day, t.untilOffsetDays), zone);

@@ -25,6 +25,8 @@ export function staffMenu(lang: string, ctx: FlowContext, before: Reply[] = []):
   const ms = membershipsOf(ctx);
   if (!isStaff(ms)) return refuseStaff(lang, ctx);
   const items: Choice[][] = [
+    // Coordinator nudges (src/flows/nudge.flow.ts).
+    ...initiativesFor(ms, 'nudge').map((id) => [choice(`nd:ini:${id}`, 'nudge:staffItem', { name: nameOf(id, ctx) })]),
     ...initiativesFor(ms, 'invite.ambassador').map((id) => [choice(`staff:invite:${id}`, 'staff:item.invite', { name: nameOf(id, ctx) })]),
     ...[...new Set(ms.filter((m) => m.role === 'ambassador').map((m) => m.initiativeId))]
       .filter((id) => isAmbassadorOf(id, ctx))

@@ -18,6 +18,7 @@ import { createDeliveryWorker } from './deliver.worker.js';
 import { createDeliveryQueues, type DeliveryQueues } from './delivery.queue.js';
 import { loadReminderRules, PLAN_HORIZON_MS, sendPolicyOf } from './nurture.config.js';
 import type { PlanPassDeps } from './plan-pass.js';
+import { createNudgeRunner, type NudgeRunner } from './nudge.runner.js';
 import { createPlanner, type Planner } from './planner.js';
 import { createRedis } from './redis.js';
 
@@ -39,6 +40,8 @@ export interface Nurture {
   readonly planDeps: PlanPassDeps;
   /** Available after start(). */
   planner?: Planner;
+  /** Once and recurring coordinator nudges (available after start()); `run()` after a turn that triggered one. */
+  nudges?: NudgeRunner;
   queues?: DeliveryQueues;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -123,9 +126,13 @@ export function createNurture(deps: NurtureDeps): Nurture {
       service.planner = createPlanner({ ...planDeps, queues, channels });
       await waitReady(producer, 2_000);
       await service.planner.start();
+      const planner = service.planner;
+      service.nudges = createNudgeRunner({ db: deps.db, clock: deps.clock, logger, policy: planDeps.policy, defaultTimeZone: config.timeZone, kick: () => planner.kick() });
+      await service.nudges.start();
     },
     async stop() {
       stopping = true;
+      await service.nudges?.stop();
       await service.planner?.stop();
       // worker.close() waits for active jobs without a limit: bound it.
       await Promise.race([Promise.all(workers.map((w) => w.close())), new Promise((r) => setTimeout(r, CLOSE_TIMEOUT_MS).unref())]);

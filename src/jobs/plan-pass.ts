@@ -9,6 +9,7 @@ import type { ChannelName } from '../core/messages.js';
 import type { Logger } from '../core/ports.js';
 import { deliveryKey, type Candidate, type PlanPerson } from '../domain/nurture.types.js';
 import type { ReminderRule } from '../domain/reminder-rules.js';
+import { asNudgeCandidate } from '../domain/nudge-rules.js';
 import { planSendTime, type SendPolicy } from '../domain/send-window.js';
 import { candidatesFor, mergeSiblings } from '../domain/timeline.js';
 import type { Db } from '../db/client.js';
@@ -97,7 +98,7 @@ export const LOOKAHEAD_MS = 8 * 86_400_000;
 /** One person's candidates from a loaded world (the planner, the worker's re-check and the projection share this). */
 export function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, now: Date, horizonMs: number): Candidate[] {
   const ini = person.initiativeId !== null ? (world.initiatives.get(person.initiativeId) ?? null) : null;
-  return candidatesFor({
+  const input = {
     now,
     horizonMs,
     rules: deps.rules,
@@ -106,7 +107,14 @@ export function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: Pla
     events: ini ? (world.eventsOf.get(ini.id) ?? []) : [],
     newsletterSlots: ini ? (world.slotsOf.get(ini.id) ?? []) : [],
     defaultTimeZone: deps.defaultTimeZone,
-  });
+  };
+  const shared = candidatesFor(input);
+  // The initiative's own rules (relative nudges), for its own parents only: most initiatives have none.
+  const own = ini ? world.nudgeRulesOf?.get(ini.id) : undefined;
+  if (!own) return shared;
+  input.rules = own.rules;
+  for (const c of candidatesFor(input)) shared.push(asNudgeCandidate(c, own.refs.get(c.ruleId)));
+  return shared;
 }
 
 /** Which message gets a place in the cap first: time-bound ones, then by priority, then the earliest due. */
