@@ -32,6 +32,10 @@ import { createHttpServer, type HealthReport } from './http/server.js';
 import { localChatOptions } from './http/local-chat.policy.js';
 import { operatorRoutes } from './http/operator-routes.js';
 import { createNurture, type Nurture } from './jobs/nurture.service.js';
+import type { MediaLibrary } from './core/media.js';
+import { createMediaStore, mediaDirFor, type MediaStore } from './core/media-store.js';
+import { createMediaLibrary, mediaIds } from './db/media.repo.js';
+import { createMediaFetcher, type MediaFetcher } from './jobs/media-fetch.js';
 import { broadcastTranslateListener, createMachineDrafts, type BroadcastTranslator } from './jobs/broadcast-translate.js';
 
 /** How long a stop lets waiting replies go out before leaving them to the next start. */
@@ -67,6 +71,8 @@ export interface App {
   outbound: Map<ChannelName, OutboundScheduler>;
   /** Reminders, events and newsletters (absent when NURTURE_ENABLED=false). */
   nurture?: Nurture;
+  /** Stored voice notes, photos and files, and the fetcher that downloads what people sent. */
+  media: { store: MediaStore; library: MediaLibrary; fetcher: MediaFetcher };
   /** Machine-translated broadcast drafts (absent unless LIBRETRANSLATE_URL is set; ADR 0009). */
   machineDrafts?: BroadcastTranslator;
   /** Starts the HTTP server and the channels; resolves with the HTTP port actually used. */
@@ -77,6 +83,7 @@ export interface App {
 
 /** Effects that may write a notice due now (to staff or to a parent): handed to the queue right after the turn. */
 const NOTICE_EFFECTS: ReadonlySet<string> = new Set(['broadcast', 'nudge', 'relay', 'rsvp', 'helpRequest', 'interest']);
+const BROADCAST_RUN_OPS: ReadonlySet<string> = new Set(['submit', 'approve', 'resume', 'pause', 'cancel']);
 
 export function createApp({ config, logger, clock = systemClock, whatsappWebTransport, outboundClock = systemClock }: AppOptions): App {
   const startedAt = clock.now().getTime();
@@ -107,7 +114,12 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
   const dispatcher = createDispatcher(engine.handle, logger, () => Promise.all([...outbound.values()].map((o) => o.idle())).then(() => undefined));
 
   // The channel modules, in order; the first enabled module of a channel wins.
-  const ctx = { config, logger, clock, i18n, languages: locales.languages, db, store, onInbound: dispatcher.dispatch, fakes: { whatsappWebTransport } };
+  // A channel that makes delivery rows due now (WhatsApp: held messages released by the parent's reply) hands them to the queue at once.
+  const queueKick: { run(): void } = { run: () => undefined };
+  // Voice notes, photos and files people sent: bytes in <data dir>/media/<id>, rows in `media`.
+  const mediaStore = createMediaStore(mediaDirFor(config.databasePath));
+  const media = createMediaLibrary(db, mediaStore);
+  const ctx = { config, logger, clock, i18n, languages: locales.languages, db, store, media, onInbound: dispatcher.dispatch, onDeliveriesDue: () => queueKick.run(), fakes: { whatsappWebTransport } };
   const running = new Map<ChannelName, { id: string; channel: RunningChannel }>();
   for (const module of CHANNEL_MODULES) {
     if (!module.enabled(config, new Set(running.keys()))) continue;
@@ -140,6 +152,22 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
   afterCommit.on(({ effects }) => {
     if (nurture?.planner && effects.some((e) => NOTICE_EFFECTS.has(e.type))) void nurture.planner.kick();
   });
+  // A broadcast submitted, approved or resumed goes out at once (not at the runner's next look); a pause or cancel shows in its progress.
+  afterCommit.on(async ({ effects }) => {
+    if (nurture?.broadcasts && effects.some((e) => e.type === 'broadcast' && BROADCAST_RUN_OPS.has(e.command.op))) await nurture.broadcasts.tick();
+  });
+  // A turn that kept a voice note, photo or file (a broadcast version) left a pending media row: fetch it now.
+  const mediaFetcher = createMediaFetcher({
+    db,
+    store: mediaStore,
+    downloaders: new Map([...running].flatMap(([name, r]) => (r.channel.downloader ? [[name, r.channel.downloader] as const] : []))),
+    clock,
+    logger,
+  });
+  afterCommit.on(({ effects }) => {
+    if (effects.some((e) => e.type === 'broadcast')) mediaFetcher.kick();
+  });
+  queueKick.run = () => void nurture?.planner?.kick();
   // A nudge triggered in the chat: its run broadcast is fanned out now, not at the next minute.
   afterCommit.on(async ({ effects }) => {
     if (nurture?.nudges && effects.some((e) => e.type === 'nudge' && e.command.op === 'trigger')) await nurture.nudges.run();
@@ -191,6 +219,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     whatsappWeb: adapterOf<WhatsAppWebChannel>('whatsapp-web'),
     outbound,
     nurture,
+    media: { store: mediaStore, library: media, fetcher: mediaFetcher },
     machineDrafts,
     health,
     async start() {
@@ -198,6 +227,10 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
       // Replies committed before a stop or a crash are taken over first.
       for (const o of outbound.values()) o.start();
       for (const { channel } of running.values()) await channel.start?.();
+      // Files whose rows are gone (a crash between erasure and removal) go; pending ones are fetched.
+      const swept = mediaStore.sweep(mediaIds(db));
+      if (swept) logger.info({ files: swept }, 'media files without a row removed');
+      mediaFetcher.kick();
       if (nurture) await nurture.start();
       logger.info({ port, channels: [...running.values()].map((r) => r.id) }, 'ouderbrug started');
       return port;
@@ -212,6 +245,8 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
         if (Date.now() - t > 1_000) logger.warn({ step: name, ms: Date.now() - t }, 'a step of stopping was slow');
       };
       if (nurture) await step('nurture', () => nurture.stop());
+      mediaFetcher.stop();
+      await step('media', () => Promise.race([mediaFetcher.idle(), new Promise((r) => setTimeout(r, STOP_DRAIN_MS).unref())]));
       for (const [name, { channel }] of running) if (channel.stop) await step(`channel ${name}`, () => channel.stop!());
       await step('http', () => http.close());
       await step('turns', () => dispatcher.turnsDone());

@@ -6,6 +6,7 @@
 import type { i18n } from 'i18next';
 import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
+import type { MediaDownloader, MediaLibrary } from '../core/media.js';
 import type { ChannelName } from '../core/messages.js';
 import type { ChannelLimits } from '../core/outbound/channel-limits.js';
 import type { ChannelAdapter, ChannelHealth, InboundHandler, Logger, Store } from '../core/ports.js';
@@ -24,6 +25,10 @@ export interface ChannelContext {
   store: Store;
   /** Inbound messages go here (the dispatcher). */
   onInbound: InboundHandler;
+  /** Stored voice notes, photos and files, for sending them (OutboundMessage.media). */
+  media?: MediaLibrary;
+  /** Delivery rows the channel made due now (held ones released, a closed window to retry): queue them at once. */
+  onDeliveriesDue?(): void;
   /** Test doubles for what cannot run here (a phone for whatsapp-web.js). */
   fakes?: { whatsappWebTransport?: WhatsAppWebTransport };
 }
@@ -36,6 +41,8 @@ export interface RunningChannel<A extends ChannelAdapter = ChannelAdapter> {
   stop?(): Promise<void>;
   health(): ChannelHealth;
   routes?: HttpRoute[];
+  /** Fetches files people sent on this messenger (absent: it has none, e.g. the web chat). */
+  downloader?: MediaDownloader;
 }
 
 export interface ChannelModule {

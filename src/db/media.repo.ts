@@ -2,7 +2,7 @@
  * The `media` table: voice notes, photos and files people sent in the chat (issue 11, item 2).
  *
  *   recordInboundMedia — in a turn's transaction: a pending row for a file the flow keeps.
- *   pending / ready / failed — the fetcher (src/core/media-fetcher.ts) downloads the bytes after
+ *   pending / ready / failed — the fetcher (src/jobs/media-fetch.ts) downloads the bytes after
  *     the commit and stores them (src/core/media-store.ts) as `<data dir>/media/<id>`.
  *   uploads — per messenger, the reference of an upload already done (Telegram file_id, WhatsApp
  *     media id + when), so the next send of the same file goes by reference.

@@ -9,15 +9,25 @@
  * private chat (burst 3, 1/s) and 20 per sliding minute per group; over a limit the call gets
  * the 429 Telegram sends and is not delivered. `stats()` counts requests and 429s either way.
  *
+ * Files (issue 11): sendVoice/sendAudio/sendPhoto/sendDocument take a multipart upload or a
+ * file_id the fake handed out before (for a file of the same kind); an upload must hold bytes of
+ * the right kind (OGG/MP3/M4A for a voice note, JPEG/PNG/WebP for a photo), a caption at most
+ * 1,024 characters after parsing. getFile and `/file/bot<token>/<file_path>` serve files users
+ * sent (`sendFile`) and files the bot uploaded; getFile refuses files over 20 MB as Telegram does.
+ * editMessageText changes a recorded text message ("message is not modified" when nothing changes).
+ *
  * One file by design: server, validation and test helpers share the same chat state.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { BotCommand } from 'telegraf/types';
 
+export type FileKind = 'voice' | 'audio' | 'photo' | 'document';
+
 export interface RecordedMessage {
-  method: 'sendMessage' | 'sendDocument';
+  method: 'sendMessage' | 'sendDocument' | 'sendVoice' | 'sendAudio' | 'sendPhoto';
   message_id: number;
   /** Text as sent (HTML when parse_mode is HTML). */
   text?: string;
@@ -26,6 +36,33 @@ export interface RecordedMessage {
   parse_mode?: string;
   reply_markup?: unknown;
   document?: { filename: string; content: string };
+  /** A file sent with sendVoice/sendAudio/sendPhoto/sendDocument: uploaded now, or by a file_id from before. */
+  media?: { kind: FileKind; fileId: string; uploaded: boolean; bytes: number; sha256: string; filename?: string; duration?: number };
+  /** How many times editMessageText changed it. */
+  edits?: number;
+}
+
+/** A file in the fake's file store: sent by a user (`sendFile`) or uploaded by the bot. */
+export interface FakeFile {
+  fileId: string;
+  kind: FileKind;
+  data: Buffer;
+  /** What getFile reports (a user's file may announce more than `data` holds, to test limits). */
+  size: number;
+  path: string;
+  mimeType?: string;
+  filename?: string;
+}
+
+export interface UserFileOptions extends UserOptions {
+  caption?: string;
+  mimeType?: string;
+  filename?: string;
+  duration?: number;
+  /** The bot's message this one replies to. */
+  replyTo?: number;
+  /** The size Telegram announces (default: the data's length); over 20 MB getFile refuses it. */
+  size?: number;
 }
 
 export interface ApiFailure {
@@ -107,6 +144,12 @@ export interface FakeBotApi {
   readonly answeredCallbacks: { id: string; text?: string }[];
   webhook(): { url: string; secret?: string } | null;
   sendText(chatId: number, text: string, opts?: UserOptions): number;
+  /** The user replies to one of the bot's messages (Telegram's "reply"). */
+  replyText(chatId: number, text: string, toMessageId: number, opts?: UserOptions): number;
+  /** The user sends a voice note, audio file, photo or document; returns the update id and its file_id. */
+  sendFile(chatId: number, kind: FileKind, data: Buffer, opts?: UserFileOptions): { updateId: number; fileId: string };
+  /** A file in the store by file_id (what the bot uploaded, what a user sent). */
+  file(fileId: string): FakeFile | undefined;
   sendCommand(chatId: number, command: string, args?: string, opts?: UserOptions): number;
   press(chatId: number, callbackData: string, opts?: UserOptions): string;
   pushUpdate(raw: unknown): number;
@@ -254,6 +297,19 @@ function parseJson(raw: string, error: string): unknown {
   }
 }
 
+/** What a file's first bytes say it is. */
+function magic(data: Buffer): string {
+  const head = data.subarray(0, 12).toString('latin1');
+  if (head.startsWith('OggS')) return 'ogg';
+  if (head.startsWith('ID3') || (data[0] === 0xff && ((data[1] ?? 0) & 0xe0) === 0xe0)) return 'mp3';
+  if (head.slice(4, 8) === 'ftyp') return 'm4a';
+  if (data[0] === 0xff && data[1] === 0xd8) return 'jpeg';
+  if (head.startsWith('\x89PNG')) return 'png';
+  if (head.startsWith('RIFF') && head.slice(8, 12) === 'WEBP') return 'webp';
+  if (head.startsWith('%PDF-')) return 'pdf';
+  return 'unknown';
+}
+
 // ---------------------------------------------------------------- request bodies
 
 async function readBody(req: http.IncomingMessage): Promise<Payload> {
@@ -273,7 +329,7 @@ async function readBody(req: http.IncomingMessage): Promise<Payload> {
     const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': type }, body }).formData();
     const payload: Payload = { ...query };
     for (const [key, value] of form.entries()) {
-      payload[key] = typeof value === 'string' ? value : { filename: value.name, content: await value.text() };
+      payload[key] = typeof value === 'string' ? value : { filename: value.name, content: await value.text(), data: Buffer.from(await value.arrayBuffer()) };
     }
     return payload;
   }
@@ -412,6 +468,8 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
   let poll: Poll | null = null;
   let nextUpdateId = 700_000;
   let nextCallbackId = 1;
+  const files = new Map<string, FakeFile>();
+  let nextFileId = 1;
   const now = (): number => Math.floor(Date.now() / 1000);
 
   const chatOf = (chatId: unknown): ChatState => {
@@ -476,6 +534,63 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
     return full;
   };
 
+  const addFile = (kind: FileKind, data: Buffer, extra: { mimeType?: string; filename?: string; size?: number } = {}): FakeFile => {
+    const n = nextFileId++;
+    const prefix = { voice: 'AwACAgQ', audio: 'CQACAgQ', photo: 'AgACAgQ', document: 'BQACAgQ' }[kind];
+    const ext = { voice: 'oga', audio: 'm4a', photo: 'jpg', document: 'bin' }[kind];
+    const file: FakeFile = { fileId: `${prefix}-${n}`, kind, data, size: extra.size ?? data.length, path: `${kind}s/file_${n}.${ext}`, ...(extra.mimeType ? { mimeType: extra.mimeType } : {}), ...(extra.filename ? { filename: extra.filename } : {}) };
+    files.set(file.fileId, file);
+    return file;
+  };
+
+  /** The Bot API's file object for a message (photo: two sizes, the full one last). */
+  const fileObject = (file: FakeFile, duration?: number): unknown => {
+    const base = { file_id: file.fileId, file_unique_id: `u${file.fileId}`, file_size: file.size };
+    if (file.kind === 'photo') return [{ ...base, file_id: `${file.fileId}-thumb`, width: 90, height: 90, file_size: Math.min(file.size, 1000) }, { ...base, width: 1280, height: 1280 }];
+    return { ...base, ...(file.mimeType ? { mime_type: file.mimeType } : {}), ...(file.filename ? { file_name: file.filename } : {}), ...(duration !== undefined && file.kind !== 'document' ? { duration } : {}) };
+  };
+
+  /** sendVoice/sendAudio/sendPhoto/sendDocument: an upload (multipart) or a file_id of a file of the same kind. */
+  const sendFileMessage = (kind: FileKind, p: Payload): Payload => {
+    const chat = chatOf(p.chat_id);
+    const given = p[kind] as { filename?: unknown; content?: unknown; data?: unknown } | string | undefined;
+    if (given === undefined || given === '') throw badRequest(`there is no ${kind} in the request`);
+    const caption = p.caption === undefined ? undefined : plainOf(p.caption, p.parse_mode, 1024, 'message caption');
+    const markup = validateMarkup(jsonField(p.reply_markup));
+    const duration = p.duration === undefined ? undefined : Number(p.duration);
+    if (duration !== undefined && !(Number.isInteger(duration) && duration >= 0)) throw badRequest('wrong duration specified');
+    let file: FakeFile;
+    let uploaded = false;
+    if (typeof given === 'string') {
+      const known = files.get(given);
+      if (!known) throw badRequest('wrong file identifier/HTTP URL specified');
+      if (known.kind !== kind) throw badRequest(`can't use file of type ${known.kind} as ${kind}`);
+      file = known;
+    } else {
+      const data = Buffer.isBuffer(given.data) ? given.data : Buffer.from(String(given.content ?? ''));
+      const filename = String(given.filename ?? '');
+      if (data.length === 0 && kind !== 'document') throw badRequest('file must be non-empty');
+      if (data.length > 50 * 1024 * 1024) throw new ApiError(413, 'Request Entity Too Large');
+      if (kind === 'voice' && !['ogg', 'mp3', 'm4a'].includes(magic(data))) throw badRequest('the fake takes only OGG/Opus, MP3 or M4A as a voice note');
+      if (kind === 'audio' && !['mp3', 'm4a'].includes(magic(data))) throw badRequest('the fake takes only MP3 or M4A as audio');
+      if (kind === 'photo' && !['jpeg', 'png', 'webp'].includes(magic(data))) throw badRequest('IMAGE_PROCESS_FAILED');
+      if (kind === 'photo' && data.length > 10 * 1024 * 1024) throw badRequest('PHOTO_SAVE_FILE_INVALID');
+      const mimeType = { ogg: 'audio/ogg', mp3: 'audio/mpeg', m4a: 'audio/mp4', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', pdf: 'application/pdf' }[magic(data)];
+      file = addFile(kind, data, { ...(mimeType ? { mimeType } : {}), ...(filename ? { filename } : {}) });
+      uploaded = true;
+    }
+    const media = { kind, fileId: file.fileId, uploaded, bytes: file.data.length, sha256: createHash('sha256').update(file.data).digest('hex'), ...(file.filename ? { filename: file.filename } : {}), ...(duration !== undefined ? { duration } : {}) };
+    const method = `send${kind[0]!.toUpperCase()}${kind.slice(1)}` as RecordedMessage['method'];
+    const entry = {
+      method,
+      media,
+      ...(kind === 'document' ? { document: { filename: file.filename ?? '', content: file.data.toString('utf8') } } : {}),
+      ...(caption ? { plain: caption, text: p.caption as string } : {}),
+      ...(markup ? { reply_markup: markup } : {}),
+    };
+    return record(chat, entry, { [kind]: fileObject(file, duration), ...(caption ? { caption } : {}), ...(markup ? { reply_markup: markup } : {}) });
+  };
+
   const methods: Record<string, (p: Payload, req: http.IncomingMessage) => Result | Promise<Result>> = {
     getMe: () => BOT,
     deleteWebhook: (p) => {
@@ -501,15 +616,31 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       const entry = { method: 'sendMessage' as const, text: p.text as string, plain, ...(p.parse_mode ? { parse_mode: String(p.parse_mode) } : {}), ...(markup ? { reply_markup: markup } : {}) };
       return record(chat, entry, { text: plain, ...(markup ? { reply_markup: markup } : {}) });
     },
-    sendDocument: (p) => {
+    sendDocument: (p) => sendFileMessage('document', p),
+    sendVoice: (p) => sendFileMessage('voice', p),
+    sendAudio: (p) => sendFileMessage('audio', p),
+    sendPhoto: (p) => sendFileMessage('photo', p),
+    editMessageText: (p) => {
       const chat = chatOf(p.chat_id);
-      const doc = p.document as { filename?: unknown; content?: unknown } | string | undefined;
-      if (doc === undefined || doc === '') throw badRequest('there is no document in the request');
-      const document = typeof doc === 'string' ? { filename: '', content: doc } : { filename: String(doc.filename ?? ''), content: String(doc.content ?? '') };
-      const caption = p.caption === undefined ? undefined : plainOf(p.caption, p.parse_mode, 1024, 'caption');
+      const target = chat.sent.find((m) => m.message_id === numField(p.message_id, -1));
+      if (!target) throw badRequest('message to edit not found');
+      if (target.method !== 'sendMessage') throw badRequest('there is no text in the message to edit');
+      const plain = plainOf(p.text, p.parse_mode, 4096, 'message');
       const markup = validateMarkup(jsonField(p.reply_markup));
-      const entry = { method: 'sendDocument' as const, document, ...(caption ? { plain: caption } : {}), ...(markup ? { reply_markup: markup } : {}) };
-      return record(chat, entry, { document: { file_id: `doc-${chat.nextMessageId}`, file_unique_id: 'u', file_name: document.filename }, ...(caption ? { caption } : {}) });
+      if (p.text === target.text && JSON.stringify(markup ?? null) === JSON.stringify(target.reply_markup ?? null)) {
+        throw badRequest('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+      }
+      Object.assign(target, { text: p.text as string, plain, edits: (target.edits ?? 0) + 1 });
+      if (markup) target.reply_markup = markup;
+      else delete target.reply_markup;
+      events.emit('sent');
+      return { message_id: target.message_id, from: BOT, chat: privateChat(chat), date: now(), edit_date: now(), text: plain, ...(markup ? { reply_markup: markup } : {}) };
+    },
+    getFile: (p) => {
+      const file = files.get(String(p.file_id ?? ''));
+      if (!file) throw badRequest('invalid file_id');
+      if (file.size > 20 * 1024 * 1024) throw badRequest('file is too big');
+      return { file_id: file.fileId, file_unique_id: `u${file.fileId}`, file_size: file.size, file_path: file.path };
     },
     answerCallbackQuery: (p) => {
       const id = String(p.callback_query_id ?? '');
@@ -599,7 +730,16 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       if (res.writableEnded || res.destroyed) return;
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
-    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(new URL(req.url ?? '/', 'http://fake').pathname);
+    const pathname = new URL(req.url ?? '/', 'http://fake').pathname;
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(pathname);
+    if (download) {
+      requests.push({ method: 'file', payload: { path: download[2] } });
+      const file = download[1] === TOKEN ? [...files.values()].find((f) => f.path === download[2]) : undefined;
+      if (!file || req.method !== 'GET') return reply(404, { ok: false, error_code: 404, description: 'Not Found' });
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.data.length) }).end(file.data);
+      return;
+    }
+    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(pathname);
     if (!match) return reply(404, { ok: false, error_code: 404, description: 'Not Found' });
     const token = match[1];
     method = match[2] ?? '';
@@ -667,6 +807,24 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
     return pushUpdate({ message: { message_id: chat.nextMessageId++, from: userOf(chat), chat: privateChat(chat), date: now(), text, ...entities } });
   };
 
+  const replyText = (chatId: number, text: string, toMessageId: number, opts?: UserOptions): number => {
+    const chat = ensureChat(chatId, opts);
+    const original = chat.sent.find((m) => m.message_id === toMessageId);
+    const quoted = { message_id: toMessageId, from: BOT, chat: privateChat(chat), date: now(), ...(original?.plain !== undefined ? { text: original.plain } : {}) };
+    return pushUpdate({ message: { message_id: chat.nextMessageId++, from: userOf(chat), chat: privateChat(chat), date: now(), text, reply_to_message: quoted } });
+  };
+
+  const sendFile = (chatId: number, kind: FileKind, data: Buffer, opts: UserFileOptions = {}): { updateId: number; fileId: string } => {
+    const chat = ensureChat(chatId, opts);
+    const mimeType = opts.mimeType ?? ({ voice: 'audio/ogg', audio: 'audio/mp4', photo: undefined, document: 'application/octet-stream' } as const)[kind];
+    const file = addFile(kind, data, { ...(mimeType ? { mimeType } : {}), ...(opts.filename ? { filename: opts.filename } : {}), ...(opts.size !== undefined ? { size: opts.size } : {}) });
+    const reply = opts.replyTo !== undefined ? { reply_to_message: { message_id: opts.replyTo, from: BOT, chat: privateChat(chat), date: now() } } : {};
+    const updateId = pushUpdate({
+      message: { message_id: chat.nextMessageId++, from: userOf(chat), chat: privateChat(chat), date: now(), [kind]: fileObject(file, opts.duration ?? (kind === 'document' || kind === 'photo' ? undefined : 3)), ...(opts.caption ? { caption: opts.caption } : {}), ...reply },
+    });
+    return { updateId, fileId: file.fileId };
+  };
+
   return {
     apiRoot: `http://127.0.0.1:${port}/`,
     token: TOKEN,
@@ -675,6 +833,9 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
     answeredCallbacks,
     webhook: () => webhook,
     sendText,
+    replyText,
+    sendFile,
+    file: (fileId) => files.get(fileId),
     sendCommand: (chatId, command, args, opts) => sendText(chatId, `/${command.replace(/^\//, '')}${args ? ` ${args}` : ''}`, opts),
     press: (chatId, callbackData, opts) => {
       const chat = ensureChat(chatId, opts);

@@ -2,7 +2,9 @@
  * The Telegram channel: I/O only. Updates go through the mapper to `onInbound`; outbound
  * messages go through the mapper to the Bot API, and every failure becomes a SendOutcome.
  * Starting, stopping and reconnecting live in telegram.lifecycle.ts: the process never
- * crashes because Telegram is unreachable.
+ * crashes because Telegram is unreachable. Stored voice notes, photos and files go through
+ * telegram.media.ts (the text as their caption when it fits in 1,024 characters, else the text
+ * first as its own message); `edit` replaces a sent text and its buttons (editMessageText).
  */
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,8 +13,11 @@ import type { Context } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import type { ChannelAdapter, ChannelHealth, InboundHandler, Logger } from '../../core/ports.js';
 import type { SendOutcome } from '../../core/errors.js';
+import type { LoadedMedia, MediaDownloader, MediaLibrary } from '../../core/media.js';
 import type { OutboundMessage } from '../../core/messages.js';
+import { miniHtmlToPlain } from '../../core/render.js';
 import { dropReason, toInbound, toInlineKeyboard } from './telegram.mapper.js';
+import { sendStoredMedia, TELEGRAM_MAX_CAPTION, telegramDownloader } from './telegram.media.js';
 import { splitForTelegram } from './telegram.split.js';
 import { classifyTelegramError, describeTelegramError as describe, errorCode } from './telegram.errors.js';
 import { createLifecycle } from './telegram.lifecycle.js';
@@ -34,6 +39,8 @@ export interface TelegramChannelOptions {
   defaultLanguage: string;
   /** Reconnect backoff; tests shorten it. Defaults: 1 s doubling up to 60 s. */
   retry?: { firstDelayMs?: number; maxDelayMs?: number };
+  /** Stored voice notes, photos and files (OutboundMessage.media); without it such a message is refused as invalid. */
+  media?: MediaLibrary;
 }
 
 export interface TelegramWebhook {
@@ -48,6 +55,8 @@ export interface TelegramChannel extends ChannelAdapter {
   health(): ChannelHealth;
   /** Present in webhook mode only. */
   webhook?: TelegramWebhook;
+  /** Fetches files people sent (by file_id). */
+  downloader: MediaDownloader;
 }
 
 export function createTelegramChannel(options: TelegramChannelOptions): TelegramChannel {
@@ -60,7 +69,9 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   const lifecycle = createLifecycle(bot, options);
   const channel: TelegramChannel = {
     name: 'telegram',
-    send: (chatId, message, opts) => sendMessage(bot, logger, chatId, message, opts?.fromPart ?? 0, opts?.pace),
+    send: (chatId, message, opts) => sendMessage(bot, logger, options.media, chatId, message, opts?.fromPart ?? 0, opts?.pace),
+    edit: (chatId, externalId, message) => editMessage(bot, logger, chatId, externalId, message),
+    downloader: telegramDownloader(bot),
     start: lifecycle.start,
     stop: lifecycle.stop,
     health: lifecycle.health,
@@ -130,7 +141,9 @@ function notifyIfBlocked(member: unknown, options: TelegramChannelOptions): void
   }
 }
 
-async function sendMessage(bot: Telegraf, logger: Logger, chatId: string, message: OutboundMessage, fromPart: number, pace?: () => Promise<void>): Promise<SendOutcome> {
+type Part = { kind: 'text'; html: string; last: boolean } | { kind: 'media'; caption?: string } | { kind: 'attachment' };
+
+async function sendMessage(bot: Telegraf, logger: Logger, library: MediaLibrary | undefined, chatId: string, message: OutboundMessage, fromPart: number, pace?: () => Promise<void>): Promise<SendOutcome> {
   let chunks: string[];
   let keyboard: ReturnType<typeof toInlineKeyboard> | undefined;
   try {
@@ -140,9 +153,19 @@ async function sendMessage(bot: Telegraf, logger: Logger, chatId: string, messag
     // Only our own encoder throws here (callback data too long or empty): a bug in a flow.
     return failed(logger, 'prepare', { status: 'invalid', reason: `bad outbound message: ${err instanceof Error ? err.message : 'unknown'}` });
   }
-  if (chunks.length === 0 && (keyboard || !message.attachment)) {
-    return failed(logger, 'prepare', { status: 'invalid', reason: 'message text is empty' });
+  const stored = loadMedia(logger, library, message);
+  if (stored.status === 'pending') return { status: 'retry', reason: 'media not fetched yet' };
+  const ready = stored.status === 'ready' ? stored : undefined;
+  if (chunks.length === 0 && !ready && (keyboard || !message.attachment)) {
+    return failed(logger, 'prepare', { status: 'invalid', reason: stored.status === 'gone' ? stored.reason : 'message text is empty' });
   }
+  // The text rides as the file's caption when it fits; else it goes first, on its own.
+  const asCaption = ready && chunks.length === 1 && miniHtmlToPlain(message.text).length <= TELEGRAM_MAX_CAPTION;
+  const parts: Part[] = [
+    ...(asCaption ? [] : chunks.map((html, i): Part => ({ kind: 'text', html, last: !ready && i === chunks.length - 1 }))),
+    ...(ready ? [asCaption ? ({ kind: 'media', caption: chunks[0] } as Part) : ({ kind: 'media' } as Part)] : []),
+    ...(message.attachment ? [{ kind: 'attachment' } as Part] : []),
+  ];
   let lastId: number | undefined;
   let partsSent = 0;
   // The scheduler took a token for the first request; each later one takes its own.
@@ -150,19 +173,20 @@ async function sendMessage(bot: Telegraf, logger: Logger, chatId: string, messag
     if (partsSent > 0 || lastId !== undefined) await pace?.();
   };
   try {
-    // Parts are the text chunks, then the file; a retry resumes at the part that failed.
-    for (const [i, chunk] of chunks.entries()) {
+    // Parts: the text chunks (unless a caption), the stored file, then the attachment; a retry resumes at the part that failed.
+    for (const [i, part] of parts.entries()) {
       if (i < fromPart) continue;
-      const markup = keyboard && i === chunks.length - 1 ? { reply_markup: keyboard } : {};
       await next();
-      const sent = await bot.telegram.sendMessage(chatId, chunk, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...markup });
-      lastId = sent.message_id;
+      if (part.kind === 'text') {
+        const markup = keyboard && part.last ? { reply_markup: keyboard } : {};
+        lastId = (await bot.telegram.sendMessage(chatId, part.html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...markup })).message_id;
+      } else if (part.kind === 'media' && ready && library) {
+        lastId = await sendStoredMedia(bot, library, chatId, ready, { ...(part.caption ? { caption: part.caption } : {}), ...(keyboard ? { reply_markup: keyboard } : {}) });
+      } else if (message.attachment) {
+        const { content, filename } = message.attachment;
+        lastId = (await bot.telegram.sendDocument(chatId, { source: Buffer.from(content), filename })).message_id;
+      }
       partsSent++;
-    }
-    if (message.attachment && fromPart <= chunks.length) {
-      const { content, filename } = message.attachment;
-      await next();
-      lastId = (await bot.telegram.sendDocument(chatId, { source: Buffer.from(content), filename })).message_id;
     }
   } catch (err) {
     const outcome = classifyTelegramError(err);
@@ -170,6 +194,38 @@ async function sendMessage(bot: Telegraf, logger: Logger, chatId: string, messag
     return failed(logger, lastId === undefined ? 'first part' : 'later part', resumable, err);
   }
   return { status: 'sent', ...(lastId !== undefined ? { externalId: String(lastId) } : {}) };
+}
+
+/** The message's stored file, if it has one; a file that is gone is logged (ids only) and the text goes alone. */
+function loadMedia(logger: Logger, library: MediaLibrary | undefined, message: OutboundMessage): LoadedMedia | { status: 'none' } {
+  if (!message.media) return { status: 'none' };
+  const loaded: LoadedMedia = library ? library.load(message.media.mediaId) : { status: 'gone', reason: 'no media library on this channel' };
+  if (loaded.status === 'gone') logger.warn({ method: 'send', mediaId: message.media.mediaId, reason: loaded.reason }, 'telegram: stored media is gone; sending the text only');
+  return loaded;
+}
+
+/** Replaces a sent message's text and buttons. "Not modified" (the same text again) counts as sent. */
+async function editMessage(bot: Telegraf, logger: Logger, chatId: string, externalId: string, message: OutboundMessage): Promise<SendOutcome> {
+  const messageId = Number(externalId);
+  if (!Number.isSafeInteger(messageId) || messageId <= 0) return failed(logger, 'edit', { status: 'invalid', reason: 'not a Telegram message id' });
+  let chunks: string[];
+  let keyboard: ReturnType<typeof toInlineKeyboard> | undefined;
+  try {
+    chunks = splitForTelegram(message.text);
+    keyboard = message.choices?.length ? toInlineKeyboard(message.choices) : undefined;
+  } catch (err) {
+    return failed(logger, 'edit', { status: 'invalid', reason: `bad outbound message: ${err instanceof Error ? err.message : 'unknown'}` });
+  }
+  const [text] = chunks;
+  if (text === undefined || chunks.length > 1) return failed(logger, 'edit', { status: 'invalid', reason: 'an edit must fit in one message' });
+  try {
+    await bot.telegram.editMessageText(chatId, messageId, undefined, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(keyboard ? { reply_markup: keyboard } : {}) });
+  } catch (err) {
+    const outcome = classifyTelegramError(err);
+    if (outcome.status === 'invalid' && /message is not modified/i.test(outcome.reason)) return { status: 'sent', externalId };
+    return failed(logger, 'edit', outcome, err);
+  }
+  return { status: 'sent', externalId };
 }
 
 function failed(logger: Logger, stage: string, outcome: Exclude<SendOutcome, { status: 'sent' }>, err?: unknown): SendOutcome {

@@ -13,7 +13,7 @@ export const telegramModule: ChannelModule = {
   id: 'telegram',
   channel: 'telegram',
   enabled: (config) => Boolean(config.telegram.token),
-  create({ config, logger, i18n, languages, store, onInbound }) {
+  create({ config, logger, i18n, languages, store, onInbound, media }) {
     const { token, apiRoot, webhookUrl, webhookSecret, limits } = config.telegram;
     const telegram = createTelegramChannel({
       token: token ?? '',
@@ -24,6 +24,7 @@ export const telegramModule: ChannelModule = {
       onUnreachable: (chatId) => store.markUnreachable({ channel: 'telegram', chatId }),
       commands: commandMenus(i18n, languages),
       defaultLanguage: config.defaultLanguage,
+      ...(media ? { media } : {}),
     });
     return {
       adapter: telegram,
@@ -39,6 +40,7 @@ export const telegramModule: ChannelModule = {
       start: telegram.start,
       stop: telegram.stop,
       health: telegram.health,
+      downloader: telegram.downloader,
       routes: telegram.webhook ? [{ method: 'POST', path: telegram.webhook.path, handler: telegram.webhook.handler }] : [],
     };
   },
