@@ -7,7 +7,6 @@ import { and, eq, gt, lte, or } from 'drizzle-orm';
 import { AppError } from '../core/errors.js';
 import type { Address } from '../core/messages.js';
 import type { IdentityRef, Logger } from '../core/ports.js';
-import type { DeliveryPayload } from '../domain/nurture.types.js';
 import { createLogger } from '../logger.js';
 import type { Effect } from '../flows/flow.types.js';
 import type { Db } from './client.js';
@@ -16,7 +15,6 @@ import { writeAudit } from './audit.repo.js';
 import { cancelPendingFor, cancelPendingOfKind, insertNotice } from './deliveries.repo.js';
 import { applyRsvp } from './events.repo.js';
 import { createInvite, redeemInvite, refuseInvite, setAmbassadorLanguages } from './invites.repo.js';
-import { helpRecipients } from './help-route.repo.js';
 import { applyBroadcastCommand } from './broadcast.effects.js';
 import { applyNudgeCommand } from './nudge.effects.js';
 import { applyRelayCommand } from './relay.effects.js';
@@ -159,7 +157,7 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       applyNudgeCommand(tx, personId, effect.command, now);
       break;
     case 'relay':
-      applyRelayCommand(tx, personId, effect.command, now);
+      applyRelayCommand(tx, personId, effect.command, now, log);
       break;
     case 'linkMiss': // counted by the engine in link_attempts (src/db/link-attempts.repo.ts), also before consent
     case 'exportData': // sent by the engine after the turn
@@ -205,10 +203,11 @@ function applyRsvpEffect(tx: Tx, personId: number, eventId: number, answer: 'yes
 }
 
 /**
- * "Help me register": the initiative's ambassadors get a notice, otherwise its coordinators,
- * otherwise the operator log gets a warning (ids only). The request is kept in `interests`
- * either way, so `interests list` shows it. The chat told the parent which of these happens
- * (the same rule: src/db/help-route.repo.ts).
+ * "Help me register": a relay thread (src/db/relay.effects.ts) offered to the initiative's
+ * ambassadors who speak the parent's language, then the others, then its coordinators (24 h
+ * each); with nobody, the operator log and the audit get a line. The request is also kept in
+ * `interests`, so `interests list` shows it. The chat told the parent who will answer (the same
+ * first step: src/db/help-route.repo.ts).
  */
 function requestHelp(tx: Tx, personId: number, childId: number, now: Date, log: OperatorLog): void {
   const member = tx
@@ -221,42 +220,14 @@ function requestHelp(tx: Tx, personId: number, childId: number, now: Date, log: 
     return;
   }
   tx.insert(interests).values({ personId, initiativeId: member.initiativeId, actionKey: 'registration-help', at: now }).onConflictDoNothing().run();
-  const day = now.toISOString().slice(0, 10);
-  notifyStaff(tx, member.initiativeId, personId, now, log, 'help request', (route) => ({
-    ruleId: 'notice-help',
-    occurrence: `p${personId}c${childId}-${day}`,
-    payload: { key: route === 'ambassador' ? 'nurture:helpRequestAmbassador' : 'help:notice.helpCoordinator', params: {}, buttons: null, aboutPersonId: personId, childId },
-  }));
+  applyRelayCommand(tx, personId, { op: 'ask', initiativeId: member.initiativeId, kind: 'question', source: 'helpRequest', sourceRef: String(childId), text: null }, now, log);
 }
 
-/** "I want to help with this" under a phase action: recorded, and passed on like a help request. */
+/** "I want to help with this" under a phase action: recorded, and a relay thread like a help request (once per action). */
 function offerHelp(tx: Tx, personId: number, initiativeId: number, actionKey: string, now: Date, log: OperatorLog): void {
   const added = tx.insert(interests).values({ personId, initiativeId, actionKey, at: now }).onConflictDoNothing().returning({ personId: interests.personId }).all();
   if (added.length === 0) return; // said before: staff heard of it then
-  notifyStaff(tx, initiativeId, personId, now, log, 'offer to help', () => ({
-    ruleId: 'notice-interest',
-    occurrence: `p${personId}-${actionKey}`,
-    payload: { key: 'help:notice.interest', params: { action: { key: `phases:actions.${actionKey}.title` } }, buttons: null, aboutPersonId: personId },
-  }));
-}
-
-function notifyStaff(
-  tx: Tx,
-  initiativeId: number,
-  personId: number,
-  now: Date,
-  log: OperatorLog,
-  what: string,
-  notice: (route: 'ambassador' | 'coordinator') => { ruleId: string; occurrence: string; payload: DeliveryPayload },
-): void {
-  const { route, personIds } = helpRecipients(tx, initiativeId, personId);
-  if (route === 'nobody') {
-    log.warn({ initiativeId, personId }, `${what} reaches nobody: the initiative has no reachable ambassador or coordinator (see: interests list --initiative ${initiativeId})`);
-    writeAudit(tx, { actor: `person:${personId}`, action: 'help.unrouted', subjectType: 'initiative', subjectId: initiativeId }, now);
-    return;
-  }
-  const n = notice(route);
-  for (const staff of personIds) insertNotice(tx, { personId: staff, ruleId: n.ruleId, occurrence: n.occurrence, payload: n.payload, now });
+  applyRelayCommand(tx, personId, { op: 'ask', initiativeId, kind: 'question', source: 'interest', sourceRef: actionKey, text: null }, now, log);
 }
 
 let defaultLog: OperatorLog | undefined;

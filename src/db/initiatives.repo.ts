@@ -11,6 +11,7 @@ import { helpRoute } from './help-route.repo.js';
 import { eventFor, upcomingEvents } from './event-info.repo.js';
 import { registrationRuleFor } from './municipalities.repo.js';
 import { createBroadcastReads, type BroadcastReadsOptions } from './broadcast.reads.js';
+import { createRelayReads } from './relay.reads.js';
 import { createNudgeReads } from './nudge.reads.js';
 
 export interface NewInitiative {
@@ -172,6 +173,7 @@ export function createDirectory(db: Db, opts: { broadcasts?: BroadcastReadsOptio
     upcomingEvents: (initiativeId, from) => upcomingEvents(db, initiativeId, from),
     inviteByToken: (token) => findInvite(db, token),
     broadcasts: createBroadcastReads(db, opts.broadcasts),
+    relay: createRelayReads(db),
     nudges: createNudgeReads(db),
   };
 }

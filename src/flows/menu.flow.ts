@@ -18,7 +18,10 @@ export function menuChoices(ctx: FlowContext): Choice[][] {
   return [
     [choice('menu:now', 'menu:item.now')],
     [choice('menu:events', 'menu:item.events')],
-    [choice('menu:about', 'menu:item.about'), choice('menu:who', 'menu:item.who')],
+    // A question for an ambassador who speaks the parent's language (src/flows/relay.flow.ts).
+    [choice('menu:ask', 'relay:menuItem')],
+    // "What is a parent initiative?" is under "Who is behind it?": WhatsApp's list holds 10 rows.
+    [choice('menu:who', 'menu:item.who')],
     [choice('menu:children', 'menu:item.children'), choice('menu:language', 'menu:item.language')],
     [choice('menu:messages', 'menu:item.messages'), choice('menu:mydata', 'menu:item.mydata')],
     [stopOrStart],
@@ -61,8 +64,8 @@ export function handleMenuChoice(value: string, lang: string, ctx: FlowContext):
     case 'menu:who':
       return result(menuState, lang, [
         initiative
-          ? say('menu:who', { name: initiative.name, school: initiative.school, neighbourhood: initiative.neighbourhood || '–', contact: initiative.contact || '–' }, [back()])
-          : say('menu:whoGeneral', undefined, [back()]),
+          ? say('menu:who', { name: initiative.name, school: initiative.school, neighbourhood: initiative.neighbourhood || '–', contact: initiative.contact || '–' }, [[choice('menu:about', 'menu:item.about')], back()])
+          : say('menu:whoGeneral', undefined, [[choice('menu:about', 'menu:item.about')], back()]),
       ]);
   }
   const [kind, key] = value.split(':', 2) as [string, string | undefined];

@@ -10,6 +10,8 @@ import { initiativesFor, isStaff, may } from '../domain/authorization.js';
 import type { FlowContext, FlowInput, FlowResult, FlowState } from './flow.types.js';
 import { choice, langOf, result, rows, say, state } from './kit.js';
 import { mainMenu } from './menu.flow.js';
+import { broadcastMenuItems } from './broadcast-menu.flow.js';
+import { staffRelayItems } from './relay-items.js';
 
 export const membershipsOf = (ctx: FlowContext) => ctx.person?.memberships ?? [];
 const nameOf = (id: number, ctx: FlowContext): string => ctx.directory.initiativeById(id)?.name ?? '';
@@ -25,15 +27,19 @@ export function staffMenu(lang: string, ctx: FlowContext, before: Reply[] = []):
   const ms = membershipsOf(ctx);
   if (!isStaff(ms)) return refuseStaff(lang, ctx);
   const items: Choice[][] = [
+    // Broadcasts: write one, approvals, running ones (src/flows/broadcast-menu.flow.ts).
+    ...broadcastMenuItems(ctx),
     // Coordinator nudges (src/flows/nudge.flow.ts).
     ...initiativesFor(ms, 'nudge').map((id) => [choice(`nd:ini:${id}`, 'nudge:staffItem', { name: nameOf(id, ctx) })]),
     ...initiativesFor(ms, 'invite.ambassador').map((id) => [choice(`staff:invite:${id}`, 'staff:item.invite', { name: nameOf(id, ctx) })]),
     ...[...new Set(ms.filter((m) => m.role === 'ambassador').map((m) => m.initiativeId))]
       .filter((id) => isAmbassadorOf(id, ctx))
       .map((id) => [choice(`staff:langs:${id}`, 'staff:item.languages', { name: nameOf(id, ctx) })]),
+    // Parents' questions and call-back requests, for whoever may answer them (src/flows/relay-staff.flow.ts).
+    ...staffRelayItems(ctx),
     [choice('menu:main', 'menu:back')],
   ];
-  return result(state('staff', 'menu', lang), lang, [...before, say('staff:comingNext'), say('staff:menu', undefined, items)]);
+  return result(state('staff', 'menu', lang), lang, [...before, say('staff:menu', undefined, items)]);
 }
 
 export function beginAmbassadorLanguages(initiativeId: number, picked: string[], lang: string, ctx: FlowContext, before: Reply[] = []): FlowResult {

@@ -18,6 +18,7 @@ import { retentionPass } from './retention.js';
 /** The retention job (notices, erasures, old rows) runs at most this often. */
 export const RETENTION_EVERY_MS = 3600_000;
 import { missingDatesPass } from './missing-dates.pass.js';
+import { relayEscalationPass } from './relay.escalation.js';
 
 /** Rows due within this window are handed to BullMQ as delayed jobs. */
 export const ENQUEUE_AHEAD_MS = 2 * 60_000;
@@ -72,6 +73,12 @@ export function createPlanner(deps: PlannerDeps): Planner {
     } catch (err) {
       // The notices are asked again next tick (their unique key keeps them one per coordinator and month).
       deps.logger.error({ err: describeError(err) }, 'missing-dates pass failed');
+    }
+    try {
+      // Parents' questions unanswered for 24 h move to the next tier (notices enqueued below).
+      relayEscalationPass(deps.db, now, deps.logger);
+    } catch (err) {
+      deps.logger.error({ err: describeError(err) }, 'relay escalation pass failed');
     }
     let enqueued = 0;
     let rebuilt = 0;

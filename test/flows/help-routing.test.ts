@@ -1,12 +1,14 @@
 /**
- * "Help me" under a deadline reminder and "I want to help with this" under a phase action reach
- * a person: the initiative's reachable ambassadors, otherwise its coordinators, otherwise the
- * operator log (with the request kept in `interests`). The parent is told only what happens.
+ * "Help me" under a deadline reminder and "I want to help with this" under a phase action become
+ * a relay thread (issue 11, item 5) offered to a person: the initiative's reachable ambassadors,
+ * otherwise its coordinators, otherwise the operator log (with the request kept in `interests`).
+ * The parent is told only what happens.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { renderText } from '../../src/core/render.js';
 import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18n.js';
+import { deliveryContext } from '../../src/db/delivery-context.repo.js';
 import { deliveryReply } from '../../src/domain/delivery-message.js';
 import type { DeliveryPayload } from '../../src/domain/nurture.types.js';
 import { auditLog, children, deliveries, identities, interests, memberships, people } from '../../src/db/schema.js';
@@ -36,7 +38,7 @@ describe('"help me" under a deadline reminder', () => {
     const amb = person('amb', 'ambassador');
     const coord = person('coord', 'coordinator');
     expect(plain(await h.say('a', pick(`reg:${a.childId}:help`)))).toContain('Een ouderambassadeur van Samen naar De Regenboog neemt contact met je op');
-    expect(noticesTo(amb.personId)).toMatchObject([{ ruleId: 'notice-help', kind: 'notice', payload: { key: 'nurture:helpRequestAmbassador', aboutPersonId: a.personId } }]);
+    expect(noticesTo(amb.personId)).toMatchObject([{ ruleId: 'relay-offer', kind: 'notice', payload: { key: 'relay:notice.offer', aboutPersonId: a.personId, threadId: 1 } }]);
     expect(noticesTo(coord.personId)).toHaveLength(0);
   });
 
@@ -48,7 +50,7 @@ describe('"help me" under a deadline reminder', () => {
     const reply = plain(await h.say('a', pick(`reg:${a.childId}:help`)));
     expect(reply).toContain('coördinator');
     expect(reply).not.toContain('neemt contact met je op');
-    expect(noticesTo(coord.personId)).toMatchObject([{ kind: 'notice', payload: { key: 'help:notice.helpCoordinator', aboutPersonId: a.personId } }]);
+    expect(noticesTo(coord.personId)).toMatchObject([{ kind: 'notice', payload: { key: 'relay:notice.offer', aboutPersonId: a.personId } }]);
     expect(noticesTo(amb.personId)).toHaveLength(0);
   });
 
@@ -59,7 +61,7 @@ describe('"help me" under a deadline reminder', () => {
     expect(reply).not.toContain('neemt contact');
     expect(h.db.select().from(deliveries).where(eq(deliveries.kind, 'notice')).all()).toHaveLength(0);
     expect(h.db.select().from(interests).all()).toMatchObject([{ personId: a.personId, actionKey: 'registration-help' }]);
-    expect(h.db.select().from(auditLog).where(eq(auditLog.action, 'help.unrouted')).all()).toHaveLength(1);
+    expect(h.db.select().from(auditLog).where(eq(auditLog.action, 'relay.unrouted')).all()).toHaveLength(1);
   });
 });
 
@@ -74,8 +76,11 @@ describe('"I want to help with this"', () => {
     const rows = noticesTo(coord.personId);
     expect(rows).toHaveLength(1);
     const i18n = createI18n(loadLocales(DEFAULT_LOCALES_DIR));
-    const text = renderText(i18n, 'en', deliveryReply(rows[0]!.payload as DeliveryPayload, { initiative: null, event: null, newsletterText: null, about: { name: 'Ouder a', language: 'nl' } }).text);
-    expect(text).toContain('A parent wants to help');
+    const payload = rows[0]!.payload as DeliveryPayload;
+    const look = deliveryContext(h.db, coord.personId, 'local', payload, 'Europe/Amsterdam', h.clock.now())!.lookups;
+    const text = renderText(i18n, 'en', deliveryReply(payload, look).text);
+    expect(text).toContain('This parent wants to help with');
+    expect(text).toContain('Name: Ouder');
     expect(text).not.toContain('phases:');
     expect(text).not.toContain('{{');
   });

@@ -101,7 +101,7 @@ describe('answers to reminders', () => {
     expect(plain(await h.say('a', pick(`reg:${a.childIds[0]}:help`)))).toContain('ouderambassadeur');
     const rows = h.db.select().from(deliveries).where(eq(deliveries.personId, amb.personId)).all();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ ruleId: 'notice-help', kind: 'notice' });
+    expect(rows[0]).toMatchObject({ ruleId: 'relay-offer', kind: 'notice', payload: { key: 'relay:notice.offer' } });
     expect(JSON.stringify(rows[0]!.payload)).not.toContain('Ouder a');
   });
 
