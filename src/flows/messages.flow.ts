@@ -5,7 +5,8 @@
  *
  * Choice values: `msg:rem:on|off`, `msg:news:on|off`, `msg:quiet` (show the windows),
  * `msg:q:<HHMM>-<HHMM>` (choose one; the first is the default), `msg:link` (a code to add
- * WhatsApp or Telegram), `msg:via:<channel>` (proactive messages go to that messenger).
+ * WhatsApp or Telegram), `msg:via:<channel>` (proactive messages go to that messenger),
+ * `msg:fb` / `msg:fb:nl|en` (the language of a message not written in theirs).
  */
 import { CHANNELS, type ChannelName, type Choice } from '../core/messages.js';
 import type { Effect, FlowContext, FlowResult } from './flow.types.js';
@@ -36,6 +37,7 @@ export function messageSettings(lang: string, ctx: FlowContext, before: FlowResu
     [choice('msg:quiet', 'nurture:settings.quietChange')],
     ...via,
     ...add,
+    ...secondLanguage(ctx),
     [choice('menu:main', 'menu:back')],
   ];
   const summary = say('nurture:settings.summary', { reminders: onOff(view.reminders), newsletter: onOff(view.newsletter), from: quiet.start, to: quiet.end }, choices);
@@ -48,6 +50,7 @@ export function handleMessagesChoice(value: string, lang: string, ctx: FlowConte
   const person = ctx.person;
   if (!person || !value.startsWith('msg:')) return null;
   const rest = value.slice(4);
+  if (rest === 'fb' || rest.startsWith('fb:')) return fallbackChoice(rest.slice(3), lang, ctx);
   if (rest === 'link') return issueLinkCode(lang, ctx);
   const channel = CHANNELS.find((c) => rest === `via:${c}`);
   if (channel) {
@@ -72,4 +75,31 @@ export function handleMessagesChoice(value: string, lang: string, ctx: FlowConte
     return messageSettings(lang, ctx, [say('nurture:settings.quietSaved', { from: chosen.start, to: chosen.end })], [{ type: 'quietHours', quiet }], { quiet });
   }
   return null;
+}
+
+/**
+ * The parent's second language: a broadcast without a version in their language comes in Dutch,
+ * or in English when they choose it here (people.fallback_language). Offered only to parents
+ * who read neither.
+ */
+const readsNeither = (ctx: FlowContext): boolean => !!ctx.person && ctx.person.language !== 'nl' && ctx.person.language !== 'en';
+const endonym = (code: string, ctx: FlowContext): string => ctx.languages.find((l) => l.code === code)?.endonym ?? code;
+
+function secondLanguage(ctx: FlowContext): Choice[][] {
+  if (!readsNeither(ctx)) return [];
+  return [[choice('msg:fb', 'compose:settings.fallbackButton', { language: endonym(ctx.person?.fallbackLanguage ?? 'nl', ctx) })]];
+}
+
+function fallbackChoice(code: string, lang: string, ctx: FlowContext): FlowResult | null {
+  const person = ctx.person;
+  if (!person || !readsNeither(ctx)) return null;
+  if (code === '') {
+    const options = (['nl', 'en'] as const).map((c) => [choice(`msg:fb:${c}`, 'common:plain', { value: endonym(c, ctx) })]);
+    return result(state('menu', 'main', lang), lang, [say('compose:settings.fallbackAsk', undefined, [...options, [choice('menu:messages', 'menu:back')]])]);
+  }
+  if (code !== 'nl' && code !== 'en') return null;
+  const fallbackLanguage = code === 'en' ? 'en' : null;
+  const effects: Effect[] = (person.fallbackLanguage ?? null) === fallbackLanguage ? [] : [{ type: 'setProfile', patch: { fallbackLanguage } }];
+  const after: FlowContext = { ...ctx, person: { ...person, fallbackLanguage } };
+  return messageSettings(lang, after, [say('compose:settings.fallbackSaved', { language: endonym(code, ctx) })], effects);
 }
