@@ -17,7 +17,11 @@ export class AppError extends Error {
  * retryable failure, so a retry resumes there instead of repeating them.
  */
 export type SendOutcome =
-  | { status: 'sent'; externalId?: string }
+  /**
+   * `held`: outside a messenger's window only a stand-in went out ("a message is waiting; reply to
+   * read it", WhatsApp Cloud); the message itself waits for the reader's reply (`reason` says why).
+   */
+  | { status: 'sent'; externalId?: string; held?: true; reason?: string }
   /** Network trouble or a server error: try again with backoff. */
   | { status: 'retry'; reason: string; partsSent?: number }
   /** The messenger asked us to slow down. */

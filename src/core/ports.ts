@@ -28,6 +28,10 @@ export interface SendOptions {
     params: Record<string, string>;
     /** The message has a button per child (siblings), which a template's fixed buttons cannot show. */
     perChild?: boolean;
+    /** The initiative's name, for a stand-in ("a message from …; reply to read it"). */
+    initiative?: string;
+    /** The reader's second language ('en' when they chose English), for a stand-in their language lacks. */
+    fallbackLang?: string;
   };
 }
 
@@ -125,4 +129,20 @@ export interface PersonExport {
   interests: { initiative: string; action: string; at: string }[];
   consents: { kind: string; given: boolean; version: string; at: string }[];
   messagesStored: number;
+  /**
+   * Questions and call-back requests relayed to staff (issue 11, item 5), with what was said; who
+   * answered is not named (staff are people too). `callbackPhone`: only while it is kept.
+   */
+  questions?: {
+    id: number;
+    kind: string;
+    status: string;
+    createdAt: string;
+    closedAt: string | null;
+    outcome: string | null;
+    callbackPhone: string | null;
+    messages: { from: 'you' | 'staff'; text: string; at: string }[];
+  }[];
+  /** When the parent told us they want no personal contact (null: never). */
+  contactDeclinedAt?: string | null;
 }

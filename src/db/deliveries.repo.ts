@@ -140,13 +140,87 @@ export function finishDelivery(db: Db, id: number, status: Exclude<DeliveryStatu
 
 const STATUS_ORDER = { sent: 1, delivered: 2, read: 3, failed: 4 } as const;
 
-/** A messenger's status webhook (sent → delivered → read, or failed) on the delivery it belongs to; never goes backwards. */
-export function recordChannelStatus(db: Db, externalId: string, status: keyof typeof STATUS_ORDER, at: Date): boolean {
-  const row = db.select({ id: deliveries.id, channelStatus: deliveries.channelStatus }).from(deliveries).where(eq(deliveries.externalId, externalId)).get();
+/**
+ * A messenger's status webhook (sent → delivered → read, or failed) on the delivery it belongs to;
+ * never goes backwards. A failure after sending (`reason`: the messenger's code and words) turns a
+ * sent row into failed with that reason: it did not arrive.
+ */
+export function recordChannelStatus(db: Db, externalId: string, status: keyof typeof STATUS_ORDER, at: Date, reason?: string): boolean {
+  const row = db.select({ id: deliveries.id, status: deliveries.status, channelStatus: deliveries.channelStatus }).from(deliveries).where(eq(deliveries.externalId, externalId)).get();
   if (!row) return false;
   if (row.channelStatus && STATUS_ORDER[row.channelStatus] >= STATUS_ORDER[status]) return true;
-  db.update(deliveries).set({ channelStatus: status, channelStatusAt: at }).where(eq(deliveries.id, row.id)).run();
+  const failedAfterSending = status === 'failed' && row.status === 'sent' && reason !== undefined;
+  db.update(deliveries)
+    .set({ channelStatus: status, channelStatusAt: at, ...(failedAfterSending ? { status: 'failed' as const, lastError: `failed after sending: ${reason}`.slice(0, 200) } : {}) })
+    .where(eq(deliveries.id, row.id))
+    .run();
   return true;
+}
+
+// ── held: outside WhatsApp's 24-hour window a stand-in went out, the message waits for a reply ──
+
+/** What a released row says (the worker's quiet-hours check lets it through: the parent just wrote). */
+export const RELEASED_NOTE = 'released: the parent wrote, the message follows';
+/**
+ * A held message waits for the parent's reply until its own expiry, and at most this long after
+ * the stand-in went out (its "reply to read it" is stale by then; the parent who writes later
+ * gets the bot's menu). It is then 'expired', counted like any other expiry.
+ */
+export const HELD_MAX_MS = 14 * 24 * 3600_000;
+const HELD_EXPIRED = 'expired: held behind a stand-in, the parent did not reply';
+
+/** The stand-in went out (its message id, for its status webhooks): the row waits as 'held' since `now`. */
+export function holdDelivery(db: Db, id: number, now: Date, externalId: string | undefined, reason: string): void {
+  db.update(deliveries)
+    .set({ status: 'held', sentAt: now, lastError: `held: ${reason}`.slice(0, 200), ...(externalId ? { externalId } : {}) })
+    .where(and(eq(deliveries.id, id), eq(deliveries.status, 'sending')))
+    .run();
+}
+
+const HELD_OVER = `status = 'held' and ((expires_at is not null and expires_at <= @now) or sent_at <= @now - ${HELD_MAX_MS})`;
+
+/** Held rows past their expiry (or HELD_MAX_MS after the stand-in) become 'expired'; returns how many. */
+export function expireHeld(db: Db, now: Date): number {
+  return db.$client.prepare(`update deliveries set status = 'expired', last_error = @note where ${HELD_OVER}`).run({ now: now.getTime(), note: HELD_EXPIRED }).changes;
+}
+
+/**
+ * The parent wrote on this chat: their held rows on this channel go back to 'planned', due now,
+ * allowed past the cap (they asked for it), from the first part. Returns the ids released; the
+ * caller hands them to the queue at once. Rows past their time expire instead.
+ */
+export function releaseHeld(db: Db, address: { channel: ChannelName; chatId: string }, now: Date): number[] {
+  const identity = db
+    .select({ personId: identities.personId })
+    .from(identities)
+    .where(and(eq(identities.channel, address.channel), eq(identities.chatId, address.chatId)))
+    .get();
+  if (!identity) return [];
+  const args = { now: now.getTime(), person: identity.personId, channel: address.channel, note: HELD_EXPIRED, released: RELEASED_NOTE };
+  return db.$client.transaction(() => {
+    db.$client.prepare(`update deliveries set status = 'expired', last_error = @note where person_id = @person and channel = @channel and ${HELD_OVER}`).run(args);
+    return db.$client
+      .prepare("update deliveries set status = 'planned', send_at = @now, urgent_from = @now, parts_sent = 0, last_error = @released where person_id = @person and channel = @channel and status = 'held' returning id")
+      .pluck()
+      .all(args) as number[];
+  })();
+}
+
+/**
+ * WhatsApp accepted a message and reported later that the window was closed (131047 in a failed
+ * status webhook): the row is queued again, due now, and goes out as a template (or a stand-in,
+ * then held) exactly like a refusal on the send. Once only: a redelivered webhook finds the row no
+ * longer 'sent' with that message id, or its channel status already failed. Returns the row id.
+ */
+export function reopenAfterWindowClosed(db: Db, externalId: string, now: Date, reason: string): number | null {
+  const id = db.$client
+    .prepare(
+      `update deliveries set status = 'planned', send_at = @now, parts_sent = 0, channel_status = 'failed', channel_status_at = @now, last_error = @reason
+       where external_id = @externalId and status = 'sent' and (channel_status is null or channel_status != 'failed') returning id`,
+    )
+    .pluck()
+    .get({ now: now.getTime(), externalId, reason: reason.slice(0, 200) }) as number | undefined;
+  return id ?? null;
 }
 
 /** Back to the queue after a failed try; parts already delivered are not sent again. */
@@ -183,7 +257,7 @@ export function cancelPendingFor(tx: Db | Tx, personId: number, reason: string):
   return tx
     .update(deliveries)
     .set({ status: 'skipped', lastError: reason })
-    .where(and(eq(deliveries.personId, personId), inArray(deliveries.status, ['planned', 'queued'])))
+    .where(and(eq(deliveries.personId, personId), inArray(deliveries.status, ['planned', 'queued', 'held'])))
     .returning({ id: deliveries.id })
     .all()
     .map((r) => r.id);
@@ -256,6 +330,6 @@ export function insertNotice(tx: Db | Tx, input: { personId: number; ruleId: str
 export function cancelPendingOfKind(tx: Db | Tx, personId: number, kind: MessageKind, reason: string): void {
   tx.update(deliveries)
     .set({ status: 'skipped', lastError: reason })
-    .where(and(eq(deliveries.personId, personId), eq(deliveries.kind, kind), inArray(deliveries.status, ['planned', 'queued'])))
+    .where(and(eq(deliveries.personId, personId), eq(deliveries.kind, kind), inArray(deliveries.status, ['planned', 'queued', 'held'])))
     .run();
 }

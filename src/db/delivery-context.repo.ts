@@ -8,10 +8,14 @@ import type { ChannelName } from '../core/messages.js';
 import type { MessageLookups } from '../domain/delivery-message.js';
 import type { DeliveryPayload } from '../domain/nurture.types.js';
 import type { Db } from './client.js';
+import { getBroadcast } from './broadcasts.repo.js';
+import { relayNoticeView } from './relay.repo.js';
 import { events, identities, initiatives, memberships, newsletters, people } from './schema.js';
 
 export interface DeliveryContext {
   language: string;
+  /** The second language the person chose ('en'), or null. */
+  fallbackLanguage: 'en' | null;
   /** Null when the person has no reachable chat on this channel any more. */
   chatId: string | null;
   lookups: MessageLookups;
@@ -22,8 +26,8 @@ const inLanguage = (texts: unknown, lang: string): string => {
   return map[lang] ?? map.nl ?? '';
 };
 
-export function deliveryContext(db: Db, personId: number, channel: ChannelName, payload: DeliveryPayload, defaultTimeZone: string): DeliveryContext | null {
-  const person = db.select({ language: people.language }).from(people).where(eq(people.id, personId)).get();
+export function deliveryContext(db: Db, personId: number, channel: ChannelName, payload: DeliveryPayload, defaultTimeZone: string, now: Date = new Date()): DeliveryContext | null {
+  const person = db.select({ language: people.language, fallback: people.fallbackLanguage }).from(people).where(eq(people.id, personId)).get();
   if (!person) return null;
   const lang = person.language;
   const identity = db
@@ -55,7 +59,22 @@ export function deliveryContext(db: Db, personId: number, channel: ChannelName, 
     const about = db.select({ name: people.displayName, language: people.language }).from(people).where(eq(people.id, payload.aboutPersonId)).get();
     lookups.about = about ?? null;
   }
-  return { language: lang, chatId: identity?.chatId ?? null, lookups };
+  // A relay notice is read from its thread now (null: the thread is gone, or an offer was taken meanwhile).
+  if (payload.threadId !== undefined) lookups.relay = relayNoticeView(db, payload, personId, now);
+  // A broadcast's copy (or its approval request) is rendered from the broadcast as it is now.
+  if (payload.broadcastId !== undefined) {
+    lookups.broadcast = broadcastLookup(db, payload.broadcastId);
+    lookups.reader = { language: lang, fallback: person.fallback ?? null };
+  }
+  return { language: lang, fallbackLanguage: person.fallback ?? null, chatId: identity?.chatId ?? null, lookups };
+}
+
+/** The broadcast with its versions and its initiative's name (null: erased with its initiative). */
+function broadcastLookup(db: Db, broadcastId: number): NonNullable<MessageLookups['broadcast']> | null {
+  const b = getBroadcast(db, broadcastId);
+  if (!b) return null;
+  const ini = db.select({ name: initiatives.name }).from(initiatives).where(eq(initiatives.id, b.initiativeId)).get();
+  return { id: b.id, status: b.status, versions: b.versions, initiativeName: ini?.name ?? '' };
 }
 
 /** Capped messages actually sent to a person since a moment (the worker's cap re-check). */

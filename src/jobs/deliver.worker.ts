@@ -15,8 +15,9 @@ import { describeError } from '../core/dispatcher.js';
 import { renderReply, renderText } from '../core/render.js';
 import type { TextParam } from '../core/messages.js';
 import { bodyOf, deliveryReply, hasChildButtons, templateAbout } from '../domain/delivery-message.js';
-import { claimDelivery, deferDelivery, finishDelivery, getDelivery, requeueDelivery, type DeliveryRow } from '../db/deliveries.repo.js';
+import { claimDelivery, deferDelivery, finishDelivery, getDelivery, holdDelivery, requeueDelivery, type DeliveryRow } from '../db/deliveries.repo.js';
 import { deliveryContext } from '../db/delivery-context.repo.js';
+import { broadcastSkipReason } from '../domain/broadcast-message.js';
 import { checkDelivery } from './delivery.check.js';
 import { JOB_ATTEMPTS, queueName, type DeliveryJobData } from './delivery.queue.js';
 import type { PlanPassDeps } from './plan-pass.js';
@@ -33,7 +34,7 @@ export interface DeliveryWorkerDeps extends PlanPassDeps {
   onUnreachable(personId: number, chatId: string): void;
 }
 
-export type JobResult = 'sent' | 'skipped' | 'expired' | 'deferred' | 'failed' | 'unreachable' | 'noop';
+export type JobResult = 'sent' | 'held' | 'skipped' | 'expired' | 'deferred' | 'failed' | 'unreachable' | 'noop';
 
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): Worker<DeliveryJobData, JobResult> {
   const worker: Worker<DeliveryJobData, JobResult> = new Worker<DeliveryJobData, JobResult>(queueName(deps.channel), (job) => processJob(deps, worker, job), {
@@ -73,13 +74,23 @@ async function processJob(deps: DeliveryWorkerDeps, worker: Worker, job: Job<Del
     finishDelivery(deps.db, id, verdict.status, now, verdict.reason);
     return verdict.status;
   }
-  const ctx = deliveryContext(deps.db, row.personId, row.channel, row.payload, deps.defaultTimeZone);
+  const ctx = deliveryContext(deps.db, row.personId, row.channel, row.payload, deps.defaultTimeZone, now);
   if (!ctx?.chatId) {
     finishDelivery(deps.db, id, 'unreachable', now, 'no reachable chat on this channel');
     return 'unreachable';
   }
   if (row.payload.aboutPersonId !== undefined && !ctx.lookups.about) {
     finishDelivery(deps.db, id, 'skipped', now, 'the parent it was about is erased');
+    return 'skipped';
+  }
+  if (row.payload.threadId !== undefined && !ctx.lookups.relay) {
+    finishDelivery(deps.db, id, 'skipped', now, 'the relay thread is gone, or the question was taken or closed');
+    return 'skipped';
+  }
+  // A broadcast cancelled (or a request no longer waiting for approval) after this row was queued.
+  const bcSkip = row.payload.broadcastId !== undefined ? broadcastSkipReason(row.payload.key, ctx.lookups.broadcast) : null;
+  if (bcSkip) {
+    finishDelivery(deps.db, id, 'skipped', now, bcSkip);
     return 'skipped';
   }
   if (!claimDelivery(deps.db, id)) return 'noop';
@@ -98,11 +109,20 @@ async function processJob(deps: DeliveryWorkerDeps, worker: Worker, job: Job<Del
     lang: ctx.language,
     params: renderParams(deps.i18n, ctx.language, { ...(bodyOf(reply).params ?? {}), ...(about ? { about } : {}) }),
     ...(hasChildButtons(payload) ? { perChild: true } : {}),
+    // For a stand-in outside WhatsApp's window ("a message from <initiative>; reply to read it").
+    ...(ctx.lookups.initiative ? { initiative: ctx.lookups.initiative.name } : {}),
+    ...(ctx.fallbackLanguage ? { fallbackLang: ctx.fallbackLanguage } : {}),
   };
   const outcome = await deps.adapter.send(ctx.chatId, message, { proactive, ...(row.partsSent ? { fromPart: row.partsSent } : {}) });
   const log = { deliveryId: id, channel: deps.channel, rule: row.ruleId };
   switch (outcome.status) {
     case 'sent':
+      if (outcome.held) {
+        // Only a stand-in went out (WhatsApp, outside the window): the message waits for the parent's reply.
+        holdDelivery(deps.db, id, deps.clock.now(), outcome.externalId, outcome.reason ?? 'outside the window');
+        deps.logger.info({ ...log, reason: outcome.reason }, 'held until the parent replies');
+        return 'held';
+      }
       finishDelivery(deps.db, id, 'sent', deps.clock.now(), undefined, outcome.externalId);
       return 'sent';
     case 'unreachable':

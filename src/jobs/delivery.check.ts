@@ -7,7 +7,7 @@
  */
 import { deliveryKey } from '../domain/nurture.types.js';
 import { afterQuiet, isQuiet } from '../domain/send-window.js';
-import type { DeliveryRow } from '../db/deliveries.repo.js';
+import { RELEASED_NOTE, type DeliveryRow } from '../db/deliveries.repo.js';
 import { sentSince } from '../db/delivery-context.repo.js';
 import { loadPlanningWorld } from '../db/planning.repo.js';
 import { timelineOf, type PlanPassDeps } from './plan-pass.js';
@@ -25,7 +25,10 @@ export function checkDelivery(deps: PlanPassDeps, row: DeliveryRow, now: Date): 
   if (!person.proactive) return { go: false, status: 'skipped', reason: 'stopped' };
   const ini = person.initiativeId !== null ? (world.initiatives.get(person.initiativeId) ?? null) : null;
   let stillAbout: number[] | undefined;
-  if (!isNotice(row)) {
+  if (row.kind === 'broadcast') {
+    // A broadcast is not a rule: it needs the consent to messages of the initiative, not a timeline.
+    if (!person.reminders) return { go: false, status: 'skipped', reason: 'no consent' };
+  } else if (!isNotice(row)) {
     const candidates = timelineOf(deps, world, person, now, Math.max(0, row.sendAt.getTime() - now.getTime()) + 1000);
     const keys = new Set(candidates.map(deliveryKey));
     const kids = row.payload.children ?? [];
@@ -38,7 +41,8 @@ export function checkDelivery(deps: PlanPassDeps, row: DeliveryRow, now: Date): 
   }
   const zone = ini?.timeZone ?? deps.defaultTimeZone;
   const quiet = person.quiet ?? deps.policy.quiet;
-  if (isQuiet(now, quiet, zone)) return { go: false, deferTo: afterQuiet(now, quiet, zone), reason: 'quiet hours' };
+  // A message released by the parent's own reply (WhatsApp: "reply to read it") is not held back by quiet hours.
+  if (row.lastError !== RELEASED_NOTE && isQuiet(now, quiet, zone)) return { go: false, deferTo: afterQuiet(now, quiet, zone), reason: 'quiet hours' };
   const urgent = row.urgentFrom !== null && now >= row.urgentFrom;
   if (!isNotice(row) && !urgent) {
     const sent = sentSince(deps.db, row.personId, new Date(now.getTime() - deps.policy.cap.windowMs))

@@ -6,9 +6,15 @@
  * (`onInboundSeen`); message statuses go to `onStatus`.
  * Outbound: inside the window (the parent's last message < 24 h ago) free-form messages —
  * reply buttons or a list when the choices fit WhatsApp's limits, else the numbered text.
- * Outside it only an approved template (config/whatsapp-templates.json) for the proactive
- * message's key and language; without one the message is not sent and the outcome says why
- * (the delivery row shows it). Phone numbers never reach a log: `hashPhone` only.
+ * Outside it only an approved template (config/whatsapp-templates.json): the message's own in
+ * the reader's language, else the stand-in "a message from your initiative; reply to read it"
+ * (`planTemplate`): the outcome is then `sent` with `held`, the delivery row waits as 'held', and
+ * the parent's next message releases it (`releaseHeld`), inside the window. Without any approved
+ * template the message is not sent and the outcome says why (the delivery row shows it).
+ * WhatsApp may also accept a message and report the closed window later (131047 in a failed
+ * status webhook): the chat counts as outside the window until the parent writes again, and the
+ * module queues the delivery once more, which then goes out as a template like a refusal on the send.
+ * Phone numbers never reach a log: `hashPhone` only.
  */
 import { createHash } from 'node:crypto';
 import type { i18n } from 'i18next';
@@ -21,10 +27,10 @@ import { describeError } from '../../../core/dispatcher.js';
 import { miniHtmlToPlain } from '../../../core/render.js';
 import { languageForPhone } from '../../../domain/phone-language.js';
 import { answerHint, buildKeywordIndex, createPendingChoices, formatForWhatsApp, hashPhone, splitText, WHATSAPP_MAX_TEXT, type FlatChoice } from '../whatsapp.text.js';
-import { createGraphApi, interactiveBodyLimit, interactiveFor, tailWithin, templateParam, type GraphApi, type GraphResult } from './cloud.api.js';
+import { createGraphApi, interactiveBodyLimit, interactiveFor, tailWithin, type GraphApi, type GraphResult } from './cloud.api.js';
 import type { FailedOutcome } from './cloud.errors.js';
 import { parseCloudWebhook, type CloudStatus } from './cloud.mapper.js';
-import { templateFor, type WhatsAppTemplates } from './cloud.templates.js';
+import { OPEN_HELD, planStandIn, planTemplate, type TemplatePlan, type TemplateRequest, type WhatsAppTemplates } from './cloud.templates.js';
 import { createCloudWebhook, WEBHOOK_PATH, type WebhookHandler } from './cloud.webhook.js';
 
 export type WhatsAppCloudSettings = NonNullable<Config['whatsappCloud']>;
@@ -42,7 +48,13 @@ export interface WhatsAppCloudOptions {
   /** The parent's last message on this chat, as stored (null: never, or not stored yet). */
   lastInboundAt(chatId: string): Date | null;
   onInboundSeen(chatId: string, at: Date): void;
-  onStatus(messageId: string, status: CloudStatus, at: Date, errorCode?: number): void;
+  /** A status webhook; a failure carries WhatsApp's error code and its title. */
+  onStatus(messageId: string, status: CloudStatus, at: Date, errorCode?: number, errorTitle?: string): void;
+  /**
+   * The parent wrote (after the bot's turn, or at once for a tap on "read it"): deliveries held
+   * behind a stand-in go back to the queue. Returns how many; absent: nothing is held in storage.
+   */
+  releaseHeld?(chatId: string): number;
   templates: WhatsAppTemplates;
   /** Graph API request timeout; tests shorten it. */
   timeoutMs?: number;
@@ -57,11 +69,11 @@ export interface WhatsAppCloudChannel extends ChannelAdapter {
 export const WINDOW_MS = 24 * 3600_000;
 const WINDOW_MARGIN_MS = 60_000;
 const UNREACHABLE_CODES = new Set([131026, 131050]);
+/** "Re-engagement message": the window is closed (on the send, or later in a failed status). */
+export const WINDOW_CLOSED_CODE = 131047;
 const MAX_REMEMBERED = 50_000;
-/** The payload of a per-child template's one quick reply ("Bekijk"): the full message follows. */
-export const OPEN_HELD = 'wa:open';
-/** That button's text in WhatsApp Manager, per template language (typed back, it counts too). */
-const OPEN_LABELS: Record<string, string> = { nl: 'Bekijk', en: 'Open' };
+/** The payload of a stand-in's or per-child template's one quick reply ("Bekijk"): what waits follows. */
+export { OPEN_HELD };
 /** A held message waits this long for the parent's answer (the reminder is stale after that). */
 const HELD_MS = 14 * 24 * 3600_000;
 
@@ -75,6 +87,8 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
   const hint = answerHint(i18n);
   /** Inbound times seen by this process: the window opens before the person exists in the database. */
   const seen = new Map<string, number>();
+  /** When WhatsApp said a chat's window is closed (131047), sooner than our clock thought; until the parent writes. */
+  const closed = new Map<string, number>();
   /**
    * Messages with a button per child sent outside the window as a template with one "Bekijk"
    * button: the full message, sent as soon as the parent answers (in memory: after a restart the
@@ -92,6 +106,7 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
   };
 
   function remember(chatId: string, at: number): void {
+    if ((closed.get(chatId) ?? Infinity) < at) closed.delete(chatId);
     if ((seen.get(chatId) ?? 0) >= at) return;
     seen.delete(chatId);
     seen.set(chatId, at);
@@ -106,7 +121,23 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
       logger.error({ err: describeError(err), what: 'lastInboundAt' }, 'whatsapp cloud callback failed');
     }
     const last = Math.max(seen.get(chatId) ?? 0, stored);
-    return last > 0 && clock.now().getTime() - last < WINDOW_MS - WINDOW_MARGIN_MS;
+    return last > 0 && last > (closed.get(chatId) ?? 0) && clock.now().getTime() - last < WINDOW_MS - WINDOW_MARGIN_MS;
+  }
+
+  function markClosed(chatId: string, at: number): void {
+    seen.delete(chatId);
+    closed.delete(chatId);
+    closed.set(chatId, at);
+    if (closed.size > MAX_REMEMBERED) closed.delete(closed.keys().next().value as string);
+  }
+
+  function releaseStored(chatId: string): number {
+    try {
+      return options.releaseHeld?.(chatId) ?? 0;
+    } catch (err) {
+      logger.error({ err: describeError(err), what: 'releaseHeld' }, 'whatsapp cloud callback failed');
+      return 0;
+    }
   }
 
   function track<T extends GraphResult>(result: T): T {
@@ -167,41 +198,48 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
     if (!proactive) {
       return failed(chatId, 'window', { status: 'invalid', reason: 'outside the 24-hour window: a reply cannot be sent without a template' });
     }
-    const { key, lang } = proactive;
-    const found = templateFor(options.templates, key, lang);
-    if (!found) {
-      logger.warn({ channel: 'whatsapp', chat: hashPhone(chatId), key, lang }, 'no approved WhatsApp template for this message and language: not sent');
-      return { status: 'invalid', reason: `no approved template for ${key} in ${lang}` };
-    }
-    const { template, languageCode } = found;
-    const missing = template.params.find((p) => proactive.params[p] === undefined);
-    if (missing) return failed(chatId, 'template', { status: 'invalid', reason: `template ${template.name}: parameter ${missing} missing for ${key}` });
     // A template's quick replies answer; a link has no place there (the template's text is fixed).
     const choices = (message.choices ?? []).flat().filter((c) => c.url === undefined);
-    // A button per child: the variant with one "Bekijk" button; the full message waits for the answer.
-    const perChild = proactive.perChild === true && template.quickReplies && choices.length > 0;
-    if (perChild && !template.perChild) {
-      logger.warn({ channel: 'whatsapp', chat: hashPhone(chatId), key, lang }, 'no approved WhatsApp template for a message with a button per child: not sent');
-      return { status: 'invalid', reason: `no approved template for ${key} with a button per child in ${lang}` };
+    const req: TemplateRequest = {
+      key: proactive.key,
+      lang: proactive.lang,
+      fallbackLang: proactive.fallbackLang ?? null,
+      params: proactive.params,
+      ...(proactive.initiative ? { initiative: proactive.initiative } : {}),
+      perChild: proactive.perChild === true,
+      choices: choices.map((c) => c.value),
+    };
+    const plan = planTemplate(options.templates, req);
+    const outcome = await sendPlanned(chatId, message, req, plan);
+    if (outcome !== 'too long') return outcome;
+    // WhatsApp measured the filled template longer than we did (132005): the stand-in goes instead.
+    return (await sendPlanned(chatId, message, req, planStandIn(options.templates, req, 'WhatsApp found the filled template too long (132005)'))) as SendOutcome;
+  }
+
+  async function sendPlanned(chatId: string, message: OutboundMessage, req: TemplateRequest, plan: TemplatePlan): Promise<SendOutcome | 'too long'> {
+    const { key, lang } = req;
+    if (plan.kind === 'none') {
+      logger.warn({ channel: 'whatsapp', chat: hashPhone(chatId), key, lang }, 'no approved WhatsApp template for this message and language: not sent');
+      return { status: 'invalid', reason: plan.reason };
     }
-    const name = perChild ? template.perChild! : template.name;
-    const quickReplies = perChild ? [OPEN_HELD] : template.quickReplies && choices.length ? choices.map((c) => c.value) : [];
-    if (perChild) pending.set(chatId, [{ n: 1, value: OPEN_HELD, label: OPEN_LABELS[lang] ?? 'Bekijk' }]);
-    else if (quickReplies.length) pending.set(chatId, formatForWhatsApp(message, hint).choices);
+    // A stand-in or a per-child variant has one button ("Bekijk"); typed back, it counts too.
+    const open = plan.kind === 'waiting' || plan.variant ? plan.button : undefined;
+    if (open) pending.set(chatId, [{ n: 1, value: OPEN_HELD, label: open }]);
+    else if (plan.quickReplies.length) pending.set(chatId, formatForWhatsApp(message, hint).choices);
     const result = track(
-      await api.sendTemplate(chatId, {
-        name,
-        languageCode,
-        bodyParams: template.params.map((p) => templateParam(proactive.params[p] ?? '')),
-        ...(quickReplies.length ? { quickReplies } : {}),
-      }),
+      await api.sendTemplate(chatId, { name: plan.name, languageCode: plan.languageCode, bodyParams: plan.bodyParams, ...(plan.quickReplies.length ? { quickReplies: plan.quickReplies } : {}) }),
     );
     if (result.ok) {
-      if (perChild) hold(chatId, message);
-      return { status: 'sent', externalId: result.id };
+      if (plan.kind === 'own') {
+        if (plan.variant) hold(chatId, message);
+        return { status: 'sent', externalId: result.id };
+      }
+      logger.info({ channel: 'whatsapp', chat: hashPhone(chatId), key, lang: plan.lang, template: plan.name, why: plan.why }, 'whatsapp: outside the window the stand-in went out; the full message follows when the parent writes');
+      return { status: 'sent', externalId: result.id, held: true, reason: `${plan.why}; sent ${plan.name} (${plan.lang})` };
     }
-    if (result.template) logger.error({ channel: 'whatsapp', key, lang, template: template.name, reason: result.outcome.reason }, 'WhatsApp refused the template: check it in WhatsApp Manager');
-    return failed(chatId, 'template', result.outcome, { code: result.code, template: template.name });
+    if (plan.kind === 'own' && result.code === 132005) return 'too long';
+    if (result.template) logger.error({ channel: 'whatsapp', key, lang, template: plan.name, reason: result.outcome.reason }, 'WhatsApp refused the template: check it in WhatsApp Manager');
+    return failed(chatId, 'template', result.outcome, { code: result.code, template: plan.name });
   }
 
   function hold(chatId: string, message: OutboundMessage): void {
@@ -226,7 +264,7 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
       const free = await sendFreeForm(chatId, message, opts.fromPart ?? 0, opts.proactive !== undefined);
       if (!free.templateNeeded) return free.outcome;
       // WhatsApp counts the window itself (a message from another device, a clock apart).
-      seen.delete(chatId);
+      markClosed(chatId, clock.now().getTime());
       logger.info({ channel: 'whatsapp', chat: hashPhone(chatId) }, 'whatsapp window closed on their side: trying a template');
     }
     return sendTemplate(chatId, message, opts.proactive);
@@ -246,14 +284,24 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
       // Again after the turn: the consent turn creates the identity that stores the time.
       handled.push(
         releaseHeld(m.from)
-          // "Bekijk" only asks for the held message; any other answer is also a normal turn.
-          .then((released) => (opened && released ? undefined : options.onInbound(inbound)))
+          .then(async (inMemory) => {
+            if (!opened) {
+              await options.onInbound(inbound);
+              // After the turn: the bot's answer first, then what waited (a /stop in between has cancelled it).
+              releaseStored(m.from);
+              return;
+            }
+            // "Bekijk" only asks for what waits; when nothing does any more, the bot answers it as an old button.
+            if (releaseStored(m.from) === 0 && !inMemory) await options.onInbound({ ...inbound, content: { kind: 'stale_choice' } });
+          })
           .then(() => safely('onInboundSeen', () => options.onInboundSeen(m.from, at)))
           .catch((err: unknown) => logger.error({ err: describeError(err), chat: hashPhone(m.from) }, 'whatsapp inbound handler failed')),
       );
     }
     for (const s of events.statuses) {
-      safely('onStatus', () => options.onStatus(s.messageId, s.status, s.at ?? now, s.errorCode));
+      // Before the status is handled: the delivery it queues again must see the window closed.
+      if (s.status === 'failed' && s.errorCode === WINDOW_CLOSED_CODE && s.recipient) markClosed(s.recipient, (s.at ?? now).getTime());
+      safely('onStatus', () => options.onStatus(s.messageId, s.status, s.at ?? now, s.errorCode, s.errorTitle));
       if (s.status !== 'failed') continue;
       logger.warn({ channel: 'whatsapp', messageId: s.messageId, code: s.errorCode ?? null }, 'whatsapp reports a message as failed');
       const recipient = s.recipient;

@@ -38,6 +38,14 @@ export interface GraphApi {
   sendInteractive(to: string, interactive: InteractivePayload): Promise<GraphResult>;
   /** Uploads the file, then sends it as a document. */
   sendDocument(to: string, attachment: Attachment): Promise<GraphResult>;
+  /** Uploads a file to WhatsApp (POST /{phone-number-id}/media); the id is valid for 30 days. */
+  uploadMedia(file: { data: Buffer; mimeType: string; filename: string }): Promise<GraphResult>;
+  /** A message of an uploaded file: audio (no caption), image or document (caption ≤ 1,024). */
+  sendMedia(to: string, type: 'audio' | 'image' | 'document', media: { id: string; caption?: string; filename?: string }): Promise<GraphResult>;
+  /** Where to download a file a person sent (GET /{media-id}): a short-lived URL, its type and size. */
+  mediaInfo(mediaId: string): Promise<({ ok: true; url: string; mimeType?: string; bytes?: number } | ({ ok: false } & CloudFailure))>;
+  /** The bearer header, for downloading from a media URL. */
+  authHeader(): Record<string, string>;
 }
 
 const MAX_TEMPLATE_PARAM = 1000;
@@ -48,7 +56,8 @@ export const LIMITS = { buttons: 3, buttonTitle: 20, buttonBody: 1024, rows: 10,
 const DOCUMENT_TYPES = new Set(['text/plain', 'application/pdf', 'application/msword', 'application/vnd.ms-excel', 'application/vnd.ms-powerpoint']);
 
 export function createGraphApi(options: GraphApiOptions): GraphApi {
-  const root = `${options.baseUrl.replace(/\/+$/, '')}/${options.apiVersion}/${options.phoneNumberId}`;
+  const graph = `${options.baseUrl.replace(/\/+$/, '')}/${options.apiVersion}`;
+  const root = `${graph}/${options.phoneNumberId}`;
   const auth = { Authorization: `Bearer ${options.token}` };
   const timeoutMs = options.timeoutMs ?? 15_000;
 
@@ -97,6 +106,30 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
       if (res.status >= 300 || typeof mediaId !== 'string') return { ok: false, ...classifyGraphError(res.status, res.body, res.retryAfter) };
       return post({ to, type: 'document', document: { id: mediaId, filename: attachment.filename } });
     },
+    async uploadMedia(file) {
+      const form = new FormData();
+      form.append('messaging_product', 'whatsapp');
+      form.append('type', file.mimeType);
+      form.append('file', new Blob([file.data], { type: file.mimeType }), file.filename);
+      const res = await call('media', form, false);
+      if ('outcome' in res) return { ok: false, ...res };
+      const mediaId = (res.body as { id?: unknown } | null)?.id;
+      if (res.status >= 300 || typeof mediaId !== 'string') return { ok: false, ...classifyGraphError(res.status, res.body, res.retryAfter) };
+      return { ok: true, id: mediaId };
+    },
+    sendMedia: (to, type, media) => post({ to, type, [type]: { id: media.id, ...(media.caption && type !== 'audio' ? { caption: media.caption } : {}), ...(media.filename && type === 'document' ? { filename: media.filename } : {}) } }),
+    async mediaInfo(mediaId) {
+      try {
+        const res = await fetch(`${graph}/${encodeURIComponent(mediaId)}?phone_number_id=${encodeURIComponent(options.phoneNumberId)}`, { headers: auth, signal: AbortSignal.timeout(timeoutMs) });
+        const body = (await res.json().catch(() => null)) as { url?: unknown; mime_type?: unknown; file_size?: unknown } | null;
+        if (!res.ok || typeof body?.url !== 'string') return { ok: false, ...classifyGraphError(res.status, body, res.headers.get('retry-after')) };
+        const bytes = Number(body.file_size);
+        return { ok: true, url: body.url, ...(typeof body.mime_type === 'string' ? { mimeType: body.mime_type } : {}), ...(Number.isFinite(bytes) && bytes > 0 ? { bytes } : {}) };
+      } catch (err) {
+        return { ok: false, ...classifyNetworkError(err) };
+      }
+    },
+    authHeader: () => ({ ...auth }),
   };
 }
 
@@ -171,8 +204,13 @@ export function tailWithin(text: string, limit: number): { head: string; tail: s
 }
 
 /** WhatsApp refuses template parameters with line breaks, tabs or more than 4 spaces in a row. */
+export function flatParam(value: string): string {
+  return miniHtmlToPlain(value).replace(/[\r\n\t]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+}
+
+/** A parameter as sent: flat, never empty, at most 1,000 characters (planTemplate sends a stand-in before a body passes 1,024). */
 export function templateParam(value: string): string {
-  const flat = miniHtmlToPlain(value).replace(/[\r\n\t]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  const flat = flatParam(value);
   const chars = [...flat];
   const cut = chars.length > MAX_TEMPLATE_PARAM ? `${chars.slice(0, MAX_TEMPLATE_PARAM - 1).join('')}…` : flat;
   return cut || '–';

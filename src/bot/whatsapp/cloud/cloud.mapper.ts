@@ -27,6 +27,8 @@ export interface CloudStatusEvent {
   status: CloudStatus;
   at: Date | null;
   errorCode?: number;
+  /** WhatsApp's short description of the failure ("Re-engagement message"), for the delivery row. */
+  errorTitle?: string;
 }
 
 export interface CloudEvents {
@@ -145,7 +147,8 @@ function toStatus(s: unknown): CloudStatusEvent | null {
   if (!messageId || !status || !STATUSES.has(status)) return null;
   const error = arr(s.errors)[0];
   const errorCode = isObj(error) && typeof error.code === 'number' ? error.code : undefined;
-  return { messageId, recipient: str(s.recipient_id) ?? null, status: status as CloudStatus, at: timeOf(s.timestamp), ...(errorCode !== undefined ? { errorCode } : {}) };
+  const errorTitle = isObj(error) ? (str(error.title) ?? str(error.message)) : undefined;
+  return { messageId, recipient: str(s.recipient_id) ?? null, status: status as CloudStatus, at: timeOf(s.timestamp), ...(errorCode !== undefined ? { errorCode } : {}), ...(errorTitle ? { errorTitle: errorTitle.slice(0, 100) } : {}) };
 }
 
 /** WhatsApp sends Unix seconds as a string. */
