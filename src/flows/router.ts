@@ -21,6 +21,7 @@ import { handleStaff, staffMenu, staffPrompt } from './staff.flow.js';
 import { beginBroadcast, broadcastPrompt, handleBroadcast, handleBroadcastChoice } from './broadcast.flow.js';
 import { beginNudge, handleNudge, handleNudgeChoice, nudgePrompt } from './nudge.flow.js';
 import { beginRelay, handleRelay, handleRelayChoice, relayPrompt } from './relay.flow.js';
+import { relayFreeText, relayHelpWord, relayInterject } from './relay-text.js';
 
 export function step(stored: unknown, input: FlowInput, ctx: FlowContext): FlowResult {
   return withChangedNotice(route(stored, input, ctx), input, ctx);
@@ -63,9 +64,13 @@ function route(stored: unknown, rawInput: FlowInput, ctx: FlowContext): FlowResu
     const global = globalChoice(input.value, prev, lang, ctx);
     if (global) return global;
   }
+  // A Telegram reply to a relayed question or answer, or "ANSWER 12 …" from staff (relay-text.ts).
+  const relayed = relayInterject(input, prev, lang, ctx);
+  if (relayed) return relayed;
   if (!prev) {
     if (!ctx.person) return beginOnboarding('', ctx);
-    return mainMenu(lang, ctx, [say(answerKey(input))]);
+    // Free text: the parent's open question, "help" after a broadcast, "bel me", or "shall I pass this on?".
+    return relayFreeText(input, lang, ctx) ?? mainMenu(lang, ctx, [say(answerKey(input))]);
   }
   if (input.kind === 'unsupported' || input.kind === 'stale_choice') {
     // Media, edits and old buttons never move a conversation: say so and ask again.
@@ -81,7 +86,7 @@ function route(stored: unknown, rawInput: FlowInput, ctx: FlowContext): FlowResu
     case 'privacy':
       return handlePrivacy(prev, input, ctx);
     case 'menu':
-      return mainMenu(lang, ctx, [say(answerKey(input))]);
+      return relayFreeText(input, lang, ctx) ?? mainMenu(lang, ctx, [say(answerKey(input))]);
     case 'staff':
       return handleStaff(prev, input, ctx);
     case 'broadcast':
@@ -115,7 +120,7 @@ const ACTIONS: Record<string, Action> = {
   find: (_prev, lang, ctx) => findInitiative(lang, ctx),
   messages: (_prev, lang, ctx) => messageSettings(lang, ctx),
   staff: (_prev, lang, ctx) => staffMenu(lang, ctx),
-  broadcast: (_prev, lang, ctx) => beginBroadcast(lang, ctx),
+  broadcast: (prev, lang, ctx) => beginBroadcast(lang, ctx, prev),
   nudge: (_prev, lang, ctx) => beginNudge(lang, ctx),
   ask: (_prev, lang, ctx) => beginRelay(lang, ctx),
 };
@@ -148,6 +153,10 @@ function command(name: string, args: string, prev: FlowState | null, ctx: FlowCo
   const lang = langOf(prev, ctx);
   if (name === 'language' || name === 'taal') return beginLanguage(prev?.flow === 'language' ? null : prev, ctx);
   if (name === 'help' || name === 'hulp') {
+    // On WhatsApp the typed word HULP/YARDIM… arrives as this command: right after a broadcast in
+    // another language it asks an ambassador to explain it (elsewhere the word is text: relay-text.ts).
+    const relayed = ctx.person && ctx.channel === 'whatsapp' ? relayHelpWord(lang, ctx) : null;
+    if (relayed) return relayed;
     return ctx.person ? mainMenu(lang, ctx, [say('common:help')]) : result(prev, lang, [say('common:help'), ...reprompt(prev, ctx)]);
   }
   if (name === 'link') return link(args, prev, ctx);
