@@ -96,6 +96,7 @@ export function renderReply(i18n: i18n, lang: string, reply: Reply): OutboundMes
   }
   if (reply.attachment) message.attachment = reply.attachment;
   if (reply.secret) message.secret = true;
+  if (reply.media) message.media = reply.media;
   return message;
 }
 

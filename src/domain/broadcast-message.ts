@@ -6,7 +6,7 @@
  * English version) plus one line in the reader's own language with a "Help" button (`rl:bc:<id>`,
  * handled by the relay) so an ambassador can explain.
  */
-import type { Reply, Text } from '../core/messages.js';
+import type { Choice, Reply, Text } from '../core/messages.js';
 import type { BroadcastVersionView, BroadcastView } from './broadcast.types.js';
 
 /** The button under a fallback message: the relay (issue 11, item 5) opens a question about broadcast <id>. */
@@ -41,4 +41,49 @@ export function broadcastReply(b: Pick<BroadcastView, 'id' | 'versions'>, reader
       };
   if (version?.media) reply.media = { mediaId: version.media.mediaId, type: version.media.type };
   return reply;
+}
+
+/** Approve / reject under a broadcast waiting for a coordinator (handled by the broadcast flow). */
+export const approvalChoices = (broadcastId: number): Choice[][] => [
+  [
+    { value: `bc:approve:${broadcastId}`, label: { key: 'broadcast:button.approve' } },
+    { value: `bc:reject:${broadcastId}`, label: { key: 'broadcast:button.reject' } },
+  ],
+];
+
+/**
+ * A delivery row of a broadcast, rendered at send time (src/domain/delivery-message.ts): a
+ * parent's copy (`broadcast:body`) in their language of that moment, or the approval request to a
+ * coordinator with the Dutch version as preview, the languages written and the two buttons.
+ * Null for other keys (e.g. "your broadcast was approved"): the usual rendering applies.
+ */
+export function broadcastDeliveryReply(
+  payload: { key: string; broadcastId?: number },
+  b: Pick<BroadcastView, 'id' | 'versions'> & { initiativeName: string },
+  reader: { language: string; fallback: 'en' | null },
+): Reply | null {
+  const initiative = b.initiativeName ? { name: b.initiativeName } : null;
+  if (payload.key === 'broadcast:body') return broadcastReply(b, reader.language, reader.fallback, initiative);
+  if (payload.key === 'broadcast:approval.request') {
+    const preview = broadcastReply(b, 'nl', null, initiative);
+    const languages = b.versions.filter(isSendable).map((v) => v.lang);
+    const reply: Reply = {
+      text: { key: payload.key, params: { name: b.initiativeName, languages: languages.join(', '), preview: preview.text } },
+      choices: approvalChoices(b.id),
+    };
+    if (preview.media) reply.media = preview.media;
+    return reply;
+  }
+  return null;
+}
+
+/**
+ * Why a broadcast's delivery row must not go out any more (null: send it): its broadcast was
+ * cancelled or erased, or an approval request whose broadcast is no longer waiting. The last_error
+ * is 'cancelled' so the summary counts it with the rows cancelled in one go.
+ */
+export function broadcastSkipReason(payloadKey: string, b: { status: string } | null | undefined): string | null {
+  if (!b || b.status === 'cancelled') return 'cancelled';
+  if (payloadKey === 'broadcast:approval.request' && b.status !== 'pending') return 'no longer waiting for approval';
+  return null;
 }

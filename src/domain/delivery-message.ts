@@ -7,6 +7,9 @@ import { isLinkUrl, type Choice, type Reply, type Text, type TextParam } from '.
 import { monthIndex } from './birth-month.js';
 import { localDayOf } from './local-time.js';
 import type { DeliveryPayload } from './nurture.types.js';
+import { approvalChoices, broadcastDeliveryReply } from './broadcast-message.js';
+import type { BroadcastStatus, BroadcastVersionView } from './broadcast.types.js';
+import { relayNoticeParts, type RelayNoticeView } from './relay-notice.js';
 import type { ButtonSet } from './reminder-rules.js';
 
 export interface MessageLookups {
@@ -22,6 +25,12 @@ export interface MessageLookups {
    */
   now?: Date;
   timeZone?: string;
+  /** A broadcast's copy or approval request: the broadcast as it is at send time (null: gone). */
+  broadcast?: { id: number; status: BroadcastStatus; versions: BroadcastVersionView[]; initiativeName: string } | null;
+  /** The reader's language now and their second language for broadcasts ('en' or null: Dutch). */
+  reader?: { language: string; fallback: 'en' | null };
+  /** A relay notice's thread as the recipient may see it (src/domain/relay-notice.ts); null: no longer true, not sent. */
+  relay?: RelayNoticeView | null;
 }
 
 type PayloadChild = NonNullable<DeliveryPayload['children']>[number];
@@ -130,12 +139,7 @@ export function buttonsFor(set: ButtonSet | null, payload: DeliveryPayload): Cho
     case 'retention':
       return [[button('ret:keep', 'stayInTouch')]];
     case 'broadcastApproval':
-      return [
-        [
-          { value: `bc:approve:${payload.broadcastId ?? 0}`, label: { key: 'broadcast:button.approve' } },
-          { value: `bc:reject:${payload.broadcastId ?? 0}`, label: { key: 'broadcast:button.reject' } },
-        ],
-      ];
+      return approvalChoices(payload.broadcastId ?? 0);
     case null:
       return [];
   }
@@ -147,6 +151,8 @@ export function linkButtons(payload: DeliveryPayload): Choice[][] {
 }
 
 export function deliveryReply(payload: DeliveryPayload, look: MessageLookups): Reply {
+  const bc = payload.broadcastId !== undefined && look.broadcast ? broadcastDeliveryReply(payload, look.broadcast, look.reader ?? { language: 'nl', fallback: null }) : null;
+  if (bc) return bc;
   const params: Record<string, TextParam> = { ...payload.params };
   if (look.initiative) Object.assign(params, { school: look.initiative.school, name: look.initiative.name });
   if (look.event) {
@@ -155,11 +161,14 @@ export function deliveryReply(payload: DeliveryPayload, look: MessageLookups): R
   if (payload.newsletterSlot !== undefined) params.text = look.newsletterText ?? '';
   if (look.about) Object.assign(params, { parent: look.about.name ?? '–', parentLanguage: { key: 'meta:endonym', lng: look.about.language } });
   if (payload.countdown && look.now) params.left = daysLeftText(daysUntil(payload.countdown, look.now, look.timeZone ?? 'Europe/Amsterdam'));
+  const relay = look.relay ? relayNoticeParts(payload.key, look.relay) : null;
+  if (relay) Object.assign(params, relay.params);
   const body: Text = { key: payload.key, params };
   const about = aboutLine(payload, look);
   const reply: Reply = { text: about ? { key: 'nurture:frame', params: { about, body } } : body };
   const kids = payload.children ?? [];
   const choices = kids.length > 1 && payload.buttons ? childButtons(payload.buttons, payload, kids) : buttonsFor(payload.buttons, payload);
+  if (relay) choices.push(...relay.choices);
   choices.push(...linkButtons(payload));
   if (choices.length) reply.choices = choices;
   return reply;

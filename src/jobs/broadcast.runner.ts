@@ -8,16 +8,21 @@
  * Then what is due now goes to BullMQ (the planner's kick). The delivery worker renders each
  * row at send time with src/domain/broadcast-message.ts.
  */
-import { CHANNEL_INFO, type ChannelName } from '../core/messages.js';
+import type { i18n } from 'i18next';
+import { CHANNEL_INFO, type ChannelName, type Reply } from '../core/messages.js';
 import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/ports.js';
-import { broadcastRuleId, type AudienceFilter } from '../domain/broadcast.types.js';
+import { describeError } from '../core/dispatcher.js';
+import type { SendOutcome } from '../core/errors.js';
+import type { ChannelAdapter, Logger } from '../core/ports.js';
+import { renderReply } from '../core/render.js';
+import { broadcastRuleId, type AudienceFilter, type BroadcastStatus, type BroadcastSummary } from '../domain/broadcast.types.js';
+import { OPEN_STATUSES, progressOf, progressReply, summarize, summaryReply, type RowGroup } from '../domain/broadcast-report.js';
 import type { DeliveryPayload } from '../domain/nurture.types.js';
 import { planSendTime, type SendPolicy } from '../domain/send-window.js';
 import type { Db } from '../db/client.js';
 import { writeAudit } from '../db/audit.repo.js';
 import { initiativeZone, selectAudience } from '../db/broadcast-audience.repo.js';
-import { getBroadcastRow, setSummary } from '../db/broadcasts.repo.js';
+import { dueBroadcasts, getBroadcastRow, setProgressRef, setSummary } from '../db/broadcasts.repo.js';
 
 /**
  * Where a broadcast stands among a parent's messages in the cap: above keep-warm messages,
@@ -162,4 +167,218 @@ export async function fanOut(deps: BroadcastRunnerDeps, broadcastId: number, now
   const report = { ...written, enqueued, totalMs: Math.round(performance.now() - started) };
   deps.logger.info({ broadcastId, recipients: report.recipients, skipped: report.skipped, writeMs: report.writeMs, totalMs: report.totalMs }, 'broadcast fan-out');
   return report;
+}
+
+/* ── The runner: due broadcasts, progress, the end ─────────────────────────────────────────── */
+
+/** How the author's progress message reaches them: the outbound schedulers' proactive adapters (send, and edit where the messenger can). */
+export interface ProgressPort {
+  adapters: ReadonlyMap<ChannelName, ChannelAdapter>;
+  i18n: i18n;
+}
+
+export interface BroadcastLoopDeps extends BroadcastRunnerDeps {
+  progress?: ProgressPort;
+  /** How often the loop looks (default 2 s). */
+  everyMs?: number;
+  /** The progress message is edited at most this often (default 5 s). */
+  progressEveryMs?: number;
+}
+
+export interface BroadcastRunner {
+  /** Fires due broadcasts, updates progress, finishes what is done. One at a time; a call while one runs waits for it and runs again. */
+  tick(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export const PROGRESS_EVERY_MS = 5_000;
+const LOOP_EVERY_MS = 2_000;
+
+/** One group per (status, last_error, late failure) of a broadcast's rows, by its key range (the unique index). */
+export function rowGroups(db: Db, broadcastId: number): RowGroup[] {
+  const [lo, hi] = broadcastKeyRange(broadcastId);
+  const rows = db.$client
+    .prepare(
+      `select status, last_error, channel_status = 'failed' as cf, count(*) as n, max(send_at) as latest from deliveries
+       where key >= ? and key < ? group by status, last_error, cf`,
+    )
+    .all(lo, hi) as { status: string; last_error: string | null; cf: number | null; n: number; latest: number | null }[];
+  return rows.map((r) => ({ status: r.status, lastError: r.last_error, channelFailed: r.cf === 1, count: r.n, maxSendAt: r.latest }));
+}
+
+/** The author's chat for progress: the chosen channel while reachable, else the best one (as for any proactive message). */
+function authorChat(db: Db, personId: number): { identityId: number; channel: ChannelName; chatId: string; language: string } | null {
+  const person = db.$client.prepare('select language, preferred_channel from people where id = ?').get(personId) as { language: string; preferred_channel: ChannelName | null } | undefined;
+  if (!person) return null;
+  const chats = db.$client.prepare('select id, channel, chat_id from identities where person_id = ? and unreachable_at is null order by id').all(personId) as {
+    id: number;
+    channel: ChannelName;
+    chat_id: string;
+  }[];
+  const pick = chats.find((c) => c.channel === person.preferred_channel) ?? [...chats].sort((a, b) => rank(b.channel) - rank(a.channel))[0];
+  return pick ? { identityId: pick.id, channel: pick.channel, chatId: pick.chat_id, language: person.language } : null;
+}
+
+function identityChat(db: Db, identityId: number): { channel: ChannelName; chatId: string; language: string } | null {
+  const row = db.$client
+    .prepare('select i.channel, i.chat_id, p.language from identities i join people p on p.id = i.person_id where i.id = ? and i.unreachable_at is null')
+    .get(identityId) as { channel: ChannelName; chat_id: string; language: string } | undefined;
+  return row ? { channel: row.channel, chatId: row.chat_id, language: row.language } : null;
+}
+
+/** Sets summary and finished_at once (false: another process or an earlier tick did it). */
+function claimFinish(db: Db, broadcastId: number, status: 'sending' | 'cancelled', now: Date): boolean {
+  const sql =
+    status === 'sending'
+      ? "update broadcasts set status = 'done', finished_at = ? where id = ? and status = 'sending'"
+      : "update broadcasts set finished_at = ? where id = ? and status = 'cancelled' and finished_at is null";
+  return db.$client.prepare(sql).run(now.getTime(), broadcastId).changes === 1;
+}
+
+export function createBroadcastRunner(deps: BroadcastLoopDeps): BroadcastRunner {
+  const every = deps.everyMs ?? LOOP_EVERY_MS;
+  const progressEvery = deps.progressEveryMs ?? PROGRESS_EVERY_MS;
+  /** What each progress message shows now (an edit with the same text is refused by Telegram). */
+  const shown = new Map<number, string>();
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+
+  async function say(chat: { channel: ChannelName; chatId: string; language: string }, reply: Reply, key: string, edit?: string): Promise<SendOutcome | null> {
+    const adapter = deps.progress?.adapters.get(chat.channel);
+    if (!adapter || !deps.progress) return null;
+    const message = renderReply(deps.progress.i18n, chat.language, reply);
+    if (edit !== undefined) return adapter.edit ? adapter.edit(chat.chatId, edit, message) : null;
+    return adapter.send(chat.chatId, message, { proactive: { key, lang: chat.language, params: {} } });
+  }
+
+  const zoneOf = (initiativeId: number) => initiativeZone(deps.db, initiativeId, deps.defaultTimeZone);
+
+  /** The first progress message, once (claimed in the database, so two processes do not both send it). */
+  async function startProgress(broadcastId: number, now: Date): Promise<void> {
+    const b = getBroadcastRow(deps.db, broadcastId);
+    if (!b || b.authorId === null || !deps.progress) return;
+    const claimed = deps.db.$client.prepare('update broadcasts set progress_at = ? where id = ? and progress_at is null').run(now.getTime(), broadcastId).changes === 1;
+    if (!claimed) return;
+    const chat = authorChat(deps.db, b.authorId);
+    if (!chat) return;
+    const adapter = deps.progress.adapters.get(chat.channel);
+    const p = progressOf(rowGroups(deps.db, broadcastId), b.startedAt, now);
+    const reply = progressReply(broadcastId, b.status, p, zoneOf(b.initiativeId), Boolean(adapter?.edit));
+    const outcome = await say(chat, reply, 'broadcast:progress');
+    const externalId = outcome?.status === 'sent' ? (outcome.externalId ?? null) : null;
+    setProgressRef(deps.db, broadcastId, { identityId: chat.identityId, externalId, at: deps.clock.now() });
+    shown.set(broadcastId, JSON.stringify(reply));
+  }
+
+  async function follow(b: NonNullable<ReturnType<typeof getBroadcastRow>>, now: Date): Promise<void> {
+    const groups = rowGroups(deps.db, b.id);
+    const open = groups.filter((g) => (OPEN_STATUSES as readonly string[]).includes(g.status)).reduce((n, g) => n + g.count, 0);
+    const inFlight = groups.filter((g) => g.status === 'sending').reduce((n, g) => n + g.count, 0);
+    const ending = (b.status === 'sending' && open === 0) || (b.status === 'cancelled' && inFlight === 0);
+    if (ending) {
+      if (!claimFinish(deps.db, b.id, b.status === 'cancelled' ? 'cancelled' : 'sending', now)) return;
+      const atStart = ((b.summary as BroadcastSummary | null)?.atStart ?? {}) as Record<string, number>;
+      const summary = summarize(groups, atStart);
+      setSummary(deps.db, b.id, summary);
+      const status: BroadcastStatus = b.status === 'cancelled' ? 'cancelled' : 'done';
+      deps.logger.info({ broadcastId: b.id, status, delivered: summary.delivered, waitingForReply: summary.waitingForReply }, 'broadcast finished');
+      await finalMessages(b, status, summary);
+      shown.delete(b.id);
+      return;
+    }
+    if (b.status === 'cancelled' || b.progressExternalId === null || b.progressIdentityId === null) return;
+    if (b.progressAt && now.getTime() - b.progressAt.getTime() < progressEvery) return;
+    const chat = identityChat(deps.db, b.progressIdentityId);
+    if (!chat) return;
+    const reply = progressReply(b.id, b.status, progressOf(groups, b.startedAt, now), zoneOf(b.initiativeId), true);
+    const text = JSON.stringify(reply);
+    if (shown.get(b.id) === text) return;
+    // At most every 5 s, also with two processes: the one that moves progress_at edits.
+    const claimed = deps.db.$client
+      .prepare('update broadcasts set progress_at = ? where id = ? and coalesce(progress_at, 0) = ?')
+      .run(now.getTime(), b.id, b.progressAt?.getTime() ?? 0).changes === 1;
+    if (!claimed) return;
+    shown.set(b.id, text);
+    await say(chat, reply, 'broadcast:progress', b.progressExternalId);
+  }
+
+  /** Where the messenger can edit, the progress message becomes the summary (one message in all); elsewhere the summary is the message at the end. */
+  async function finalMessages(b: NonNullable<ReturnType<typeof getBroadcastRow>>, status: BroadcastStatus, summary: BroadcastSummary): Promise<void> {
+    if (b.authorId === null || !deps.progress) return;
+    const reply = summaryReply(b.id, status, summary);
+    if (b.progressIdentityId !== null && b.progressExternalId !== null) {
+      const chat = identityChat(deps.db, b.progressIdentityId);
+      const outcome = chat ? await say(chat, reply, 'broadcast:summary', b.progressExternalId) : null;
+      if (outcome?.status === 'sent') return;
+    }
+    const chat = authorChat(deps.db, b.authorId);
+    if (chat) await say(chat, reply, 'broadcast:summary');
+  }
+
+  async function runTick(): Promise<void> {
+    const now = deps.clock.now();
+    for (const id of dueBroadcasts(deps.db, now)) {
+      try {
+        const report = await fanOut(deps, id, now);
+        if (report) await startProgress(id, deps.clock.now());
+      } catch (err) {
+        deps.logger.error({ err: describeError(err), broadcastId: id }, 'broadcast fan-out failed; it stays scheduled and is tried again');
+      }
+    }
+    const active = deps.db.$client
+      .prepare("select id from broadcasts where status in ('sending', 'paused') or (status = 'cancelled' and started_at is not null and finished_at is null) order by id")
+      .pluck()
+      .all() as number[];
+    for (const id of active) {
+      const b = getBroadcastRow(deps.db, id);
+      if (!b) continue;
+      try {
+        if (b.progressAt === null && b.status !== 'cancelled') await startProgress(id, deps.clock.now());
+        await follow(getBroadcastRow(deps.db, id)!, deps.clock.now());
+      } catch (err) {
+        deps.logger.error({ err: describeError(err), broadcastId: id }, 'broadcast progress failed');
+      }
+    }
+  }
+
+  function tick(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await runTick();
+      } while (again && !stopped);
+    })()
+      .catch((err: unknown) => deps.logger.error({ err: describeError(err) }, 'broadcast runner tick failed'))
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  }
+
+  return {
+    tick,
+    start() {
+      stopped = false;
+      const loop = () => {
+        if (stopped) return;
+        void tick().finally(() => {
+          if (!stopped) timer = setTimeout(loop, every);
+        });
+      };
+      loop();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (running) await running;
+    },
+  };
 }

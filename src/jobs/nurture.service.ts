@@ -20,6 +20,7 @@ import { loadReminderRules, PLAN_HORIZON_MS, sendPolicyOf } from './nurture.conf
 import type { PlanPassDeps } from './plan-pass.js';
 import { createNudgeRunner, type NudgeRunner } from './nudge.runner.js';
 import { createPlanner, type Planner } from './planner.js';
+import { createBroadcastRunner, type BroadcastRunner } from './broadcast.runner.js';
 import { createRedis } from './redis.js';
 
 export interface NurtureDeps {
@@ -43,6 +44,8 @@ export interface Nurture {
   /** Once and recurring coordinator nudges (available after start()); `run()` after a turn that triggered one. */
   nudges?: NudgeRunner;
   queues?: DeliveryQueues;
+  /** Broadcasts: fan-out when due, progress, summary (available after start()); `tick()` after a turn that submitted, approved or resumed one. */
+  broadcasts?: BroadcastRunner;
   start(): Promise<void>;
   stop(): Promise<void>;
   redisState(): 'up' | 'down' | 'off';
@@ -126,12 +129,20 @@ export function createNurture(deps: NurtureDeps): Nurture {
       service.planner = createPlanner({ ...planDeps, queues, channels });
       await waitReady(producer, 2_000);
       await service.planner.start();
+      const kicker = service.planner;
+      service.broadcasts = createBroadcastRunner({
+        ...planDeps,
+        kick: () => kicker.kick(),
+        progress: { adapters: new Map([...deps.channels].map(([name, c]) => [name, c.adapter])), i18n: deps.i18n },
+      });
+      service.broadcasts.start();
       const planner = service.planner;
       service.nudges = createNudgeRunner({ db: deps.db, clock: deps.clock, logger, policy: planDeps.policy, defaultTimeZone: config.timeZone, kick: () => planner.kick() });
       await service.nudges.start();
     },
     async stop() {
       stopping = true;
+      await service.broadcasts?.stop();
       await service.nudges?.stop();
       await service.planner?.stop();
       // worker.close() waits for active jobs without a limit: bound it.
