@@ -5,6 +5,8 @@
  * of broadcast-fake.ts; replies are rendered with the real Dutch locale.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { buildKeywordIndex, mapWhatsAppText } from '../../src/bot/whatsapp/whatsapp.text.js';
+import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18n.js';
 import { A, addPerson, B, C, Chat, createWorld, event, labelOf, type World } from './broadcast-fake.js';
 
 let w: World;
@@ -119,6 +121,21 @@ describe('who may start', () => {
     const t = chat.send('Hallo');
     expect(t.text).toContain('kan ik niet meer vinden');
     expect(t.effects).toEqual([]);
+  });
+});
+
+describe('on WhatsApp', () => {
+  it('BERICHT STUREN, BROADCAST, MESAJ GÖNDER and /broadcast start it; a whole WhatsApp conversation works with numbered answers', () => {
+    const locales = loadLocales(DEFAULT_LOCALES_DIR);
+    const keywords = buildKeywordIndex(createI18n(locales), locales.languages.map((l) => l.code));
+    for (const typed of ['Bericht sturen', 'BROADCAST', 'mesaj gönder', '/broadcast']) expect(mapWhatsAppText(typed, undefined, keywords), typed).toEqual({ kind: 'command', command: 'broadcast', args: '' });
+    const chat = new Chat(w, AMB, 'whatsapp');
+    chat.send({ kind: 'command', command: 'broadcast', args: '' });
+    chat.send('bc:a:done');
+    chat.send('Beste ouders');
+    chat.send('bc:noflyer');
+    const voice = chat.send({ kind: 'media', media: { type: 'voice', ref: 'wamid-media-1', mimeType: 'audio/ogg; codecs=opus' } });
+    expect(voice.commands[0]).toMatchObject({ op: 'versionMedia', lang: 'tr', channel: 'whatsapp' });
   });
 });
 
