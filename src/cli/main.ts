@@ -9,6 +9,7 @@ import { ConfigError } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import { CliError, createContext, type CliIo } from './context.js';
 import { registerBroadcastCommands } from './broadcast.command.js';
+import { registerBroadcastTranslate } from './broadcast-translate.command.js';
 import { registerEventCommands } from './event.command.js';
 import { registerI18nCommands } from './i18n.command.js';
 import { registerInitiativeCommands } from './initiative.command.js';
@@ -42,7 +43,7 @@ export function buildProgram(io: CliIo): Command {
   registerMunicipalityCommands(program, ctx);
   registerNewsletterCommands(program, ctx);
   registerScheduleCommands(program, ctx);
-  registerBroadcastCommands(program, ctx);
+  registerBroadcastTranslate(registerBroadcastCommands(program, ctx), ctx);
   return program;
 }
 
