@@ -16,6 +16,7 @@ import { registerInitiativeCommands } from './initiative.command.js';
 import { registerInviteCommands } from './invite.command.js';
 import { registerMunicipalityCommands } from './municipality.command.js';
 import { registerNewsletterCommands } from './newsletter.command.js';
+import { registerNudgeCommands } from './nudge.command.js';
 import { registerPeopleCommands } from './people.command.js';
 import { registerRoleCommands } from './role.command.js';
 import { registerScheduleCommands } from './schedule.command.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
   registerEventCommands(program, ctx);
   registerMunicipalityCommands(program, ctx);
   registerNewsletterCommands(program, ctx);
+  registerNudgeCommands(program, ctx);
   registerScheduleCommands(program, ctx);
   registerBroadcastTranslate(registerBroadcastCommands(program, ctx), ctx);
   return program;

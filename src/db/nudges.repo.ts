@@ -56,7 +56,7 @@ export function zoneOfInitiative(db: Conn, initiativeId: number, fallback: strin
 /** Creates the nudge, its template broadcast with the versions and (relative) its rule; returns its id. */
 export function createNudge(tx: Tx, n: NewNudge, actor: string, now: Date, zone: string): number {
   const kind = kindOfMoment(n.moment);
-  const nextAt = kind === 'relative' ? null : (nextOccurrence(n.moment, new Date(now.getTime() - 1), zone)?.at ?? null);
+  const nextAt = kind === 'relative' ? null : (nextOccurrence(n.moment, now, zone)?.at ?? null);
   const id = tx
     .insert(nudges)
     .values({ initiativeId: n.initiativeId, createdBy: n.createdBy, kind, audience: n.audience, moment: n.moment, status: 'active', nextAt, createdAt: now })
