@@ -9,18 +9,18 @@
  *
  * Only ids and language codes are logged, never a text.
  */
-import { eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { AfterCommitListener } from '../core/after-commit.js';
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/dispatcher.js';
 import type { Logger } from '../core/ports.js';
 import { createTranslator, type TranslationSettings } from '../core/translate/provider.js';
-import type { TranslateFailure, TranslateFailureKind, Translator } from '../core/translate/translator.js';
+import { TRANSLATE_FAILURES, type TranslateFailure, type TranslateFailureKind, type Translator } from '../core/translate/translator.js';
 import { writeAudit } from '../db/audit.repo.js';
 import { getBroadcast, setVersion } from '../db/broadcasts.repo.js';
 import type { Db } from '../db/client.js';
 import { insertNotice } from '../db/deliveries.repo.js';
-import { memberships } from '../db/schema.js';
+import { auditLog, memberships } from '../db/schema.js';
 import { may } from '../domain/authorization.js';
 import type { BroadcastStatus, BroadcastView } from '../domain/broadcast.types.js';
 
@@ -246,4 +246,39 @@ export function noticeOf(report: DraftReport, initiativeId: number, languageName
 export function createMachineDrafts(config: { translation?: TranslationSettings | undefined }, deps: Omit<BroadcastTranslateDeps, 'translator'>): BroadcastTranslator | undefined {
   const translator = createTranslator(config);
   return translator ? createBroadcastTranslator({ ...deps, translator }) : undefined;
+}
+
+export interface DraftRequestState {
+  /** A request for drafts was made and its drafts are not written yet. */
+  pending: boolean;
+  /** Of the last finished request: the languages that got no draft, and why (not `kept`). */
+  failed: { lang: string; problem: TranslateFailureKind }[];
+}
+
+/**
+ * Where the last request for drafts of this broadcast stands, from the audit log (the request
+ * `broadcast.requestDrafts` written by the turn, the outcome `broadcast.machineDrafts` written
+ * here): so the chat can say "the computer cannot translate into Soomaali" instead of waiting for
+ * a draft that will never come. Synchronous (the flow reads it through BroadcastReads).
+ */
+export function draftRequestState(db: Pick<Db, 'select'>, broadcastId: number): DraftRequestState {
+  const rows = db
+    .select({ id: auditLog.id, action: auditLog.action, detail: auditLog.detail })
+    .from(auditLog)
+    .where(and(eq(auditLog.subjectType, 'broadcast'), eq(auditLog.subjectId, broadcastId), inArray(auditLog.action, ['broadcast.requestDrafts', 'broadcast.machineDrafts'])))
+    .orderBy(desc(auditLog.id))
+    .limit(1)
+    .all();
+  const last = rows[0];
+  if (!last) return { pending: false, failed: [] };
+  if (last.action === 'broadcast.requestDrafts') return { pending: true, failed: [] };
+  const failed = String((last.detail as { failed?: unknown } | null)?.failed ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const [lang = '', problem = ''] = pair.split(':');
+      return { lang, problem };
+    })
+    .filter((f): f is { lang: string; problem: TranslateFailureKind } => f.lang !== '' && (TRANSLATE_FAILURES as readonly string[]).includes(f.problem));
+  return { pending: false, failed };
 }

@@ -5,7 +5,7 @@ import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18
 import { renderReply } from '../../src/core/render.js';
 import { createLibreTranslate } from '../../src/core/translate/libretranslate.js';
 import type { Translator } from '../../src/core/translate/translator.js';
-import { listAudit } from '../../src/db/audit.repo.js';
+import { listAudit, writeAudit } from '../../src/db/audit.repo.js';
 import { approveVersion, createBroadcast, getBroadcast, moveStatus, setVersion } from '../../src/db/broadcasts.repo.js';
 import { openDatabase, type Db } from '../../src/db/client.js';
 import { createInitiative, grantRole } from '../../src/db/initiatives.repo.js';
@@ -17,6 +17,7 @@ import {
   broadcastTranslateListener,
   createBroadcastTranslator,
   createMachineDrafts,
+  draftRequestState,
   type BroadcastTranslateDeps,
 } from '../../src/jobs/broadcast-translate.js';
 import { silentLogger } from '../support/engine-harness.js';
@@ -269,6 +270,18 @@ describe('after a committed requestDrafts', () => {
     expect(getBroadcast(db, id)!.versions.filter((v) => v.machine).map((v) => v.lang)).toEqual(['pl', 'uk']);
     expect(kicks).toBe(1);
     expect(notices().map((n) => n.payload.key)).toEqual(['translate:drafts.all']);
+  });
+
+  it('tells the chat where the last request stands: pending until the drafts are written, then which languages failed', async () => {
+    const id = draftBroadcast();
+    expect(draftRequestState(db, id)).toEqual({ pending: false, failed: [] });
+    // The turn's applier audits the request (src/db/broadcast.effects.ts).
+    writeAudit(db, { actor: `person:${author}`, action: 'broadcast.requestDrafts', subjectType: 'broadcast', subjectId: id, detail: { initiativeId, languages: 'tr,so' } });
+    expect(draftRequestState(db, id)).toEqual({ pending: true, failed: [] });
+    setVersion(db, id, 'ar', { text: 'نص' });
+    await createBroadcastTranslator(deps()).translate({ broadcastId: id, languages: ['tr', 'so', 'ar'], requesterId: author });
+    expect(draftRequestState(db, id)).toEqual({ pending: false, failed: [{ lang: 'so', problem: 'unsupported' }] });
+    expect(draftRequestState(db, id + 1)).toEqual({ pending: false, failed: [] });
   });
 
   it('two presses for one broadcast run one after the other, not at once', async () => {
