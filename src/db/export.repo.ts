@@ -2,6 +2,7 @@
 import { and, asc, count, eq } from 'drizzle-orm';
 import type { PersonExport } from '../core/ports.js';
 import type { Db } from './client.js';
+import { exportThreads } from './relay.repo.js';
 import { children, consentLog, deliveries, eventRsvps, identities, initiatives, interests, memberships, outbox, people } from './schema.js';
 
 export function exportPerson(db: Db, personId: number, now: Date): PersonExport | null {
@@ -70,5 +71,7 @@ export function exportPerson(db: Db, personId: number, now: Date): PersonExport 
       .all()
       .map((c) => ({ kind: c.kind, given: c.given, version: c.version, at: c.at.toISOString() })),
     messagesStored: db.select({ n: count() }).from(outbox).where(and(eq(outbox.personId, personId))).get()?.n ?? 0,
+    questions: exportThreads(db, personId),
+    contactDeclinedAt: p.contactDeclinedAt?.toISOString() ?? null,
   };
 }

@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gte, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { yearMonthIn } from '../core/clock.js';
+import type { PersonExport } from '../core/ports.js';
 import { monthIndex } from '../domain/birth-month.js';
 import type { DeliveryPayload } from '../domain/nurture.types.js';
 import type { RelayNoticeView } from '../domain/relay-notice.js';
@@ -241,4 +242,30 @@ export function forgetOldPhones(db: Db, now: Date): number {
     .set({ callbackPhone: null, callbackPhoneUntil: null })
     .where(and(sql`${relayThreads.callbackPhone} IS NOT NULL`, lte(relayThreads.callbackPhoneUntil, now)))
     .run().changes;
+}
+
+/** The parent's threads for /mydata: what they asked and what they were told, oldest first (staff are not named). */
+export function exportThreads(db: Reader, personId: number): NonNullable<PersonExport['questions']> {
+  return db
+    .select()
+    .from(relayThreads)
+    .where(eq(relayThreads.personId, personId))
+    .orderBy(asc(relayThreads.id))
+    .all()
+    .map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      status: t.status,
+      createdAt: t.createdAt.toISOString(),
+      closedAt: t.closedAt?.toISOString() ?? null,
+      outcome: t.outcome,
+      callbackPhone: t.callbackPhone,
+      messages: db
+        .select()
+        .from(relayMessages)
+        .where(eq(relayMessages.threadId, t.id))
+        .orderBy(asc(relayMessages.id))
+        .all()
+        .map((m) => ({ from: m.fromParent ? ('you' as const) : ('staff' as const), text: m.text, at: m.at.toISOString() })),
+    }));
 }
