@@ -6,9 +6,15 @@
  * (`{ messaging_product, contacts, messages: [{ id: 'wamid…' }] }`), and can answer errors
  * (`{ error: { code, message, error_subcode } }`) with any HTTP status.
  *
+ * Media (issue 11): uploads (POST /{phone-number-id}/media, multipart with messaging_product,
+ * type and a non-empty file of a type and size WhatsApp takes, else 131053), audio/image/document
+ * messages by the id of an upload (refused when unknown or expired, an image that is not an
+ * image, audio with a caption, a caption over 1,024); files people sent (`inboundMedia`) are
+ * served like Meta does: GET /{media-id} → a URL → the bytes, both with the bearer token.
+ *
  * Also: helpers that build and sign webhook requests the way Meta does.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -39,6 +45,12 @@ export interface FakeGraphApi {
   readonly requests: GraphRequest[];
   /** Message bodies accepted for this recipient, in order. */
   sent(to: string): Record<string, unknown>[];
+  /** Every file the fake holds, by media id: uploaded by the bot, or sent by a person (`inboundMedia`). */
+  readonly media: ReadonlyMap<string, FakeGraphMedia>;
+  /** A file a person sent (a webhook names it by the returned media id). */
+  inboundMedia(data: Buffer, mimeType: string, filename?: string): string;
+  /** WhatsApp forgot this upload (30 days passed): sends by its id are refused. */
+  expireMedia(id: string): void;
   /** The next `times` /messages calls fail with this error; with `after`, that many succeed first. */
   failNext(failure: GraphFailure, times?: number, after?: number): void;
   waitForMessages(count: number, timeoutMs?: number): Promise<Record<string, unknown>[]>;
@@ -46,6 +58,26 @@ export interface FakeGraphApi {
 }
 
 type Body = Record<string, unknown>;
+
+export interface FakeGraphMedia {
+  id: string;
+  data: Buffer;
+  mimeType: string;
+  filename: string;
+  sha256: string;
+  /** Uploaded by the bot (false: sent by a person). */
+  uploaded: boolean;
+  expired?: boolean;
+}
+
+const MB = 1024 * 1024;
+/** Types and sizes WhatsApp takes for uploads (supported media types). */
+const MEDIA_RULES: { test: RegExp; max: number; kind: 'audio' | 'image' | 'document' | 'sticker' }[] = [
+  { test: /^audio\/(aac|amr|mpeg|mp4|ogg)$/, max: 16 * MB, kind: 'audio' },
+  { test: /^image\/(jpeg|png)$/, max: 5 * MB, kind: 'image' },
+  { test: /^image\/webp$/, max: 0.5 * MB, kind: 'sticker' },
+  { test: /^(text\/plain|application\/pdf|application\/msword|application\/vnd\.ms-(excel|powerpoint)|application\/vnd\.openxmlformats-officedocument\.[a-z.]+)$/, max: 100 * MB, kind: 'document' },
+];
 
 const obj = (v: unknown): Body => (typeof v === 'object' && v !== null ? (v as Body) : {});
 const len = (v: unknown): number => (typeof v === 'string' ? [...v].length : 0);
@@ -59,12 +91,23 @@ export async function startFakeGraphApi(opts: { token?: string; phoneNumberId?: 
   /** One entry per coming /messages call: null succeeds, a failure fails. */
   const failures: (GraphFailure | null)[] = [];
   let nextId = 1;
+  const media = new Map<string, FakeGraphMedia>();
+  const addMedia = (data: Buffer, mimeType: string, filename: string, uploaded: boolean): FakeGraphMedia => {
+    const entry = { id: `media-${nextId++}`, data, mimeType, filename, sha256: createHash('sha256').update(data).digest('hex'), uploaded };
+    media.set(entry.id, entry);
+    return entry;
+  };
+  let baseUrl = '';
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
+    req.on('end', () => void handle(req, res, Buffer.concat(chunks)));
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, bytes: Buffer): Promise<void> {
+    {
+      const raw = bytes.toString('utf8');
       const contentType = req.headers['content-type'];
       let body: Body = {};
       if (contentType?.startsWith('application/json')) {
@@ -84,7 +127,28 @@ export async function startFakeGraphApi(opts: { token?: string; phoneNumberId?: 
       if (req.headers.authorization !== `Bearer ${token}`) return error(401, 190, 'Error validating access token: Session has expired');
       if (path === `/${apiVersion}/${phoneNumberId}/media` && req.method === 'POST') {
         if (!raw.includes('name="messaging_product"') || !raw.includes('name="file"')) return error(400, 100, 'Invalid parameter');
-        return reply(200, { id: `media-${nextId++}` });
+        const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': contentType ?? '' }, body: bytes }).formData();
+        const file = form.get('file');
+        const type = String(form.get('type') ?? '');
+        if (form.get('messaging_product') !== 'whatsapp' || typeof file === 'string' || file === null) return error(400, 100, '(#100) Invalid parameter');
+        const data = Buffer.from(await file.arrayBuffer());
+        const rule = MEDIA_RULES.find((r) => r.test.test(type));
+        if (!rule || data.length === 0 || data.length > rule.max) return error(400, 131053, `(#131053) Media upload error: ${!rule ? `unsupported type ${type}` : 'file size'}`);
+        return reply(200, { id: addMedia(data, type, file.name, true).id });
+      }
+      const lookup = new RegExp(`^/${apiVersion}/(media-\\d+)$`).exec(path);
+      if (lookup && req.method === 'GET') {
+        const m = media.get(lookup[1] ?? '');
+        if (!m || m.expired) return error(400, 100, `Unsupported get request. Object with ID '${lookup[1]}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`, { error_subcode: 33 });
+        return reply(200, { messaging_product: 'whatsapp', url: `${baseUrl}/download/${m.id}?ext=1`, mime_type: m.mimeType, sha256: m.sha256, file_size: m.data.length, id: m.id });
+      }
+      const download = /^\/download\/(media-\d+)$/.exec(path);
+      if (download && req.method === 'GET') {
+        const m = media.get(download[1] ?? '');
+        if (!m) return error(404, 100, 'Not found');
+        res.writeHead(200, { 'content-type': m.mimeType, 'content-length': String(m.data.length) });
+        res.end(m.data);
+        return;
       }
       if (path !== `/${apiVersion}/${phoneNumberId}/messages` || req.method !== 'POST') return error(404, 803, 'Unknown path components');
       const failure = failures.shift();
@@ -93,15 +157,16 @@ export async function startFakeGraphApi(opts: { token?: string; phoneNumberId?: 
         const headers: Record<string, string> = failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {};
         return reply(failure.status, { error: { message: failure.message ?? `(#${failure.code}) failure`, type: 'OAuthException', code: failure.code, ...extra, fbtrace_id: 'Atest' } }, headers);
       }
-      const problem = validate(body);
+      const problem = validate(body) ?? validateMedia(body, media);
       if (problem) return error(400, 100, `(#100) Invalid parameter: ${problem}`);
       accepted.push(body);
       const to = String(body.to);
       reply(200, { messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: to }], messages: [{ id: `wamid.TEST${String(nextId++).padStart(6, '0')}` }] });
-    });
-  });
+    }
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,
@@ -110,6 +175,12 @@ export async function startFakeGraphApi(opts: { token?: string; phoneNumberId?: 
     token,
     requests,
     sent: (to) => accepted.filter((b) => b.to === to),
+    media,
+    inboundMedia: (data, mimeType, filename) => addMedia(data, mimeType, filename ?? '', false).id,
+    expireMedia(id) {
+      const m = media.get(id);
+      if (m) m.expired = true;
+    },
     failNext(failure, times = 1, after = 0) {
       for (let i = 0; i < after; i++) failures.push(null);
       for (let i = 0; i < times; i++) failures.push(failure);
@@ -141,11 +212,29 @@ function validate(body: Body): string | null {
     }
     case 'document':
       return typeof obj(body.document).id === 'string' ? null : 'document.id';
+    case 'audio':
+    case 'image':
+      return typeof obj(body[body.type]).id === 'string' ? null : `${body.type}.id`;
     case 'interactive':
       return validateInteractive(obj(body.interactive));
     default:
       return 'type';
   }
+}
+
+/** A media message: by the id of a file the bot uploaded (not expired), of the right kind, with a caption only where WhatsApp allows one. */
+function validateMedia(body: Body, media: Map<string, FakeGraphMedia>): string | null {
+  if (body.type !== 'audio' && body.type !== 'image' && body.type !== 'document') return null;
+  const m = obj(body[body.type]);
+  if (m.link !== undefined) return `${body.type}.link (the fake takes uploaded ids only)`;
+  const file = media.get(String(m.id));
+  if (!file || !file.uploaded || file.expired) return `${body.type}.id is not a valid uploaded media id`;
+  const kind = MEDIA_RULES.find((r) => r.test.test(file.mimeType))?.kind;
+  if (body.type === 'audio' && kind !== 'audio') return 'audio.id is not audio';
+  if (body.type === 'image' && kind !== 'image') return 'image.id is not an image';
+  if (body.type === 'audio' && m.caption !== undefined) return 'audio.caption is not supported';
+  if (len(m.caption) > 1024) return `${body.type}.caption length`;
+  return null;
 }
 
 function validateInteractive(i: Body): string | null {

@@ -21,6 +21,7 @@ import type { i18n } from 'i18next';
 import type { Config } from '../../../config.js';
 import type { Clock } from '../../../core/clock.js';
 import type { SendOutcome } from '../../../core/errors.js';
+import type { LoadedMedia, MediaDownloader, MediaLibrary } from '../../../core/media.js';
 import type { InboundMessage, OutboundMessage } from '../../../core/messages.js';
 import type { ChannelAdapter, ChannelHealth, InboundHandler, Logger, SendOptions } from '../../../core/ports.js';
 import { describeError } from '../../../core/dispatcher.js';
@@ -29,6 +30,7 @@ import { languageForPhone } from '../../../domain/phone-language.js';
 import { answerHint, buildKeywordIndex, createPendingChoices, formatForWhatsApp, hashPhone, splitText, WHATSAPP_MAX_TEXT, type FlatChoice } from '../whatsapp.text.js';
 import { createGraphApi, interactiveBodyLimit, interactiveFor, tailWithin, type GraphApi, type GraphResult } from './cloud.api.js';
 import type { FailedOutcome } from './cloud.errors.js';
+import { CLOUD_MAX_CAPTION, cloudKindFor, createCloudMedia } from './cloud.media.js';
 import { parseCloudWebhook, type CloudStatus } from './cloud.mapper.js';
 import { OPEN_HELD, planStandIn, planTemplate, type TemplatePlan, type TemplateRequest, type WhatsAppTemplates } from './cloud.templates.js';
 import { createCloudWebhook, WEBHOOK_PATH, type WebhookHandler } from './cloud.webhook.js';
@@ -56,12 +58,16 @@ export interface WhatsAppCloudOptions {
    */
   releaseHeld?(chatId: string): number;
   templates: WhatsAppTemplates;
+  /** Stored voice notes, photos and files (OutboundMessage.media); without it the text goes alone. */
+  media?: MediaLibrary;
   /** Graph API request timeout; tests shorten it. */
   timeoutMs?: number;
 }
 
 export interface WhatsAppCloudChannel extends ChannelAdapter {
   webhook: { path: typeof WEBHOOK_PATH; handler: WebhookHandler };
+  /** Fetches files people sent (by media id). */
+  downloader: MediaDownloader;
   health(): ChannelHealth;
 }
 
@@ -77,11 +83,13 @@ export { OPEN_HELD };
 /** A held message waits this long for the parent's answer (the reminder is stale after that). */
 const HELD_MS = 14 * 24 * 3600_000;
 
-type Step = { kind: 'text'; body: string } | { kind: 'interactive'; payload: Record<string, unknown> } | { kind: 'document' };
+type Step = { kind: 'text'; body: string } | { kind: 'interactive'; payload: Record<string, unknown> } | { kind: 'document' } | { kind: 'media'; caption?: string };
+type ReadyMedia = Extract<LoadedMedia, { status: 'ready' }>;
 
 export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): WhatsAppCloudChannel {
   const { logger, clock, i18n } = options;
   const api: GraphApi = createGraphApi({ ...options.config, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  const cloudMedia = createCloudMedia(api, options.media, clock);
   const pending = createPendingChoices(undefined, () => clock.now().getTime());
   const keywords = buildKeywordIndex(i18n, options.languages);
   const hint = answerHint(i18n);
@@ -154,7 +162,7 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
     return outcome;
   }
 
-  function stepsFor(message: OutboundMessage): { steps: Step[]; choices: FlatChoice[] } {
+  function stepsFor(message: OutboundMessage, media?: ReadyMedia): { steps: Step[]; choices: FlatChoice[] } {
     const numbered = formatForWhatsApp(message, hint);
     const steps: Step[] = numbered.parts.filter((p) => p.trim()).map((body) => ({ kind: 'text', body }));
     let result = steps;
@@ -167,22 +175,44 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
       const before = [...text, ...(head ? splitText(head, WHATSAPP_MAX_TEXT) : [])];
       if (payload) result = [...before.map((b): Step => ({ kind: 'text', body: b })), { kind: 'interactive', payload }];
     }
+    if (media) {
+      // A stored file first; the text is its caption where WhatsApp shows one (not on audio) and it fits, else it follows.
+      const only = result.length === 1 ? result[0] : undefined;
+      const caption = only?.kind === 'text' && cloudKindFor(media.media) !== 'audio' && [...only.body].length <= CLOUD_MAX_CAPTION ? only.body : undefined;
+      result = caption !== undefined ? [{ kind: 'media', caption }] : [{ kind: 'media' }, ...result];
+    }
     if (message.attachment) result = [...result, { kind: 'document' }];
     return { steps: result, choices: numbered.choices };
   }
 
+  /** The message's stored file: ready, still being fetched, or gone (then the text goes alone; logged with ids). */
+  function storedMedia(chatId: string, message: OutboundMessage): LoadedMedia | { status: 'none' } {
+    if (!message.media) return { status: 'none' };
+    const loaded: LoadedMedia = options.media ? options.media.load(message.media.mediaId) : { status: 'gone', reason: 'no media library on this channel' };
+    if (loaded.status === 'gone') logger.warn({ channel: 'whatsapp', chat: hashPhone(chatId), mediaId: message.media.mediaId, reason: loaded.reason }, 'whatsapp: stored media is gone; sending the text only');
+    return loaded;
+  }
+
+  function sendStep(chatId: string, message: OutboundMessage, step: Step, media?: ReadyMedia): Promise<GraphResult> {
+    if (step.kind === 'text') return api.sendText(chatId, step.body);
+    if (step.kind === 'interactive') return api.sendInteractive(chatId, step.payload);
+    if (step.kind === 'media' && media) return cloudMedia.send(chatId, media, step.caption);
+    return api.sendDocument(chatId, message.attachment!);
+  }
+
   async function sendFreeForm(chatId: string, message: OutboundMessage, fromPart: number, proactive: boolean): Promise<{ outcome: SendOutcome; templateNeeded?: boolean }> {
-    const { steps, choices } = stepsFor(message);
-    if (steps.length === 0) return { outcome: failed(chatId, 'prepare', { status: 'invalid', reason: 'message text is empty' }) };
+    const stored = storedMedia(chatId, message);
+    if (stored.status === 'pending') return { outcome: { status: 'retry', reason: 'media not fetched yet' } };
+    const media = stored.status === 'ready' ? stored : undefined;
+    const { steps, choices } = stepsFor(message, media);
+    if (steps.length === 0) return { outcome: failed(chatId, 'prepare', { status: 'invalid', reason: stored.status === 'gone' ? stored.reason : 'message text is empty' }) };
     if (choices.length) pending.set(chatId, choices);
     else if (!proactive) pending.clear(chatId);
     let lastId: string | undefined;
     let partsSent = 0;
     for (const [i, step] of steps.entries()) {
       if (i < fromPart) continue;
-      const result = track(
-        step.kind === 'text' ? await api.sendText(chatId, step.body) : step.kind === 'interactive' ? await api.sendInteractive(chatId, step.payload) : await api.sendDocument(chatId, message.attachment!),
-      );
+      const result = track(await sendStep(chatId, message, step, media));
       if (!result.ok) {
         if (result.templateNeeded && partsSent === 0) return { outcome: result.outcome, templateNeeded: true };
         const resumable = (result.outcome.status === 'retry' || result.outcome.status === 'wait') && partsSent > 0 ? { ...result.outcome, partsSent } : result.outcome;
@@ -314,6 +344,7 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
   return {
     name: 'whatsapp',
     send,
+    downloader: cloudMedia.downloader,
     webhook: { path: WEBHOOK_PATH, handler: createCloudWebhook({ appSecret: options.config.appSecret, verifyToken: options.config.verifyToken, logger, onBody }) },
     health: () => (tokenProblem ? { name: 'whatsapp', state: 'down', detail: `access token refused: ${tokenProblem}` } : { name: 'whatsapp', state: 'up', detail: 'cloud api' }),
   };

@@ -23,7 +23,7 @@ export const whatsappCloudModule: ChannelModule = {
   id: 'whatsapp-cloud',
   channel: 'whatsapp',
   enabled: (config, taken) => Boolean(config.whatsappCloud) && !taken.has('whatsapp'),
-  create({ config, logger, clock, i18n, languages, db, store, onInbound, onDeliveriesDue }) {
+  create({ config, logger, clock, i18n, languages, db, store, onInbound, onDeliveriesDue, media }) {
     const cloud = config.whatsappCloud;
     if (!cloud) throw new Error('whatsapp-cloud module created without its configuration');
     const wa = (chatId: string) => ({ channel: 'whatsapp' as const, chatId });
@@ -41,6 +41,7 @@ export const whatsappCloudModule: ChannelModule = {
       logger,
       clock,
       templates: loadTemplates(cloud.templatesPath),
+      ...(media ? { media } : {}),
       onInbound,
       onUnreachable: (chatId) => store.markUnreachable(wa(chatId)),
       lastInboundAt: (chatId) => lastInboundAt(db, wa(chatId)),
@@ -95,6 +96,7 @@ export const whatsappCloudModule: ChannelModule = {
         return Promise.resolve();
       },
       health: adapter.health,
+      downloader: adapter.downloader,
       routes: [
         { method: 'GET', path: adapter.webhook.path, handler: adapter.webhook.handler },
         { method: 'POST', path: adapter.webhook.path, handler: adapter.webhook.handler },
