@@ -18,6 +18,7 @@ import { registerMunicipalityCommands } from './municipality.command.js';
 import { registerNewsletterCommands } from './newsletter.command.js';
 import { registerNudgeCommands } from './nudge.command.js';
 import { registerPeopleCommands } from './people.command.js';
+import { registerRelayCommands } from './relay.command.js';
 import { registerRoleCommands } from './role.command.js';
 import { registerScheduleCommands } from './schedule.command.js';
 import { registerSeedCommands } from './seed.command.js';
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo): Command {
   registerNewsletterCommands(program, ctx);
   registerNudgeCommands(program, ctx);
   registerScheduleCommands(program, ctx);
+  registerRelayCommands(program, ctx);
   registerBroadcastTranslate(registerBroadcastCommands(program, ctx), ctx);
   return program;
 }
