@@ -8,7 +8,7 @@
  *      Telegram adapter against the fake Bot API, behind a gate that answers 429 to a message that
  *      would be the 31st within any second (target ≥ 95 % of 25/s, no 429, none lost, none twice);
  *      once with the 100,000 parents in the database, once in a small database ("deliver-small").
- * Env: BENCH_PARENTS (100000), BENCH_SECONDS (120), BENCH_ONLY (default
+ * Env: BENCH_PARENTS (100000), BENCH_NUDGES (relative nudges per initiative, 0), BENCH_SECONDS (120), BENCH_ONLY (default
  * "plan,enqueue,deliver,deliver-small"), BENCH_PROFILE=1 (V8 CPU profile of each planning pass and
  * of the worker's re-check), REDIS_URL (else a private redis-server from test/support).
  * Results and their history: docs/benchmarks.md.
@@ -30,6 +30,7 @@ import { getDelivery, keyExists, markQueued, plannedDue, type QueueItem } from '
 import { deliveryContext } from '../src/db/delivery-context.repo.js';
 import { addRegistrationDate, DEFAULT_MUNICIPALITIES_PATH, seedMunicipalities } from '../src/db/municipalities.repo.js';
 import { loadPlanningWorld } from '../src/db/planning.repo.js';
+import { createNudge } from '../src/db/nudges.repo.js';
 import { deliveryKey } from '../src/domain/nurture.types.js';
 import { DEFAULT_POLICY } from '../src/domain/send-window.js';
 import { candidatesFor } from '../src/domain/timeline.js';
@@ -50,6 +51,8 @@ const ONLY = new Set((process.env.BENCH_ONLY ?? 'plan,enqueue,deliver,deliver-sm
 /** Parents seeded per wanted delivery in the small world (not every parent has a message due). */
 const SMALL_FACTOR = 3;
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/** Relative coordinator nudges per initiative (each initiative's own reminder rules). */
+const NUDGES = Number(process.env.BENCH_NUDGES ?? 0);
 const ENQUEUE = 100_000;
 const RATE = 25;
 /** The gate answers 429 when a message would be the 31st within one second. */
@@ -180,6 +183,16 @@ function seedWorld(parents: number, telegramShare = 0.7): World {
       if (tour !== undefined && rnd() < 0.1) rsvp.run(tour, id, joined);
     }
   })();
+  // BENCH_NUDGES=N: every initiative has N relative coordinator nudges (its own reminder rules).
+  if (NUDGES > 0) {
+    db.transaction((tx) => {
+      for (const initiativeId of initiativeIds)
+        for (let k = 0; k < NUDGES; k++) {
+          const moment = k % 2 === 0 ? ({ type: 'childAge', months: 12 + 6 * k, windowMonths: 1, at: '10:00' } as const) : ({ type: 'event', eventKind: null, daysBefore: 3, windowDays: 3, at: '10:00' } as const);
+          createNudge(tx, { initiativeId, createdBy: null, audience: {}, moment, versions: [{ lang: 'nl', text: `Nudge ${k}` }] }, 'bench', NOW, ZONE);
+        }
+    });
+  }
   sqlite.pragma('analysis_limit = 1000');
   sqlite.exec('analyze');
   checkpoint(db);

@@ -268,7 +268,7 @@ async function change(ctx: CliContext, op: 'trigger' | 'pause' | 'resume' | 'can
   const out = await withNudge(ctx, id, (db, n) => {
     const actor = actorFor(db, n.initiativeId, by);
     const zone = zoneOfInitiative(db, n.initiativeId, ctx.config().timeZone);
-    return db.transaction((tx) => (op === 'trigger' ? triggerNudge(tx, id, actor, now) : changeNudgeStatus(tx, id, op, actor, now, zone)));
+    return db.transaction((tx) => (op === 'trigger' ? triggerNudge(tx, id, actor, now, by ?? null) : changeNudgeStatus(tx, id, op, actor, now, zone)));
   });
   if (op === 'trigger') {
     if (out === null || out === false) throw new CliError(`nudge ${id} cannot be sent: it is stopped or has no message.`);

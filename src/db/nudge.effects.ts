@@ -35,7 +35,8 @@ export function applyNudgeCommand(tx: Tx, personId: number, command: NudgeComman
       changeNudgeStatus(tx, command.nudgeId, command.op, actor, now, zone);
       return;
     case 'trigger':
-      triggerNudge(tx, command.nudgeId, actor, now);
+      // The coordinator who pressed it follows the run's progress and summary in the chat.
+      triggerNudge(tx, command.nudgeId, actor, now, personId);
       return;
   }
 }

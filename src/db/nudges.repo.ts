@@ -159,11 +159,13 @@ function stopPending(tx: Tx, n: NudgeView, reason: string): void {
  * One run: a row in nudge_runs (unique per nudge and key, so an occurrence fires once, also across
  * restarts and with two processes) and a new broadcast with the template's audience and versions,
  * scheduled for the occurrence. Returns the broadcast id, or null when this key already ran.
+ * `authorId`: who gets the run's progress and summary in the chat (the coordinator who pressed
+ * "send now"); scheduled runs have none, their counts are in the nudge's runs.
  */
-export function createRun(tx: Tx, n: NudgeView, o: Occurrence, trigger: 'schedule' | 'manual'): number | null {
+export function createRun(tx: Tx, n: NudgeView, o: Occurrence, trigger: 'schedule' | 'manual', authorId: number | null = null): number | null {
   const run = tx.insert(nudgeRuns).values({ nudgeId: n.id, runKey: o.key, trigger, at: o.at }).onConflictDoNothing().returning({ id: nudgeRuns.id }).get();
   if (!run || n.templateBroadcastId === null) return null;
-  const id = createBroadcast(tx, { initiativeId: n.initiativeId, authorId: n.createdBy, audience: n.audience, sendAt: o.at, status: 'scheduled', nudgeId: n.id });
+  const id = createBroadcast(tx, { initiativeId: n.initiativeId, authorId, audience: n.audience, sendAt: o.at, status: 'scheduled', nudgeId: n.id });
   copyVersions(tx, n.templateBroadcastId, id);
   tx.update(nudgeRuns).set({ broadcastId: id }).where(eq(nudgeRuns.id, run.id)).run();
   return id;
@@ -175,10 +177,10 @@ export function recordMissed(tx: Tx, nudgeId: number, o: Occurrence): void {
 }
 
 /** "Trigger now": one run for the current audience, audited. Returns the run's broadcast id (null: no message). */
-export function triggerNudge(tx: Tx, id: number, actor: string, now: Date): number | null {
+export function triggerNudge(tx: Tx, id: number, actor: string, now: Date, authorId: number | null = null): number | null {
   const n = getNudge(tx, id);
   if (!n || n.status === 'cancelled') return null;
-  const broadcastId = createRun(tx, n, { key: `now:${now.getTime()}`, at: now }, 'manual');
+  const broadcastId = createRun(tx, n, { key: `now:${now.getTime()}`, at: now }, 'manual', authorId);
   writeAudit(tx, { actor, action: 'nudge.trigger', subjectType: 'nudge', subjectId: id, detail: { initiativeId: n.initiativeId, broadcastId } }, now);
   return broadcastId;
 }

@@ -52,8 +52,8 @@ function showNudge(n: NudgeView, lang: string, ctx: FlowContext, before: Reply[]
   if (!reads) return refuseStaff(lang, ctx);
   const first = reads.versions(n.id)[0]?.text ?? '';
   const buttons: Choice[][] = [[choice(`nd:prev:${n.id}`, 'nudge:button.preview'), choice(`nd:runs:${n.id}`, 'nudge:button.runs')]];
+  if (n.status !== 'cancelled') buttons.push([choice(`nd:trig:${n.id}`, 'nudge:button.trigger')]);
   if (n.status === 'active' || n.status === 'paused') {
-    buttons.push([choice(`nd:trig:${n.id}`, 'nudge:button.trigger')]);
     buttons.push([n.status === 'active' ? choice(`nd:pause:${n.id}`, 'nudge:button.pause') : choice(`nd:resume:${n.id}`, 'nudge:button.resume'), choice(`nd:cancel:${n.id}`, 'nudge:button.cancel')]);
   }
   buttons.push([choice('nd:menu', 'nudge:button.back')]);
@@ -101,7 +101,7 @@ function manage(what: string, id: number, prev: FlowState | null, lang: string, 
       return stay([{ text: first ? lines(say('nudge:runs.title').text, first, ...rest) : say('nudge:runs.none').text, choices: back }]);
     }
     case 'trig': {
-      if (n.status === 'cancelled' || n.status === 'done') return showNudge(n, lang, ctx, [say('nudge:notActive')]);
+      if (n.status === 'cancelled') return showNudge(n, lang, ctx, [say('nudge:notActive')]);
       const count = ctx.directory.broadcasts?.audienceCount(n.initiativeId, n.audience, ctx.now).total;
       const q = count === undefined ? say('nudge:ask.trigger') : say('nudge:ask.triggerCount', { count: countText(count) });
       return stay([{ ...q, choices: [[choice(`nd:trigYes:${id}`, 'nudge:button.triggerYes')], ...back] }], 'askTrigger');
@@ -110,7 +110,7 @@ function manage(what: string, id: number, prev: FlowState | null, lang: string, 
       if (n.status === 'cancelled' || n.status === 'done') return showNudge(n, lang, ctx, [say('nudge:notActive')]);
       return stay([say('nudge:ask.cancel', undefined, [[choice(`nd:cancelYes:${id}`, 'nudge:button.cancelYes')], ...back])], 'askCancel');
     case 'trigYes':
-      if (prev?.step !== 'askTrigger' || n.status === 'cancelled' || n.status === 'done') return showNudge(n, lang, ctx);
+      if (prev?.step !== 'askTrigger' || n.status === 'cancelled') return showNudge(n, lang, ctx);
       return { ...showNudge(n, lang, ctx, [say('nudge:triggered')]), effects: [effect({ op: 'trigger', nudgeId: id })] };
     case 'cancelYes':
       if (prev?.step !== 'askCancel' || n.status === 'cancelled' || n.status === 'done') return showNudge(n, lang, ctx);

@@ -104,7 +104,7 @@ describe('making a nudge', () => {
 
 describe('managing a nudge', () => {
   it('show, preview, pause, resume, trigger now and cancel: each audited', async () => {
-    person('coord', [{ initiativeId: iniA, role: 'coordinator' }]);
+    const coord = person('coord', [{ initiativeId: iniA, role: 'coordinator' }]);
     await h.say('coord', '/nudge');
     await h.say('coord', pick('nd:new'));
     await h.say('coord', pick('nd:type:weekly'));
@@ -137,6 +137,8 @@ describe('managing a nudge', () => {
     expect(plain(await h.say('coord', pick(`nd:trigYes:${id}`)))).toContain('gaat nu naar de ouders');
     const run = h.db.select().from(broadcasts).all().find((b) => b.nudgeId === id && b.status === 'scheduled');
     expect(run?.audience).toEqual({ languages: ['tr', 'ar'] });
+    // The coordinator who pressed it follows this run's progress and summary.
+    expect(run?.authorId).toBe(coord);
     expect(h.db.select().from(broadcastVersions).where(eq(broadcastVersions.broadcastId, run!.id)).all()).toHaveLength(1);
 
     await h.say('coord', pick(`nd:cancel:${id}`));
