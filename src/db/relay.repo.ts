@@ -56,12 +56,16 @@ export function openThreadOf(db: Reader, personId: number, kind: RelayKind, init
   return r ? toThreadView(r) : null;
 }
 
-/** The reachable staff of an initiative (a chat that still answers), with their roles and languages. */
+/**
+ * The reachable staff of an initiative (a chat that still answers, messages not stopped with
+ * /stop: an offer they would never see must not hold a question for 24 hours), with roles and languages.
+ */
 export function staffOf(db: Reader, initiativeId: number): StaffMember[] {
   return db
     .selectDistinct({ personId: memberships.personId, role: memberships.role, languages: memberships.languages })
     .from(memberships)
     .innerJoin(identities, and(eq(identities.personId, memberships.personId), isNull(identities.unreachableAt)))
+    .innerJoin(people, and(eq(people.id, memberships.personId), eq(people.proactive, true)))
     .where(and(eq(memberships.initiativeId, initiativeId), inArray(memberships.role, ['ambassador', 'coordinator'])))
     .all()
     .map((r) => ({ personId: r.personId, role: r.role, languages: r.languages ?? null }));
