@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Attachment } from '../../../src/core/messages.js';
-import type { WhatsAppWebEvents, WhatsAppWebFile, WhatsAppWebMessage, WhatsAppWebTransport } from '../../../src/bot/whatsapp/web/whatsapp-web.transport.js';
+import type { WhatsAppWebEvents, WhatsAppWebFile, WhatsAppWebMediaKind, WhatsAppWebMessage, WhatsAppWebTransport } from '../../../src/bot/whatsapp/web/whatsapp-web.transport.js';
 
 export interface FakeSent {
   id: string;
@@ -14,7 +14,7 @@ export interface FakeSent {
   text: string;
   file?: Attachment;
   /** A stored voice note, photo or document sent with sendMedia (`text` is its caption). */
-  media?: { as: 'voice' | 'photo' | 'document'; mimeType: string; bytes: number; filename?: string; sha: string };
+  media?: { as: WhatsAppWebMediaKind; mimeType: string; bytes: number; filename?: string; sha: string };
   /** Typing states sent to this chat before this message (since the previous one). */
   typedBefore: number;
   /** The injected clock's time when it was sent (ms). */
@@ -62,12 +62,12 @@ export class FakeWwebClient extends EventEmitter<WhatsAppWebEvents> implements W
     return this.record(chatId, '', file);
   }
 
-  /** Checks what whatsapp-web.js would refuse or garble: no bytes, a voice note that is not audio, a photo that is not an image, a voice note with a caption. */
-  async sendMedia(chatId: string, file: WhatsAppWebFile, as: 'voice' | 'photo' | 'document', caption?: string): Promise<{ id: string }> {
+  /** Checks what whatsapp-web.js would refuse or garble: no bytes, audio that is not audio, a photo that is not an image, audio with a caption. */
+  async sendMedia(chatId: string, file: WhatsAppWebFile, as: WhatsAppWebMediaKind, caption?: string): Promise<{ id: string }> {
     if (!Buffer.isBuffer(file.data) || file.data.length === 0) throw new Error('Evaluation failed: media data is empty');
-    if (as === 'voice' && !file.mimeType.startsWith('audio/')) throw new Error(`Evaluation failed: ${file.mimeType} cannot be sent as a voice note`);
+    if ((as === 'voice' || as === 'audio') && !file.mimeType.startsWith('audio/')) throw new Error(`Evaluation failed: ${file.mimeType} cannot be sent as ${as}`);
     if (as === 'photo' && !file.mimeType.startsWith('image/')) throw new Error(`Evaluation failed: ${file.mimeType} cannot be sent as a photo`);
-    if (as === 'voice' && caption) throw new Error('Evaluation failed: a voice note has no caption');
+    if ((as === 'voice' || as === 'audio') && caption) throw new Error('Evaluation failed: audio has no caption');
     if ((caption?.length ?? 0) > 1024) throw new Error('Evaluation failed: caption too long');
     const sha = createHash('sha256').update(file.data).digest('hex');
     return this.record(chatId, caption ?? '', undefined, { as, mimeType: file.mimeType, bytes: file.data.length, sha, ...(file.filename ? { filename: file.filename } : {}) });

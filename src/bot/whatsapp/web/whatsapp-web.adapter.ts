@@ -17,6 +17,7 @@
 import type { i18n } from 'i18next';
 import type { Clock } from '../../../core/clock.js';
 import { describeError } from '../../../core/dispatcher.js';
+import type { DownloadResult, MediaDownloader, MediaLibrary } from '../../../core/media.js';
 import type { InboundContent, InboundMedia, InboundMessage, MediaType, UnsupportedKind } from '../../../core/messages.js';
 import type { ChannelAdapter, ChannelHealth, InboundHandler, Logger } from '../../../core/ports.js';
 import { languageForPhone } from '../../../domain/phone-language.js';
@@ -58,6 +59,8 @@ export interface WhatsAppWebChannelOptions {
   keepRepliesMs?: number;
   /** Where the QR code is printed; default stderr (stdout carries the JSON logs). */
   terminal?: { write(text: string): unknown };
+  /** Stored voice notes, photos and files (OutboundMessage.media). */
+  media?: MediaLibrary;
 }
 
 export interface WhatsAppWebChannel extends ChannelAdapter {
@@ -67,6 +70,11 @@ export interface WhatsAppWebChannel extends ChannelAdapter {
   health(): ChannelHealth;
   /** The current login QR code, or null (linked, or not asked for yet). */
   qr(): string | null;
+  /**
+   * Fetches a file a person sent, by its media ref, while this process still knows the message
+   * (in memory: after a restart such a file is gone, and the fetcher marks it failed).
+   */
+  downloader: MediaDownloader;
 }
 
 /** Files we keep, by whatsapp-web.js type ('ptt' is a voice note recorded in the chat). */
@@ -176,9 +184,24 @@ export function createWhatsAppWebChannel(options: WhatsAppWebChannelOptions): Wh
     if (ack < 0) logger.warn({ channel: 'whatsapp', ack }, 'whatsapp message failed on the phone side');
   };
 
+  async function download(ref: string, maxBytes: number): Promise<DownloadResult> {
+    const id = mediaIds.get(ref);
+    if (!id) return { ok: false, failure: 'gone', reason: 'whatsapp-web: the message is not known to this session' };
+    if (!lifecycle.isUp()) return { ok: false, failure: 'retry', reason: `whatsapp ${lifecycle.state()}` };
+    try {
+      const file = await transport.downloadMedia(id);
+      if (!file) return { ok: false, failure: 'gone', reason: 'whatsapp-web: the file is no longer available' };
+      if (file.data.length > maxBytes) return { ok: false, failure: 'too_large', reason: `whatsapp-web: ${file.data.length} bytes` };
+      return { ok: true, data: file.data, mimeType: file.mimeType, ...(file.filename ? { filename: file.filename } : {}) };
+    } catch (err) {
+      return { ok: false, failure: 'retry', reason: `whatsapp-web: download failed (${describeError(err).name})` };
+    }
+  }
+
   return {
     name: 'whatsapp',
     send: sender.send,
+    downloader: { download },
     qr: lifecycle.qr,
     health() {
       const state = lifecycle.state();

@@ -54,7 +54,7 @@ export function createKeptReplies(options: { now: () => number; ttlMs: number; m
 
   return {
     keyFor(chatId, message, fromPart) {
-      const content = [chatId, fromPart, message.text, message.choices ?? [], message.attachment?.filename ?? '', message.attachment?.content.length ?? 0];
+      const content = [chatId, fromPart, message.text, message.choices ?? [], message.attachment?.filename ?? '', message.attachment?.content.length ?? 0, message.media?.mediaId ?? 0];
       return createHash('sha256').update(JSON.stringify(content)).digest('base64url');
     },
     get: (key) => entries.get(key),

@@ -12,7 +12,7 @@ export const whatsappWebModule: ChannelModule = {
   id: 'whatsapp-web',
   channel: 'whatsapp',
   enabled: (config, taken) => config.whatsappWeb.enabled && !taken.has('whatsapp'),
-  create({ config, logger, clock, i18n, languages, store, onInbound, fakes }) {
+  create({ config, logger, clock, i18n, languages, store, onInbound, fakes, media }) {
     const { sessionDir, chromiumPath, minDelayMs, maxDelayMs, dailyCap, qrPassword } = config.whatsappWeb;
     const adapter = createWhatsAppWebChannel({
       transport: fakes?.whatsappWebTransport ?? createWwebjsTransport({ sessionDir, chromiumPath }),
@@ -28,6 +28,7 @@ export const whatsappWebModule: ChannelModule = {
       knownChat: (chatId) => store.findIdentity({ channel: 'whatsapp', chatId }) !== null,
       defaultLanguage: config.defaultLanguage,
       timeZone: config.timeZone,
+      ...(media ? { media } : {}),
     });
     return {
       adapter,
@@ -37,6 +38,7 @@ export const whatsappWebModule: ChannelModule = {
       start: adapter.start,
       stop: adapter.stop,
       health: adapter.health,
+      downloader: adapter.downloader,
       routes: [whatsappQrRoute(adapter, { ...(qrPassword ? { password: qrPassword } : {}), logger, clock })],
     };
   },

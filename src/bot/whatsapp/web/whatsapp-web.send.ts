@@ -4,18 +4,24 @@
  * choices as a numbered list (remembered per chat, so "2" or "Türkçe" can be read back), and
  * every failure as a SendOutcome. While disconnected, replies are kept (whatsapp-web.kept.ts)
  * and `flushKept()` sends them after the next `ready`.
+ *
+ * A stored file (OutboundMessage.media) goes first: OGG/Opus voice as a voice note
+ * (sendAudioAsVoice), other audio as audio, JPEG/PNG/WebP photos as images, everything else as
+ * a document; the text is its caption when it fits (1,024 characters; not on audio), else it
+ * follows as its own message. No upload cache: whatsapp-web.js sends the bytes every time.
  */
 import { createHash } from 'node:crypto';
 import type { i18n } from 'i18next';
 import type { Clock } from '../../../core/clock.js';
 import { describeError } from '../../../core/dispatcher.js';
 import type { SendOutcome } from '../../../core/errors.js';
+import { baseMime, isOggOpus, type LoadedMedia, type MediaLibrary, type StoredMedia } from '../../../core/media.js';
 import type { OutboundMessage } from '../../../core/messages.js';
 import type { Logger, SendOptions } from '../../../core/ports.js';
 import { answerHint, formatForWhatsApp, hashPhone, type PendingChoices } from '../whatsapp.text.js';
 import { createKeptReplies, type KeptReply } from './whatsapp-web.kept.js';
 import { classifySendError, type Pacer } from './whatsapp-web.pacing.js';
-import type { WhatsAppWebTransport } from './whatsapp-web.transport.js';
+import type { WhatsAppWebMediaKind, WhatsAppWebTransport } from './whatsapp-web.transport.js';
 
 export interface SenderOptions {
   transport: WhatsAppWebTransport;
@@ -31,7 +37,22 @@ export interface SenderOptions {
   /** The chat wrote first (or is a known identity). */
   allowed(chatId: string): boolean;
   onUnreachable?: (chatId: string) => void;
+  /** Stored voice notes, photos and files (OutboundMessage.media); without it the text goes alone. */
+  media?: MediaLibrary;
 }
+
+const WWEB_MAX_CAPTION = 1024;
+const AUDIO_TYPES = new Set(['audio/mpeg', 'audio/mp4', 'audio/aac', 'audio/amr']);
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
+
+export function wwebKindFor(media: Pick<StoredMedia, 'type' | 'mimeType'>): WhatsAppWebMediaKind {
+  const mime = baseMime(media.mimeType);
+  if (media.type === 'voice') return isOggOpus(mime) ? 'voice' : AUDIO_TYPES.has(mime) ? 'audio' : 'document';
+  if (media.type === 'photo') return IMAGE_TYPES.has(mime) ? 'photo' : 'document';
+  return 'document';
+}
+
+type Part = { kind: 'text'; text: string } | { kind: 'media'; caption?: string } | { kind: 'attachment' };
 
 /** A stand-in for a message id: whatsapp-web.js ids contain the phone number, and processed ids are stored before consent. */
 export const messageRef = (id: string): string => `wweb:${createHash('sha256').update(id).digest('base64url').slice(0, 24)}`;
@@ -68,13 +89,32 @@ export function createSender(options: SenderOptions) {
   }
 
   /** The parts from `fromPart` on, inside the send queue. `cutAt`: parts sent before a disconnect. */
+  /** The message's stored file: ready, still being fetched, or gone (then the text goes alone; logged with ids). */
+  function storedMedia(chatId: string, message: OutboundMessage): LoadedMedia | { status: 'none' } {
+    if (!message.media) return { status: 'none' };
+    const loaded: LoadedMedia = options.media ? options.media.load(message.media.mediaId) : { status: 'gone', reason: 'no media library on this channel' };
+    if (loaded.status === 'gone') logger.warn({ channel: 'whatsapp', chat: hashPhone(chatId), mediaId: message.media.mediaId, reason: loaded.reason }, 'whatsapp: stored media is gone; sending the text only');
+    return loaded;
+  }
+
   async function deliver(chatId: string, message: OutboundMessage, fromPart: number, proactive: boolean): Promise<{ outcome: SendOutcome; cutAt?: number }> {
-    const { parts, choices } = formatForWhatsApp(message, hint);
-    const texts = parts.filter((p) => p.trim());
-    if (texts.length === 0 && !message.attachment) return { outcome: failed(chatId, 'prepare', { status: 'invalid', reason: 'message text is empty' }) };
+    const stored = storedMedia(chatId, message);
+    if (stored.status === 'pending') return { outcome: { status: 'retry', reason: 'media not fetched yet' } };
+    const media = stored.status === 'ready' ? stored : undefined;
+    const { parts: formatted, choices } = formatForWhatsApp(message, hint);
+    const texts = formatted.filter((p) => p.trim());
+    if (texts.length === 0 && !message.attachment && !media) return { outcome: failed(chatId, 'prepare', { status: 'invalid', reason: stored.status === 'gone' ? stored.reason : 'message text is empty' }) };
     if (choices.length) pending.set(chatId, choices);
     else if (!proactive) pending.clear(chatId);
-    const total = texts.length + (message.attachment ? 1 : 0);
+    const kind = media ? wwebKindFor(media.media) : undefined;
+    const [only] = texts;
+    const caption = media && texts.length === 1 && only !== undefined && kind !== 'voice' && kind !== 'audio' && only.length <= WWEB_MAX_CAPTION ? only : undefined;
+    const parts: Part[] = [
+      ...(media ? [caption !== undefined ? ({ kind: 'media', caption } as Part) : ({ kind: 'media' } as Part)] : []),
+      ...(caption !== undefined ? [] : texts.map((text): Part => ({ kind: 'text', text }))),
+      ...(message.attachment ? [{ kind: 'attachment' } as Part] : []),
+    ];
+    const total = parts.length;
     let partsSent = 0;
     let lastId: string | undefined;
     const partial: Partial = (o) => (partsSent > 0 ? { ...o, partsSent } : o);
@@ -84,8 +124,12 @@ export function createSender(options: SenderOptions) {
       if (options.isUp()) await pacer.pause();
       if (!options.isUp()) return { outcome: failed(chatId, 'disconnected', partial({ status: 'retry', reason: `whatsapp ${options.stateName()}` })), cutAt: partsSent };
       try {
-        const text = texts[i];
-        lastId = (text !== undefined ? await transport.sendMessage(chatId, text) : await transport.sendDocument(chatId, message.attachment!)).id;
+        const part = parts[i];
+        if (part?.kind === 'text') lastId = (await transport.sendMessage(chatId, part.text)).id;
+        else if (part?.kind === 'media' && media && kind) {
+          const file = { mimeType: media.media.mimeType, data: media.read(), filename: media.media.filename };
+          lastId = (await transport.sendMedia(chatId, file, kind, part.caption)).id;
+        } else lastId = (await transport.sendDocument(chatId, message.attachment!)).id;
       } catch (err) {
         const outcome = classifySendError(err);
         return { outcome: failed(chatId, `part ${i + 1}/${total}`, outcome.status === 'retry' ? partial(outcome) : outcome) };

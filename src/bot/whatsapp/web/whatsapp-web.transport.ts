@@ -34,6 +34,8 @@ export interface WhatsAppWebMessage {
   quotedId?: string;
 }
 
+export type WhatsAppWebMediaKind = 'voice' | 'audio' | 'photo' | 'document';
+
 /** A file to send or one downloaded: bytes and type. */
 export interface WhatsAppWebFile {
   mimeType: string;
@@ -60,10 +62,10 @@ export interface WhatsAppWebTransport {
   /** A file (the /mydata export, a calendar invitation) as a document. */
   sendDocument(chatId: string, file: Attachment): Promise<{ id: string }>;
   /**
-   * A stored voice note (sendAudioAsVoice), photo or document, with an optional caption
-   * (photos and documents show it; a voice note has none).
+   * A stored voice note (sendAudioAsVoice), other audio (a player), photo or document, with an
+   * optional caption (photos and documents show it; audio has none).
    */
-  sendMedia(chatId: string, file: WhatsAppWebFile, as: 'voice' | 'photo' | 'document', caption?: string): Promise<{ id: string }>;
+  sendMedia(chatId: string, file: WhatsAppWebFile, as: WhatsAppWebMediaKind, caption?: string): Promise<{ id: string }>;
   /**
    * The file of a message received earlier (by its serialized id), or null when WhatsApp no
    * longer has it (expired, deleted, or the message is not in this session any more).
@@ -201,8 +203,8 @@ export function createWwebjsTransport(options: WwebjsTransportOptions): WhatsApp
     },
     async sendMedia(chatId, file, as, caption) {
       const media = new MessageMedia(file.mimeType, file.data.toString('base64'), file.filename ?? null, file.data.length);
-      const options =
-        as === 'voice' ? { sendAudioAsVoice: true } : as === 'document' ? { sendMediaAsDocument: true, ...(caption ? { caption } : {}) } : caption ? { caption } : {};
+      const captioned = caption && (as === 'photo' || as === 'document') ? { caption } : {};
+      const options = as === 'voice' ? { sendAudioAsVoice: true } : as === 'document' ? { sendMediaAsDocument: true, ...captioned } : captioned;
       const sent = await current().sendMessage(chatId, media, options);
       return { id: sent.id._serialized };
     },
