@@ -67,6 +67,7 @@ const schema = z
     WHATSAPP_CLOUD_BASE_URL: z.preprocess(emptyToUndefined, z.url().default('https://graph.facebook.com')),
     WHATSAPP_CLOUD_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(80)),
     WHATSAPP_CLOUD_TEMPLATES_PATH: optionalString,
+    WHATSAPP_WABA_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{5,30}$/, 'the numeric WhatsApp Business Account id from Meta').optional()),
     LIBRETRANSLATE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/, error: 'an http(s) address, like http://127.0.0.1:5000' }).optional()),
     LIBRETRANSLATE_API_KEY: optionalString,
     LIBRETRANSLATE_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(500).max(120_000).default(15_000)),
@@ -122,6 +123,8 @@ export interface Config {
   localChat: { enabled?: boolean; password?: string };
   /** Present only when all four credentials are set. */
   whatsappCloud?: { token: string; phoneNumberId: string; appSecret: string; verifyToken: string; apiVersion: string; baseUrl: string; ratePerSecond: number; templatesPath?: string };
+  /** The WhatsApp Business Account, for `whatsapp templates status` (WHATSAPP_WABA_ID and WHATSAPP_CLOUD_TOKEN set). */
+  whatsappAccount?: { wabaId: string; token: string; apiVersion: string; baseUrl: string; templatesPath?: string };
   /** Machine-translated drafts (ADR 0009): present only when LIBRETRANSLATE_URL is set (off by default). */
   translation?: { url: string; apiKey?: string; timeoutMs: number };
 }
@@ -188,6 +191,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             ratePerSecond: c.WHATSAPP_CLOUD_RATE_PER_SECOND,
             templatesPath: c.WHATSAPP_CLOUD_TEMPLATES_PATH,
           }
+        : undefined,
+    whatsappAccount:
+      c.WHATSAPP_WABA_ID && c.WHATSAPP_CLOUD_TOKEN
+        ? { wabaId: c.WHATSAPP_WABA_ID, token: c.WHATSAPP_CLOUD_TOKEN, apiVersion: c.WHATSAPP_CLOUD_API_VERSION, baseUrl: c.WHATSAPP_CLOUD_BASE_URL, templatesPath: c.WHATSAPP_CLOUD_TEMPLATES_PATH }
         : undefined,
     translation: c.LIBRETRANSLATE_URL ? { url: c.LIBRETRANSLATE_URL, apiKey: c.LIBRETRANSLATE_API_KEY, timeoutMs: c.LIBRETRANSLATE_TIMEOUT_MS } : undefined,
   };

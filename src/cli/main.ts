@@ -22,6 +22,7 @@ import { registerRelayCommands } from './relay.command.js';
 import { registerRoleCommands } from './role.command.js';
 import { registerScheduleCommands } from './schedule.command.js';
 import { registerSeedCommands } from './seed.command.js';
+import { registerWhatsAppCommands } from './whatsapp.command.js';
 
 export type { CliIo } from './context.js';
 
@@ -46,6 +47,7 @@ export function buildProgram(io: CliIo): Command {
   registerNewsletterCommands(program, ctx);
   registerNudgeCommands(program, ctx);
   registerScheduleCommands(program, ctx);
+  registerWhatsAppCommands(program, ctx);
   registerRelayCommands(program, ctx);
   registerBroadcastTranslate(registerBroadcastCommands(program, ctx), ctx);
   return program;

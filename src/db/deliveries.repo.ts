@@ -133,7 +133,8 @@ export function claimDelivery(db: Db, id: number): boolean {
 
 export function finishDelivery(db: Db, id: number, status: Exclude<DeliveryStatus, 'planned' | 'queued' | 'sending'>, now: Date, error?: string, externalId?: string): void {
   db.update(deliveries)
-    .set({ status, sentAt: status === 'sent' ? now : null, lastError: error ? error.slice(0, 200) : null, ...(externalId ? { externalId } : {}) })
+    // A new message id starts its own status history (a resend after 131047 is a new message).
+    .set({ status, sentAt: status === 'sent' ? now : null, lastError: error ? error.slice(0, 200) : null, ...(externalId ? { externalId, channelStatus: null, channelStatusAt: null } : {}) })
     .where(eq(deliveries.id, id))
     .run();
 }
@@ -172,7 +173,7 @@ const HELD_EXPIRED = 'expired: held behind a stand-in, the parent did not reply'
 /** The stand-in went out (its message id, for its status webhooks): the row waits as 'held' since `now`. */
 export function holdDelivery(db: Db, id: number, now: Date, externalId: string | undefined, reason: string): void {
   db.update(deliveries)
-    .set({ status: 'held', sentAt: now, lastError: `held: ${reason}`.slice(0, 200), ...(externalId ? { externalId } : {}) })
+    .set({ status: 'held', sentAt: now, lastError: `held: ${reason}`.slice(0, 200), ...(externalId ? { externalId, channelStatus: null, channelStatusAt: null } : {}) })
     .where(and(eq(deliveries.id, id), eq(deliveries.status, 'sending')))
     .run();
 }

@@ -41,6 +41,10 @@ export interface FakeGraphApi {
   readonly apiVersion: string;
   readonly phoneNumberId: string;
   readonly token: string;
+  /** The WhatsApp Business Account: GET and POST /{wabaId}/message_templates. */
+  readonly wabaId: string;
+  /** The account's message templates with their review status (submitted by POST, or pushed by a test). */
+  readonly templates: FakeGraphTemplate[];
   /** Every request, in order (refused ones too). */
   readonly requests: GraphRequest[];
   /** Message bodies accepted for this recipient, in order. */
@@ -82,10 +86,12 @@ const MEDIA_RULES: { test: RegExp; max: number; kind: 'audio' | 'image' | 'docum
 const obj = (v: unknown): Body => (typeof v === 'object' && v !== null ? (v as Body) : {});
 const len = (v: unknown): number => (typeof v === 'string' ? [...v].length : 0);
 
-export async function startFakeGraphApi(opts: { token?: string; phoneNumberId?: string; apiVersion?: string } = {}): Promise<FakeGraphApi> {
+export async function startFakeGraphApi(opts: { token?: string; phoneNumberId?: string; apiVersion?: string; wabaId?: string } = {}): Promise<FakeGraphApi> {
   const token = opts.token ?? 'EAAtest-token';
   const phoneNumberId = opts.phoneNumberId ?? '109876543210';
   const apiVersion = opts.apiVersion ?? 'v21.0';
+  const wabaId = opts.wabaId ?? '102290129340398';
+  const templates: FakeGraphTemplate[] = [];
   const requests: GraphRequest[] = [];
   const accepted: Body[] = [];
   /** One entry per coming /messages call: null succeeds, a failure fails. */
@@ -150,6 +156,10 @@ export async function startFakeGraphApi(opts: { token?: string; phoneNumberId?: 
         res.end(m.data);
         return;
       }
+      if (path === `/${apiVersion}/${wabaId}/message_templates`) {
+        const answer = messageTemplates(req.method ?? '', new URL(req.url ?? '/', baseUrl), body, templates);
+        return reply(answer.status, answer.body);
+      }
       if (path !== `/${apiVersion}/${phoneNumberId}/messages` || req.method !== 'POST') return error(404, 803, 'Unknown path components');
       const failure = failures.shift();
       if (failure) {
@@ -173,6 +183,8 @@ export async function startFakeGraphApi(opts: { token?: string; phoneNumberId?: 
     apiVersion,
     phoneNumberId,
     token,
+    wabaId,
+    templates,
     requests,
     sent: (to) => accepted.filter((b) => b.to === to),
     media,
@@ -311,4 +323,79 @@ export async function postWebhook(url: string, body: unknown, appSecret: string,
   if (sig !== null) headers['x-hub-signature-256'] = sig;
   const res = await fetch(url, { method: 'POST', headers, body: raw });
   return { status: res.status, text: await res.text() };
+}
+
+// ── message templates (the WhatsApp Business Management API) ──────────────────────────────
+
+export interface FakeGraphTemplate {
+  id: string;
+  name: string;
+  language: string;
+  category: string;
+  status: 'APPROVED' | 'PENDING' | 'REJECTED' | 'PAUSED' | 'DISABLED';
+  components: Body[];
+}
+
+/**
+ * Template languages Meta offers (its list of supported languages: developers.facebook.com/documentation/
+ * business-messaging/whatsapp/templates/supported-languages, as mirrored by support.wati.io): a
+ * code outside it is refused, as Meta does. Somali and Tigrinya are not in it.
+ */
+const TEMPLATE_LANGUAGES = new Set(
+  'af sq ar az bn bg ca zh_CN zh_HK zh_TW hr cs da nl en en_GB en_US et fil fi fr ka de el gu ha he hi hu id ga it ja kn kk rw_RW ko ky_KG lo lv lt mk ms ml mr nb fa pl pt_BR pt_PT pa ro ru sr sk sl es es_AR es_ES es_MX sw sv ta te th tr uk ur uz vi zu'.split(' '),
+);
+const TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
+
+/** GET lists the account's templates a page at a time (`limit`, cursor `after`); POST creates one after checking it as Meta does. */
+function messageTemplates(method: string, url: URL, body: Body, templates: FakeGraphTemplate[]): { status: number; body: unknown } {
+  const fail = (message: string, subcode?: number) => ({ status: 400, body: { error: { message: `(#100) Invalid parameter: ${message}`, type: 'OAuthException', code: 100, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'Atest' } } });
+  if (method === 'GET') {
+    const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 25) || 25, 1), 1000);
+    const from = Number(Buffer.from(url.searchParams.get('after') ?? 'MA==', 'base64').toString('utf8')) || 0;
+    const data = templates.slice(from, from + limit);
+    const after = Buffer.from(String(from + data.length)).toString('base64');
+    const next = new URL(url);
+    next.searchParams.set('after', after);
+    return { status: 200, body: { data, paging: { cursors: { before: Buffer.from(String(from)).toString('base64'), after }, ...(from + data.length < templates.length ? { next: next.toString() } : {}) } } };
+  }
+  if (method !== 'POST') return { status: 404, body: { error: { message: 'Unknown method', code: 803 } } };
+  const problem = validateTemplateCreate(body);
+  if (problem) return fail(problem);
+  if (templates.some((t) => t.name === body.name && t.language === body.language)) return fail('Content in this language already exists', 2388024);
+  const created: FakeGraphTemplate = { id: String(900000 + templates.length), name: String(body.name), language: String(body.language), category: String(body.category), status: 'PENDING', components: (body.components as Body[]).map((c) => ({ ...c })) };
+  templates.push(created);
+  return { status: 200, body: { id: created.id, status: created.status, category: created.category } };
+}
+
+/** What Meta refuses in POST /{WABA-ID}/message_templates (positional parameters, quick replies). */
+export function validateTemplateCreate(body: Body): string | null {
+  const allowed = new Set(['name', 'language', 'category', 'components', 'parameter_format', 'allow_category_change']);
+  const extra = Object.keys(body).find((k) => !allowed.has(k));
+  if (extra) return `unknown field ${extra}`;
+  if (typeof body.name !== 'string' || !TEMPLATE_NAME.test(body.name)) return 'name';
+  if (typeof body.language !== 'string' || !TEMPLATE_LANGUAGES.has(body.language)) return `language ${String(body.language)}`;
+  if (!['MARKETING', 'UTILITY', 'AUTHENTICATION'].includes(String(body.category))) return 'category';
+  const components = Array.isArray(body.components) ? body.components.map(obj) : [];
+  const bodies = components.filter((c) => c.type === 'BODY');
+  if (bodies.length !== 1) return 'components: exactly one BODY';
+  if (components.some((c) => !['HEADER', 'BODY', 'FOOTER', 'BUTTONS'].includes(String(c.type)))) return 'components.type';
+  const text = bodies[0]!.text;
+  if (typeof text !== 'string' || len(text) === 0 || len(text) > 1024) return 'BODY.text length (1 to 1024)';
+  const vars = [...text.matchAll(/\{\{(\d+)\}\}/g)].map((m) => Number(m[1]));
+  if (vars.some((v, i) => v !== i + 1)) return 'BODY.text: variables must be {{1}}, {{2}}, … in order';
+  const bare = text.replace(/^[\u200f\s]+/, '').trimEnd();
+  if (vars.length && (bare.startsWith('{{') || bare.endsWith('}}'))) return 'BODY.text: variables can\'t be at the start or end';
+  const example = obj(bodies[0]!.example).body_text;
+  if (vars.length) {
+    if (!Array.isArray(example) || example.length !== 1 || !Array.isArray(example[0]) || example[0].length !== vars.length || example[0].some((v) => typeof v !== 'string' || v === '')) return 'BODY.example.body_text: one sample per variable';
+  } else if (example !== undefined) return 'BODY.example without variables';
+  for (const c of components.filter((c) => c.type === 'HEADER' || c.type === 'FOOTER')) if (len(c.text) === 0 || len(c.text) > 60) return `${String(c.type)}.text length (1 to 60)`;
+  const buttons = components.filter((c) => c.type === 'BUTTONS');
+  if (buttons.length > 1) return 'components: at most one BUTTONS';
+  if (buttons[0]) {
+    const list = Array.isArray(buttons[0].buttons) ? buttons[0].buttons.map(obj) : [];
+    if (list.length === 0 || list.length > 10) return 'BUTTONS.buttons count (1 to 10)';
+    if (list.some((b) => b.type !== 'QUICK_REPLY' || len(b.text) === 0 || len(b.text) > 25)) return 'BUTTONS: QUICK_REPLY text (1 to 25)';
+  }
+  return null;
 }
