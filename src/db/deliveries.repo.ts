@@ -207,6 +207,18 @@ export function releaseHeld(db: Db, address: { channel: ChannelName; chatId: str
   })();
 }
 
+/** Whether a stand-in already waits for this chat's reply (then a second one is not sent: the message just joins it). */
+export function hasHeld(db: Db, address: { channel: ChannelName; chatId: string }, now: Date): boolean {
+  const found = db.$client
+    .prepare(
+      `select 1 from deliveries d join identities i on i.person_id = d.person_id and i.channel = d.channel
+       where i.channel = @channel and i.chat_id = @chat and d.status = 'held'
+         and (d.expires_at is null or d.expires_at > @now) and d.sent_at > @now - ${HELD_MAX_MS} limit 1`,
+    )
+    .get({ channel: address.channel, chat: address.chatId, now: now.getTime() });
+  return found !== undefined;
+}
+
 /**
  * WhatsApp accepted a message and reported later that the window was closed (131047 in a failed
  * status webhook): the row is queued again, due now, and goes out as a template (or a stand-in,

@@ -16,7 +16,7 @@ import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../../src/core/
 import type { InboundMessage, OutboundMessage } from '../../../src/core/messages.js';
 import type { SendOptions } from '../../../src/core/ports.js';
 import { openDatabase, type Db } from '../../../src/db/client.js';
-import { expireHeld, getDelivery, HELD_MAX_MS, holdDelivery, insertDeliveries, releaseHeld, claimDelivery, RELEASED_NOTE } from '../../../src/db/deliveries.repo.js';
+import { expireHeld, getDelivery, hasHeld, HELD_MAX_MS, holdDelivery, insertDeliveries, releaseHeld, claimDelivery, RELEASED_NOTE } from '../../../src/db/deliveries.repo.js';
 import { lastInboundAt, touchInbound } from '../../../src/db/identities.repo.js';
 import { identities, people } from '../../../src/db/schema.js';
 import { createHttpServer } from '../../../src/http/server.js';
@@ -56,7 +56,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(templates: WhatsAppTemplates, holdsInStorage = 0): Promise<H> {
+async function setup(templates: WhatsAppTemplates, holdsInStorage = 0, storage?: { hasHeld(): boolean }): Promise<H> {
   const api = await startFakeGraphApi();
   cleanups.push(() => api.close());
   const dir = mkdtempSync(join(tmpdir(), 'ouderbrug-wa-tpl-'));
@@ -85,6 +85,7 @@ async function setup(templates: WhatsAppTemplates, holdsInStorage = 0): Promise<
       held = 0;
       return n;
     },
+    ...(storage ? { hasHeld: () => storage.hasHeld() } : {}),
     templates,
     timeoutMs: 2_000,
   });
@@ -255,6 +256,18 @@ describe('the stand-in at the adapter', () => {
     ]);
   });
 
+  it('one stand-in at a time: while one waits for the reply, the next message joins it without a second template', async () => {
+    let waiting = false;
+    const h = await setup(approvedIn(['nl', 'en', 'tr']), 0, { hasHeld: () => waiting });
+    h.person(null);
+    expect(await h.channel.send(PHONE, broadcast().message, broadcast().options)).toMatchObject({ status: 'sent', held: true, externalId: expect.any(String) });
+    waiting = true;
+    expect(await h.channel.send(PHONE, broadcast().message, broadcast().options)).toEqual({ status: 'sent', held: true, reason: 'no template of its own; joins the stand-in already waiting' });
+    // A message with an approved template of its own still goes out as that template.
+    await h.channel.send(PHONE, registration(), deadline14());
+    expect(h.api.sent(PHONE).map((m) => templateOf(m)?.name)).toEqual(['ouderbrug_message_waiting', 'ouderbrug_deadline_reminder']);
+  });
+
   it('tapping the stand-in\'s button releases what is held and is not a turn; typed text is a turn, then releases', async () => {
     const h = await setup(approvedIn(['nl', 'en', 'tr']), 1);
     h.person(null);
@@ -335,6 +348,9 @@ describe('held rows in storage', () => {
     expect(getDelivery(h.db, c)).toMatchObject({ status: 'expired', lastError: 'expired: held behind a stand-in, the parent did not reply' });
     expect(releaseHeld(h.db, { channel: 'whatsapp', chatId: '31600000000' }, later)).toEqual([]);
     const d = heldRow(h.db, personId, 'b1|d', null, later);
+    expect(hasHeld(h.db, { channel: 'whatsapp', chatId: PHONE }, later)).toBe(true);
+    expect(hasHeld(h.db, { channel: 'whatsapp', chatId: PHONE }, new Date(later.getTime() + HELD_MAX_MS))).toBe(false);
+    expect(hasHeld(h.db, { channel: 'whatsapp', chatId: '31600000000' }, later)).toBe(false);
     expect(expireHeld(h.db, new Date(later.getTime() + HELD_MAX_MS - 1))).toBe(0);
     expect(expireHeld(h.db, new Date(later.getTime() + HELD_MAX_MS))).toBe(1);
     expect(getDelivery(h.db, d)!.status).toBe('expired');

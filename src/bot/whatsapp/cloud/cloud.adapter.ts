@@ -57,6 +57,8 @@ export interface WhatsAppCloudOptions {
    * behind a stand-in go back to the queue. Returns how many; absent: nothing is held in storage.
    */
   releaseHeld?(chatId: string): number;
+  /** A stand-in already waits for this chat's reply: another message just joins it (one "reply to read it" at a time). */
+  hasHeld?(chatId: string): boolean;
   templates: WhatsAppTemplates;
   /** Stored voice notes, photos and files (OutboundMessage.media); without it the text goes alone. */
   media?: MediaLibrary;
@@ -137,6 +139,15 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
     closed.delete(chatId);
     closed.set(chatId, at);
     if (closed.size > MAX_REMEMBERED) closed.delete(closed.keys().next().value as string);
+  }
+
+  function heldAlready(chatId: string): boolean {
+    try {
+      return options.hasHeld?.(chatId) ?? false;
+    } catch (err) {
+      logger.error({ err: describeError(err), what: 'hasHeld' }, 'whatsapp cloud callback failed');
+      return false;
+    }
   }
 
   function releaseStored(chatId: string): number {
@@ -251,6 +262,10 @@ export function createWhatsAppCloudChannel(options: WhatsAppCloudOptions): Whats
     if (plan.kind === 'none') {
       logger.warn({ channel: 'whatsapp', chat: hashPhone(chatId), key, lang }, 'no approved WhatsApp template for this message and language: not sent');
       return { status: 'invalid', reason: plan.reason };
+    }
+    if (plan.kind === 'waiting' && heldAlready(chatId)) {
+      logger.info({ channel: 'whatsapp', chat: hashPhone(chatId), key, why: plan.why }, 'whatsapp: a stand-in already waits for the parent; this message joins it');
+      return { status: 'sent', held: true, reason: `${plan.why}; joins the stand-in already waiting` };
     }
     // A stand-in or a per-child variant has one button ("Bekijk"); typed back, it counts too.
     const open = plan.kind === 'waiting' || plan.variant ? plan.button : undefined;

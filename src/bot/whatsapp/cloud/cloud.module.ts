@@ -8,7 +8,7 @@
  * the delivery once more, to go out as a template; other failures are recorded with their reason.
  * Held deliveries past their time expire (checked at start and every hour).
  */
-import { expireHeld, recordChannelStatus, releaseHeld, reopenAfterWindowClosed } from '../../../db/deliveries.repo.js';
+import { expireHeld, hasHeld, recordChannelStatus, releaseHeld, reopenAfterWindowClosed } from '../../../db/deliveries.repo.js';
 import { lastInboundAt, touchInbound } from '../../../db/identities.repo.js';
 import { describeError } from '../../../core/dispatcher.js';
 import type { ChannelModule } from '../../channel-module.js';
@@ -58,6 +58,7 @@ export const whatsappCloudModule: ChannelModule = {
         }
         recordChannelStatus(db, messageId, status, at, status === 'failed' ? reason : undefined);
       },
+      hasHeld: (chatId) => hasHeld(db, wa(chatId), clock.now()),
       releaseHeld: (chatId) => {
         const ids = releaseHeld(db, wa(chatId), clock.now());
         if (ids.length) {
