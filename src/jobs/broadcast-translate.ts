@@ -40,7 +40,7 @@ export interface RetryPolicy {
   deadlineMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { retries: 2, backoffMs: [1_000, 4_000], maxWaitMs: 30_000, deadlineMs: 120_000 };
+const DEFAULT_RETRY: RetryPolicy = { retries: 2, backoffMs: [1_000, 4_000], maxWaitMs: 30_000, deadlineMs: 120_000 };
 
 export interface BroadcastTranslateDeps {
   db: Db;
@@ -222,7 +222,7 @@ export function broadcastTranslateListener(drafts: BroadcastTranslator): AfterCo
 }
 
 /** The author's notice: which languages have a draft, which not, and that nothing is sent before they approve. */
-export function noticeOf(report: DraftReport, initiativeId: number, languageName?: (code: string) => string | undefined) {
+function noticeOf(report: DraftReport, initiativeId: number, languageName?: (code: string) => string | undefined) {
   const names = (codes: string[]) => codes.map((c) => languageName?.(c) ?? c).join(', ');
   const params = { number: report.broadcastId };
   const base = { buttons: null, initiativeId };
