@@ -45,7 +45,7 @@ export function renderMyData(i18n: i18n, lang: string, data: PersonExport): Outb
     }),
   );
   // The parts are already rendered mini-HTML, so they are joined as text, not re-escaped.
-  const text = [summary, `<b>${r(t('privacy:mydata.children'))}</b>\n${children}`, `<b>${r(t('privacy:mydata.initiatives'))}</b>\n${memberships}`, `<b>${r(t('privacy:mydata.interests'))}</b>\n${interests}`, `<b>${r(t('privacy:mydata.consents'))}</b>\n${consents || none}`, r(t('privacy:mydata.messagesStored', { count: String(data.messagesStored) })), ...questionsPart(r, data), r(t('privacy:mydata.fileNote'))].join('\n\n');
+  const text = [summary, `<b>${r(t('privacy:mydata.children'))}</b>\n${children}`, `<b>${r(t('privacy:mydata.initiatives'))}</b>\n${memberships}`, `<b>${r(t('privacy:mydata.interests'))}</b>\n${interests}`, `<b>${r(t('privacy:mydata.consents'))}</b>\n${consents || none}`, r(t('privacy:mydata.messagesStored', { count: String(data.messagesStored) })), ...questionsPart(r, data), ...filesPart(r, data), r(t('privacy:mydata.fileNote'))].join('\n\n');
   return [
     { text },
     {
@@ -61,4 +61,10 @@ function questionsPart(r: (text: Text) => string, data: PersonExport): string[] 
   const lines = qs.map((q) => `• ${r(t(q.status === 'closed' ? 'relay:mydata.closed' : 'relay:mydata.open', { n: String(q.id), date: { day: q.createdAt }, messages: String(q.messages.length) }))}`);
   if (data.contactDeclinedAt) lines.push(`• ${r(t('relay:mydata.declined', { date: { day: data.contactDeclinedAt } }))}`);
   return lines.length ? [`<b>${r(t('relay:mydata.title'))}</b>\n${lines.join('\n')}`] : [];
+}
+
+/** Voice notes, photos and files the person sent that we keep: the kind and the day, never the content. Nothing when there are none. */
+function filesPart(r: (text: Text) => string, data: PersonExport): string[] {
+  const lines = (data.files ?? []).map((f) => `• ${r(t('media:mydata.line', { type: t(`media:mydata.${f.type}`), date: { day: f.at } }))}`);
+  return lines.length ? [`<b>${r(t('media:mydata.files'))}</b>\n${lines.join('\n')}`] : [];
 }

@@ -6,7 +6,7 @@
  * - Store: the database as the engine sees it; `commitTurn` is one transaction.
  * - Logger: structured logs; callers pass ids only, never names, handles, postcodes or dates of birth.
  */
-import type { Address, ChannelName, InboundMessage, OutboundMessage } from './messages.js';
+import type { Address, ChannelName, InboundMessage, MediaType, OutboundMessage } from './messages.js';
 import type { SendOutcome } from './errors.js';
 import type { Effect, PersonView } from '../flows/flow.types.js';
 
@@ -129,6 +129,8 @@ export interface PersonExport {
   interests: { initiative: string; action: string; at: string }[];
   consents: { kind: string; given: boolean; version: string; at: string }[];
   messagesStored: number;
+  /** Voice notes, photos and files the person sent that we keep (type, state, date; never the content). */
+  files?: { type: MediaType; status: string; at: string }[];
   /**
    * Questions and call-back requests relayed to staff (issue 11, item 5), with what was said; who
    * answered is not named (staff are people too). `callbackPhone`: only while it is kept.

@@ -2,6 +2,7 @@
 import { and, asc, count, eq } from 'drizzle-orm';
 import type { PersonExport } from '../core/ports.js';
 import type { Db } from './client.js';
+import { mediaOfPerson } from './media.repo.js';
 import { exportThreads } from './relay.repo.js';
 import { children, consentLog, deliveries, eventRsvps, identities, initiatives, interests, memberships, outbox, people } from './schema.js';
 
@@ -73,5 +74,6 @@ export function exportPerson(db: Db, personId: number, now: Date): PersonExport 
     messagesStored: db.select({ n: count() }).from(outbox).where(and(eq(outbox.personId, personId))).get()?.n ?? 0,
     questions: exportThreads(db, personId),
     contactDeclinedAt: p.contactDeclinedAt?.toISOString() ?? null,
+    files: mediaOfPerson(db, personId).map((m) => ({ type: m.type, status: m.status, at: m.at.toISOString() })),
   };
 }

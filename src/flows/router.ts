@@ -3,6 +3,7 @@
  * else goes to the flow the parent is in. Pure: (stored state, input, ctx) → result.
  * A state from an older version of the bot is replaced kindly, never crashes a turn.
  */
+import { mediaLimitMb, mediaTooLarge } from '../core/media.js';
 import type { Reply } from '../core/messages.js';
 import { childPrompt, isChildStep } from './child-entry.js';
 import { beginChildren, handleChildren } from './children.flow.js';
@@ -54,6 +55,8 @@ function route(stored: unknown, rawInput: FlowInput, ctx: FlowContext): FlowResu
   const input: FlowInput =
     rawInput.kind === 'media' && !(prev && MEDIA_FLOWS.has(prev.flow)) ? { kind: 'unsupported', what: rawInput.media.type === 'document' ? 'file' : rawInput.media.type } : rawInput;
   const lang = langOf(prev, ctx);
+  // A file over our limit (the messenger announced its size) is refused kindly; the step stays.
+  if (input.kind === 'media' && prev && mediaTooLarge(input.media)) return result(prev, lang, [say('media:tooLarge', { max: mediaLimitMb(input.media.type) }), ...reprompt(prev, ctx)]);
   if (stored != null && !prev) {
     // Stored by an older version: start again gently rather than misreading it.
     if (!ctx.person) return beginOnboarding('', ctx);

@@ -17,9 +17,13 @@
  * Erasure: `receive` runs each turn and asks `hasPerson` afterwards. When a chat that had a
  * person no longer has one (/delete, from this chat or a linked one), its transcript is
  * cleared and replaced by one `erased` notice, which open pages see at once.
+ *
+ * Voice notes, photos and files (OutboundMessage.media): the web chat is text only. Such a
+ * message shows a line in the reader's language ("🎤 Voice message: listen in Telegram or
+ * WhatsApp") above its text; the file itself is never served here.
  */
 import { randomBytes } from 'node:crypto';
-import type { Attachment, InboundContent, InboundMessage, OutboundMessage } from '../../core/messages.js';
+import type { Attachment, InboundContent, InboundMessage, MediaType, OutboundMessage } from '../../core/messages.js';
 import type { SendOutcome } from '../../core/errors.js';
 import type { ChannelAdapter, ChannelHealth, InboundHandler, Logger } from '../../core/ports.js';
 import { escapeHtml } from '../../core/render.js';
@@ -78,6 +82,8 @@ export interface LocalChannelDeps {
   logger: Logger;
   /** Whether a person is stored for this local chat (the store's identity lookup). */
   hasPerson: (chatId: string) => boolean;
+  /** The line shown instead of a voice note, photo or file (mini-HTML, in the message's language). */
+  mediaNote?: (type: MediaType, lang: string | undefined) => string;
 }
 
 interface Chat {
@@ -125,9 +131,10 @@ export function createLocalChannel(deps: LocalChannelDeps): LocalChannel {
   }
 
   function send(chatId: string, message: LocalOutbound): Promise<SendOutcome> {
+    const note = message.media ? (deps.mediaNote?.(message.media.type, message.lang) ?? `[${message.media.type}]`) : undefined;
     append(chatId, {
       from: 'bot',
-      text: message.text,
+      text: note === undefined ? message.text : message.text.trim() ? `<i>${note}</i>\n\n${message.text}` : `<i>${note}</i>`,
       choices: message.choices ?? [],
       attachment: message.attachment ?? null,
       ...(message.dir ? { dir: message.dir } : {}),

@@ -4,6 +4,7 @@
  * src/http/local-chat.policy.ts allows; there is no messenger behind it, so no real limits.
  */
 import { UNLIMITED } from '../../core/outbound/channel-limits.js';
+import { renderText } from '../../core/render.js';
 import type { ChannelModule, RunningChannel } from '../channel-module.js';
 import { createLocalChannel, type LocalChannel } from './local.adapter.js';
 
@@ -11,8 +12,13 @@ export const localModule: ChannelModule & { create(ctx: Parameters<ChannelModule
   id: 'local',
   channel: 'local',
   enabled: () => true,
-  create({ logger, store }) {
-    const adapter = createLocalChannel({ logger, hasPerson: (chatId) => store.findIdentity({ channel: 'local', chatId }) !== null });
+  create({ logger, store, i18n, config }) {
+    const adapter = createLocalChannel({
+      logger,
+      hasPerson: (chatId) => store.findIdentity({ channel: 'local', chatId }) !== null,
+      // Text only: a voice note, photo or file shows as a line saying where to hear or see it.
+      mediaNote: (type, lang) => renderText(i18n, lang ?? config.defaultLanguage, { key: `media:webchat.${type}` }),
+    });
     return { adapter, limits: UNLIMITED, health: adapter.health };
   },
 };

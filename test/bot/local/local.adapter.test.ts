@@ -1,6 +1,8 @@
 // What local-channel.test.ts does not cover: the parent's own bubbles and forgetting old chats.
 import { describe, expect, it } from 'vitest';
 import { createLocalChannel, MAX_CHATS, MAX_EVENTS_PER_CHAT } from '../../../src/bot/local/local.adapter.js';
+import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../../src/core/i18n.js';
+import { renderText } from '../../../src/core/render.js';
 import { silentLogger } from '../../support/engine-harness.js';
 
 describe('local channel: transcript details', () => {
@@ -23,6 +25,18 @@ describe('local channel: transcript details', () => {
     expect(local.history('chat-aaaa', 0)[0]?.choices).toEqual([[{ label: 'Bekijk de pagina van de gemeente', value: 'link:0', url }]]);
     local.recordParent('chat-aaaa', { kind: 'choice', value: 'link:0' });
     expect(local.history('chat-aaaa', 0).at(-1)?.text).toBe('link:0');
+  });
+
+  it('is text only: a voice note, photo or file shows as a line in the reader\'s language, never the file', async () => {
+    const locales = loadLocales(DEFAULT_LOCALES_DIR);
+    const i18n = createI18n(locales);
+    const local = createLocalChannel({ logger: silentLogger, hasPerson: () => false, mediaNote: (type, lang) => renderText(i18n, lang ?? 'nl', { key: `media:webchat.${type}` }) });
+    await local.send('chat-aaaa', { text: 'Nieuws van de <b>speelochtend</b>', lang: 'nl', media: { mediaId: 7, type: 'voice' } });
+    await local.send('chat-aaaa', { text: '', lang: 'tr', media: { mediaId: 8, type: 'photo' } });
+    const [voice, photo] = local.history('chat-aaaa', 0);
+    expect(voice?.text).toBe('<i>🎤 Spraakbericht. Je kunt het hier niet afspelen. Luister in Telegram of WhatsApp.</i>\n\nNieuws van de <b>speelochtend</b>');
+    expect(photo?.text).toBe("<i>🖼️ Fotoğraf. Telegram veya WhatsApp'ta görebilirsiniz.</i>");
+    expect(voice?.attachment).toBeNull();
   });
 
   it('has nothing for an unknown chat and adds dir only when given', async () => {
