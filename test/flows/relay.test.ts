@@ -13,7 +13,8 @@ import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18
 import { miniHtmlToPlain, renderReply } from '../../src/core/render.js';
 import { deliveryContext } from '../../src/db/delivery-context.repo.js';
 import { applyRelayCommand } from '../../src/db/relay.effects.js';
-import { auditLog, children, deliveries, identities, memberships, outbox, people, relayMessages, relayOffers, relayThreads } from '../../src/db/schema.js';
+import { auditLog, broadcastVersions, broadcasts, children, deliveries, identities, memberships, outbox, people, relayMessages, relayOffers, relayThreads } from '../../src/db/schema.js';
+import { insertDeliveries } from '../../src/db/deliveries.repo.js';
 import { deliveryReply } from '../../src/domain/delivery-message.js';
 import type { DeliveryPayload } from '../../src/domain/nurture.types.js';
 import { buttons, createHarness, pick, plain, type Harness } from '../support/engine-harness.js';
@@ -264,6 +265,46 @@ describe('free text, help and call-backs', () => {
       ['interest', 'open_morning', 2],
     ]);
     expect(noticesTo(coord).map((n) => read(n)!.text).join('\n')).toMatch(/hulp bij het aanmelden[\s\S]*wil helpen met: Kom naar een inloopochtend/);
+  });
+});
+
+describe('"help" under a broadcast in another language', () => {
+  /** A sent broadcast with versions in these languages, received by the parent `hoursAgo` hours ago. */
+  function broadcastTo(personId: number, langs: string[], hoursAgo = 1): number {
+    const now = h.clock.now();
+    const id = h.db.insert(broadcasts).values({ initiativeId: ini, status: 'done', audience: {} }).returning({ id: broadcasts.id }).get().id;
+    for (const lang of langs) h.db.insert(broadcastVersions).values({ broadcastId: id, lang, text: lang === 'nl' ? 'De inloopochtend is verplaatst naar dinsdag 9 maart.' : 'x', updatedAt: now }).run();
+    const at = new Date(now.getTime() - hoursAgo * 3600_000);
+    const [row] = insertDeliveries(h.db, [{ key: `b${id}|p${personId}`, personId, childId: null, ruleId: `b${id}`, channel: 'local', kind: 'broadcast', priority: 6, dueAt: at, sendAt: at, expiresAt: null, urgentFrom: null, payload: { key: 'broadcast:body', params: {}, buttons: null, broadcastId: id } }], at);
+    h.db.update(deliveries).set({ status: 'sent', sentAt: at }).where(eq(deliveries.id, row!)).run();
+    return id;
+  }
+
+  it('the word in the parent\'s language, right after it, asks an ambassador to explain that broadcast', async () => {
+    const parent = person('p', { lang: 'tr' });
+    const amb = person('amb', { roles: ['ambassador'], speaks: ['tr'] });
+    const b = broadcastTo(parent, ['nl', 'en']);
+    expect(plain(await h.say('p', 'Yardım'))).toContain('mesajı açıklamasını istiyorum');
+    expect(thread()).toMatchObject({ source: 'broadcast', sourceRef: String(b), kind: 'question', language: 'tr' });
+    const offer = read(noticesTo(amb)[0]!)!;
+    expect(offer.text).toContain('Deze ouder vraagt uitleg over dit bericht: «De inloopochtend is verplaatst naar dinsdag 9 maart.»');
+    // What they type next goes with it.
+    expect(plain(await h.say('p', 'Saat kaçta?'))).toContain('1 numaralı sorunun');
+    expect(read(noticesTo(amb)[0]!)!.text).toContain('Saat kaçta?');
+    // The button under the broadcast opens the same thread, not a second one.
+    await h.say('p', pick(`rl:bc:${b}`));
+    expect(h.db.select().from(relayThreads).all()).toHaveLength(1);
+  });
+
+  it('"help" without such a broadcast (in their language, or days ago) is the usual help', async () => {
+    const parent = person('p', { lang: 'tr' });
+    person('amb', { roles: ['ambassador'] });
+    broadcastTo(parent, ['nl', 'tr']);
+    expect(plain(await h.say('p', 'yardım'))).not.toContain('açıklamasını');
+    const q = person('q', { lang: 'tr' });
+    broadcastTo(q, ['nl'], 80);
+    expect(plain(await h.say('q', 'yardım'))).not.toContain('açıklamasını');
+    expect(h.db.select().from(relayThreads).all()).toHaveLength(0);
   });
 });
 
