@@ -19,7 +19,8 @@ import { createApp, type App } from '../../src/app.js';
 import { loadTemplates, OPEN_HELD } from '../../src/bot/whatsapp/cloud/cloud.templates.js';
 import { loadConfig } from '../../src/config.js';
 import { createBroadcast, setVersion } from '../../src/db/broadcasts.repo.js';
-import { getDelivery } from '../../src/db/deliveries.repo.js';
+import { claimDelivery, getDelivery, holdDelivery, insertDeliveries } from '../../src/db/deliveries.repo.js';
+import { broadcastKey } from '../../src/jobs/broadcast.runner.js';
 import { createInitiative } from '../../src/db/initiatives.repo.js';
 import { children, deliveries, identities, memberships, people } from '../../src/db/schema.js';
 import { silentLogger } from '../support/engine-harness.js';
@@ -186,4 +187,19 @@ describe('WhatsApp Cloud outside the 24-hour window', () => {
     await until(() => getDelivery(app.db, id)!.status === 'failed', 'the row failed');
     expect(getDelivery(app.db, id)).toMatchObject({ status: 'failed', channelStatus: 'failed', lastError: 'failed after sending: whatsapp 131049: Message not delivered to maintain healthy ecosystem engagement' });
   });
+
+  it('a message released by the reply goes out at once, also in the quiet hours and past the cap: the parent asked for it', async () => {
+    clock.set(new Date('2027-03-02T20:30:00Z')); // 21:30 in Amsterdam (quiet from 20:00); three messages this week already
+    const b = createBroadcast(app.db, { initiativeId, authorId: null, audience: {}, sendAt: null, status: 'sending', now: clock.now() });
+    setVersion(app.db, b, 'nl', { text: 'Morgen is de school dicht.' });
+    setVersion(app.db, b, 'tr', { text: 'Yarın okul kapalı.' });
+    const later = new Date(clock.now().getTime() + DAY);
+    const [id] = insertDeliveries(app.db, [{ key: broadcastKey(b, personId), personId, childId: null, ruleId: `b${b}`, channel: 'whatsapp', kind: 'broadcast', priority: 6, dueAt: later, sendAt: later, expiresAt: new Date(later.getTime() + 7 * DAY), urgentFrom: null, payload: { key: 'broadcast:body', params: {}, buttons: null, broadcastId: b, initiativeId } }], clock.now());
+    expect(claimDelivery(app.db, id!)).toBe(true);
+    holdDelivery(app.db, id!, clock.now(), undefined, 'no template of its own; sent ouderbrug_message_waiting (tr)');
+    await post({ messages: [inbound.text(CHAT, 'wamid.e2e.night', 'İyi akşamlar', clock.now())] });
+    // The chat's own pace (WhatsApp's pair rate, about one message per 6 s after a burst) applies: this chat had many already.
+    await until(() => getDelivery(app.db, id!)!.status === 'sent', 'the released message sent', 45_000);
+    expect(api.sent(CHAT).some((m) => textOf(m).includes('Yarın okul kapalı.'))).toBe(true);
+  }, 60_000);
 });
