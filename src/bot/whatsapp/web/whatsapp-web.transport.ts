@@ -155,7 +155,8 @@ export function createWwebjsTransport(options: WwebjsTransportOptions): WhatsApp
       if (mediaMessages.size > KEEP_MEDIA_MESSAGES) mediaMessages.delete(mediaMessages.keys().next().value as string);
     }
     const looked = quotedIdOf(msg);
-    order = order.then(async () => events.emit('message', toTransportMessage(msg, await looked)));
+    // A listener that throws must not stop the messages after it.
+    order = order.then(async () => events.emit('message', toTransportMessage(msg, await looked))).catch(() => undefined);
   }
 
   const current = (): WwebjsClient => {
