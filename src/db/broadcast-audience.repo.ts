@@ -118,36 +118,31 @@ export interface AudienceMember {
 
 /**
  * Every parent matching the filter (also those who stopped or cannot be reached: the fan-out
- * counts them as skipped), with the channel the planner would pick. One query plus one for
- * the chats, both streamed: 100,000 rows in a few hundred milliseconds.
+ * counts them as skipped), with the channel the planner would pick. One query (a parent with two
+ * chats comes twice, next to each other): 100,000 parents in well under a second.
  */
 export function selectAudience(db: Conn, initiativeId: number, a: AudienceFilter, now: Date, zone: string, rank: (c: ChannelName) => number): AudienceMember[] {
   const w = audienceWhere(initiativeId, a, now, zone);
-  const client = clientOf(db);
-  const rows = client
-    .prepare(`select p.id, p.language, p.proactive, p.reminders, p.quiet_start, p.quiet_end, p.preferred_channel from people p where ${w.sql} order by p.id`)
+  const rows = clientOf(db)
+    .prepare(
+      `select p.id, p.language, p.proactive, p.reminders, p.quiet_start, p.quiet_end, p.preferred_channel, i.channel from people p
+       left join identities i on i.person_id = p.id and i.unreachable_at is null
+       where ${w.sql} order by p.id, i.id`,
+    )
     .raw()
-    .all(...w.args) as [number, string, number, number, string | null, string | null, ChannelName | null][];
-  const chats = client
-    .prepare(`select i.person_id, i.channel from identities i where i.unreachable_at is null and i.person_id in (select p.id from people p where ${w.sql}) order by i.id`)
-    .raw()
-    .all(...w.args) as [number, ChannelName][];
-  const preferred = new Map<number, ChannelName | null>();
-  for (const r of rows) preferred.set(r[0], r[6]);
-  const channelOf = new Map<number, ChannelName>();
-  for (const [personId, channel] of chats) {
-    const had = channelOf.get(personId);
-    const pref = preferred.get(personId);
+    .all(...w.args) as [number, string, number, number, string | null, string | null, ChannelName | null, ChannelName | null][];
+  const out: AudienceMember[] = [];
+  let last: AudienceMember | undefined;
+  for (const [id, language, proactive, reminders, qs, qe, pref, channel] of rows) {
+    if (last?.id !== id) {
+      last = { id, language, proactive: proactive === 1, reminders: reminders === 1, quiet: qs && qe ? { start: qs, end: qe } : null, channel };
+      out.push(last);
+      continue;
+    }
     // The same choice as the planner (src/db/planning.repo.ts): the chosen channel while reachable, else the best one.
-    if (had && had === pref) continue;
-    if (!had || channel === pref || rank(channel) >= rank(had)) channelOf.set(personId, channel);
+    const had = last.channel;
+    if (!channel || (had && had === pref)) continue;
+    if (!had || channel === pref || rank(channel) >= rank(had)) last.channel = channel;
   }
-  return rows.map(([id, language, proactive, reminders, qs, qe]) => ({
-    id,
-    language,
-    proactive: proactive === 1,
-    reminders: reminders === 1,
-    quiet: qs && qe ? { start: qs, end: qe } : null,
-    channel: channelOf.get(id) ?? null,
-  }));
+  return out;
 }

@@ -15,13 +15,16 @@ import { describeError } from '../core/dispatcher.js';
 import type { SendOutcome } from '../core/errors.js';
 import type { ChannelAdapter, Logger } from '../core/ports.js';
 import { renderReply } from '../core/render.js';
+import type { DeliveryQueues } from './delivery.queue.js';
+import { ENQUEUE_AHEAD_MS } from './planner.js';
 import { broadcastRuleId, type AudienceFilter, type BroadcastStatus, type BroadcastSummary } from '../domain/broadcast.types.js';
 import { OPEN_STATUSES, progressOf, progressReply, summarize, summaryReply, type RowGroup } from '../domain/broadcast-report.js';
 import type { DeliveryPayload } from '../domain/nurture.types.js';
-import { planSendTime, type SendPolicy } from '../domain/send-window.js';
+import { afterQuiet, fitsCap, planSendTime, type SendPolicy } from '../domain/send-window.js';
 import type { Db } from '../db/client.js';
 import { writeAudit } from '../db/audit.repo.js';
 import { initiativeZone, selectAudience } from '../db/broadcast-audience.repo.js';
+import type { QueueItem } from '../db/deliveries.repo.js';
 import { dueBroadcasts, getBroadcastRow, setProgressRef, setSummary } from '../db/broadcasts.repo.js';
 
 /**
@@ -40,7 +43,9 @@ export interface BroadcastRunnerDeps {
   logger: Logger;
   policy: SendPolicy;
   defaultTimeZone: string;
-  /** Hands rows due now to BullMQ (the planner's kick); absent: the planner's next tick does. */
+  /** The delivery queues: the rows due now are handed to BullMQ at once. */
+  queues?: DeliveryQueues;
+  /** Without queues: hands rows due now to BullMQ (the planner's kick); neither: the planner's next tick does. */
   kick?: () => Promise<number>;
 }
 
@@ -70,10 +75,10 @@ export const broadcastKeyRange = (broadcastId: number): [string, string] => [`${
  * The synchronous part: flip and write in one transaction. Null when the broadcast is not a
  * due, scheduled one (already fired, cancelled, not yet due).
  */
-export function fanOutRows(deps: BroadcastRunnerDeps, broadcastId: number, now: Date): Omit<FanOutReport, 'enqueued' | 'totalMs'> | null {
+export function fanOutRows(deps: BroadcastRunnerDeps, broadcastId: number, now: Date): (Omit<FanOutReport, 'enqueued' | 'totalMs'> & { dueNow: QueueItem[] }) | null {
   const started = performance.now();
   const sqlite = deps.db.$client;
-  const run = sqlite.transaction((): Omit<FanOutReport, 'enqueued' | 'totalMs' | 'writeMs'> | null => {
+  const run = sqlite.transaction((): (Omit<FanOutReport, 'enqueued' | 'totalMs' | 'writeMs'> & { dueNow: QueueItem[] }) | null => {
     const flipped = sqlite
       .prepare("update broadcasts set status = 'sending', started_at = ? where id = ? and status = 'scheduled' and coalesce(send_at, 0) <= ?")
       .run(now.getTime(), broadcastId, now.getTime());
@@ -95,35 +100,52 @@ export function fanOutRows(deps: BroadcastRunnerDeps, broadcastId: number, now: 
     const payloadJson = JSON.stringify(payload);
     const ruleId = broadcastRuleId(broadcastId);
     const expiresAt = new Date(now.getTime() + BROADCAST_EXPIRY_MS);
+    // (run + lastInsertRowid: a RETURNING clause makes each insert several times slower.)
     const insert = sqlite.prepare(
       `insert into deliveries (key, person_id, child_id, rule_id, channel, kind, priority, due_at, send_at, expires_at, urgent_from, payload, status, attempts, parts_sent, created_at)
        values (?, ?, null, ?, ?, 'broadcast', ?, ?, ?, ?, null, ?, 'planned', 0, 0, ?) on conflict(key) do nothing`,
     );
+    // The first moment outside the quiet hours, per quiet window (most parents share the default).
+    const firstFree = new Map<string, number>();
+    const enqueueBefore = now.getTime() + ENQUEUE_AHEAD_MS;
+    const dueNow: QueueItem[] = [];
     let recipients = 0;
     for (const m of members) {
       if (!m.proactive) skip('stopped');
       else if (!m.reminders) skip('noConsent');
       else if (!m.channel) skip('unreachable');
       else {
-        const policy = m.quiet ? { ...deps.policy, quiet: m.quiet } : deps.policy;
-        const input = { dueAt: now, now, expiresAt, urgentFrom: null, history: history.get(m.id) ?? [], notBefore: null, policy, zone };
-        const r = planSendTime({ ...input, capped: true });
-        if ('expired' in r) {
-          skip('expired' in planSendTime({ ...input, capped: false }) ? 'quietHours' : 'cap');
-          continue;
+        const quiet = m.quiet ?? deps.policy.quiet;
+        const qk = `${quiet.start}-${quiet.end}`;
+        let t0 = firstFree.get(qk);
+        if (t0 === undefined) firstFree.set(qk, (t0 = afterQuiet(now, quiet, zone).getTime()));
+        const hist = history.get(m.id);
+        let sendAt = t0;
+        // The common case in one comparison: the cap has room at that moment. Otherwise the full planning (the cap may free later).
+        if (t0 >= expiresAt.getTime() || (hist && !fitsCap(t0, hist, deps.policy.cap))) {
+          const input = { dueAt: now, now, expiresAt, urgentFrom: null, history: (hist ?? []).map((h) => new Date(h)), notBefore: null, policy: { ...deps.policy, quiet }, zone };
+          const r = planSendTime({ ...input, capped: true });
+          if ('expired' in r) {
+            skip('expired' in planSendTime({ ...input, capped: false }) ? 'quietHours' : 'cap');
+            continue;
+          }
+          sendAt = r.sendAt.getTime();
         }
-        const res = insert.run(broadcastKey(broadcastId, m.id), m.id, ruleId, m.channel, BROADCAST_PRIORITY, now.getTime(), r.sendAt.getTime(), expiresAt.getTime(), payloadJson, now.getTime());
-        recipients += res.changes;
+        const res = insert.run(broadcastKey(broadcastId, m.id), m.id, ruleId, m.channel, BROADCAST_PRIORITY, now.getTime(), sendAt, expiresAt.getTime(), payloadJson, now.getTime());
+        if (res.changes !== 1) continue;
+        const id = Number(res.lastInsertRowid);
+        recipients++;
+        if (sendAt <= enqueueBefore) dueNow.push({ id, channel: m.channel, sendAt: new Date(sendAt) });
       }
     }
-    // Counted now, summed with the rows' outcomes at the end (src/jobs/broadcast.progress.ts).
+    // Counted now, summed with the rows' outcomes at the end (summarize, src/domain/broadcast-report.ts).
     setSummary(deps.db, broadcastId, { delivered: 0, failed: {}, skipped: { ...skipped }, waitingForReply: 0, atStart: { ...skipped } });
     writeAudit(
       deps.db,
       { actor: 'system', action: 'broadcast.send', subjectType: 'broadcast', subjectId: broadcastId, detail: { initiativeId: b.initiativeId, recipients, ...prefixed(skipped) } },
       now,
     );
-    return { broadcastId, recipients, skipped };
+    return { broadcastId, recipients, skipped, dueNow };
   });
   const out = run.immediate();
   return out ? { ...out, writeMs: Math.round(performance.now() - started) } : null;
@@ -137,7 +159,7 @@ const prefixed = (skipped: Partial<Record<StartSkip, number>>): Record<string, n
  * what was sent (or is being sent), and what is planned with at least the broadcast's priority.
  * Planned messages of lower priority do not hold a broadcast back (the worker defers them).
  */
-function capHistoryForBroadcast(db: Db, since: Date): Map<number, Date[]> {
+function capHistoryForBroadcast(db: Db, since: Date): Map<number, number[]> {
   const rows = db.$client
     .prepare(
       `select person_id, coalesce(sent_at, send_at) from deliveries where send_at > ? and kind != 'notice'
@@ -145,12 +167,13 @@ function capHistoryForBroadcast(db: Db, since: Date): Map<number, Date[]> {
     )
     .raw()
     .all(since.getTime(), BROADCAST_PRIORITY) as [number, number][];
-  const out = new Map<number, Date[]>();
+  const out = new Map<number, number[]>();
   for (const [personId, t] of rows) {
     const list = out.get(personId);
-    if (list) list.push(new Date(t));
-    else out.set(personId, [new Date(t)]);
+    if (list) list.push(t);
+    else out.set(personId, [t]);
   }
+  for (const list of out.values()) if (list.length > 1) list.sort((a, b) => a - b);
   return out;
 }
 
@@ -162,11 +185,31 @@ export async function fanOut(deps: BroadcastRunnerDeps, broadcastId: number, now
   const started = performance.now();
   const written = fanOutRows(deps, broadcastId, now);
   if (!written) return null;
-  let enqueued = 0;
-  if (deps.kick && written.recipients > 0) enqueued = await deps.kick();
-  const report = { ...written, enqueued, totalMs: Math.round(performance.now() - started) };
-  deps.logger.info({ broadcastId, recipients: report.recipients, skipped: report.skipped, writeMs: report.writeMs, totalMs: report.totalMs }, 'broadcast fan-out');
+  const { dueNow, ...rest } = written;
+  const enqueued = await enqueue(deps, broadcastId, dueNow, now);
+  const report = { ...rest, enqueued, totalMs: Math.round(performance.now() - started) };
+  deps.logger.info({ broadcastId, recipients: report.recipients, skipped: report.skipped, enqueued, writeMs: report.writeMs, totalMs: report.totalMs }, 'broadcast fan-out');
   return report;
+}
+
+/**
+ * Hands the rows due now to BullMQ (their ids are known: no query), then marks them queued in
+ * one UPDATE over the broadcast's key range. Redis away: they stay planned and the planner's
+ * next tick enqueues them. Without queues (tests of the database alone): the planner's kick.
+ */
+async function enqueue(deps: BroadcastRunnerDeps, broadcastId: number, items: QueueItem[], now: Date): Promise<number> {
+  if (!items.length) return 0;
+  if (!deps.queues) return deps.kick ? deps.kick() : 0;
+  try {
+    await deps.queues.add(items, now);
+  } catch (err) {
+    deps.logger.warn({ err: describeError(err), broadcastId }, 'broadcast rows not handed to the queue yet; the planner retries every minute');
+    return 0;
+  }
+  const [lo, hi] = broadcastKeyRange(broadcastId);
+  const bound = items.reduce((m, i) => Math.max(m, i.sendAt.getTime()), 0);
+  deps.db.$client.prepare("update deliveries set status = 'queued' where key >= ? and key < ? and status = 'planned' and send_at <= ?").run(lo, hi, bound);
+  return items.length;
 }
 
 /* ── The runner: due broadcasts, progress, the end ─────────────────────────────────────────── */

@@ -15,6 +15,10 @@ export interface DeliveryJobData {
 export const queueName = (channel: ChannelName): string => `deliver-${channel}`;
 export const jobIdOf = (deliveryId: number): string => `d${deliveryId}`;
 
+/** Jobs per addBulk call, and how many such calls are in flight at once (a broadcast adds 100,000 in one go). */
+const ADD_CHUNK = 1000;
+const ADD_LANES = 2;
+
 /** Retries for network trouble and 5xx; 429 waits do not count as attempts. */
 export const JOB_ATTEMPTS = 5;
 
@@ -56,11 +60,15 @@ export function createDeliveryQueues(connection: Redis, prefix: string, channels
         if (list) list.push(it);
         else byChannel.set(it.channel, [it]);
       }
-      for (const [channel, list] of byChannel) {
-        const q = queue(channel);
-        for (let i = 0; i < list.length; i += 1000) {
+      // Chunks of 1,000 jobs, a few in flight at once (ioredis pipelines them on one connection).
+      const chunks: { q: Queue<DeliveryJobData>; list: QueueItem[] }[] = [];
+      for (const [channel, list] of byChannel) for (let i = 0; i < list.length; i += ADD_CHUNK) chunks.push({ q: queue(channel), list: list.slice(i, i + ADD_CHUNK) });
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        for (let c = chunks[next++]; c; c = chunks[next++]) {
+          const { q, list: chunk } = c;
           await q.addBulk(
-            list.slice(i, i + 1000).map((it) => ({
+            chunk.map((it) => ({
               name: 'deliver',
               data: { deliveryId: it.id },
               opts: {
@@ -74,7 +82,8 @@ export function createDeliveryQueues(connection: Redis, prefix: string, channels
             })),
           );
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(ADD_LANES, chunks.length) }, lane));
     },
     async pending(channel) {
       const counts = await queue(channel).getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children');

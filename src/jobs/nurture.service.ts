@@ -132,6 +132,7 @@ export function createNurture(deps: NurtureDeps): Nurture {
       const kicker = service.planner;
       service.broadcasts = createBroadcastRunner({
         ...planDeps,
+        queues,
         kick: () => kicker.kick(),
         progress: { adapters: new Map([...deps.channels].map(([name, c]) => [name, c.adapter])), i18n: deps.i18n },
       });
