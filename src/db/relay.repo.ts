@@ -215,8 +215,11 @@ export function relayNoticeView(db: Db, payload: DeliveryPayload, recipientId: n
   return { card, message, initiative: ini ?? null };
 }
 
-/** Threads to move on now: open ones asked of their tier before `before`, and claimed questions with no answer since before `before`. */
-export function dueForEscalation(db: Db, before: Date): { open: ThreadRow[]; silent: ThreadRow[] } {
+/**
+ * Threads to move on now: open ones asked of their tier before `before`, claimed questions with
+ * no answer since before `before`, and claimed threads whose claimer was erased (at once).
+ */
+export function dueForEscalation(db: Db, before: Date): { open: ThreadRow[]; silent: ThreadRow[]; orphaned: ThreadRow[] } {
   const open = db
     .select()
     .from(relayThreads)
@@ -236,7 +239,13 @@ export function dueForEscalation(db: Db, before: Date): { open: ThreadRow[]; sil
     )
     .orderBy(asc(relayThreads.id))
     .all();
-  return { open, silent };
+  const orphaned = db
+    .select()
+    .from(relayThreads)
+    .where(and(eq(relayThreads.status, 'claimed'), isNull(relayThreads.claimedBy)))
+    .orderBy(asc(relayThreads.id))
+    .all();
+  return { open, silent, orphaned };
 }
 
 /** Deletes call-back numbers kept past their 14 days; returns how many. */

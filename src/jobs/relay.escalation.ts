@@ -2,7 +2,8 @@
  * Moves parents' questions on (run by the planner's tick, with its injected clock): a question
  * nobody claimed for 24 hours is offered to the next tier with people (the ambassadors who speak
  * the parent's language → the other ambassadors → the coordinators); a claimed question with no
- * answer for 24 hours is released (its claimer hears so) and offered to the next tier too. When
+ * answer for 24 hours is released (its claimer hears so) and offered to the next tier too, as is
+ * one whose claimer erased themself (at once). When
  * nobody is left the parent is told, with the initiative's contact, and the operator log and the
  * audit get a line (ids only); the thread stays open in every staff list. Also deletes call-back
  * numbers kept past their 14 days.
@@ -49,6 +50,16 @@ export function relayEscalationPass(db: Db, now: Date, logger: Pick<Logger, 'war
       insertRelayNotice(tx, { to: t.claimedBy, key: 'relay:notice.released', threadId: t.id, occurrence: `t${t.id}-${now.getTime()}`, aboutPersonId: t.personId, now });
       writeAudit(tx, { actor: 'system', action: 'relay.release', subjectType: 'thread', subjectId: t.id, detail: { initiativeId: t.initiativeId } }, now);
       offerFrom(tx, { ...t, status: 'open', claimedBy: null }, t.tier + 1, now, logger, true);
+      released++;
+    });
+  }
+  for (const row of due.orphaned) {
+    // The claimer erased themself: the thread is open again, for the next tier at once.
+    db.transaction((tx) => {
+      const t = threadRow(tx, row.id);
+      if (!t || t.status !== 'claimed' || t.claimedBy !== null) return;
+      tx.update(relayThreads).set({ status: 'open', claimedAt: null }).where(eq(relayThreads.id, t.id)).run();
+      offerFrom(tx, { ...t, status: 'open' }, t.tier + 1, now, logger, true);
       released++;
     });
   }

@@ -113,6 +113,21 @@ describe('escalation', () => {
     expect(h.db.select().from(auditLog).where(eq(auditLog.action, 'relay.release')).all()).toHaveLength(1);
   });
 
+  it('a thread whose claimer erased themself is open again for the next tier at once', async () => {
+    person('p', 'parent');
+    const a = person('a', 'ambassador');
+    const b = person('b', 'coordinator');
+    await ask('p', 'Waar is de school precies?');
+    await h.say('a', pick('rl:claim:1'));
+    await h.say('a', '/delete');
+    await h.say('a', pick('del:yes'));
+    expect(h.db.select().from(people).where(eq(people.id, a)).get()).toBeUndefined();
+    expect(thread()).toMatchObject({ status: 'claimed', claimedBy: null });
+    expect(pass()).toMatchObject({ released: 1 });
+    expect(thread()).toMatchObject({ status: 'open', claimedBy: null, tier: 2 });
+    expect(keysTo(b)).toEqual(['relay:notice.offer']);
+  });
+
   it('with nobody at all: the chat says so at once, and the escalation does not repeat it', async () => {
     const parent = person('p', 'parent');
     await h.say('p', pick('menu:ask'));
