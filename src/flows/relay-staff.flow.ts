@@ -155,7 +155,8 @@ function list(kind: RelayKind, lang: string, ctx: FlowContext): FlowResult {
   );
   const text: Record<string, TextParam> = { count: lines.length, lines: joinLines(shown.map(lineText)) };
   const more = lines.length > shown.length ? [say('relay:listMore', { count: lines.length - shown.length })] : [];
-  return result(state('staff', 'menu', lang), lang, [say(kind === 'question' ? 'relay:list' : 'relay:tasks', text), ...more, say('relay:listPick', undefined, [...buttons, toStaffMenu()])]);
+  // The list names parents' languages by thread: not kept once sent, like the cards.
+  return result(state('staff', 'menu', lang), lang, [secret(say(kind === 'question' ? 'relay:list' : 'relay:tasks', text)), ...more, say('relay:listPick', undefined, [...buttons, toStaffMenu()])]);
 }
 
 function lineText(l: ThreadLine): Text {

@@ -128,7 +128,7 @@ describe('a question from the menu', () => {
   it('the staff menu counts open questions; the list claims by number; staff may close', async () => {
     person('p', { lang: 'pl' });
     person('q', { lang: 'ar' });
-    person('amb', { roles: ['parent', 'ambassador'], speaks: ['nl'] });
+    const amb = person('amb', { roles: ['parent', 'ambassador'], speaks: ['nl'] });
     await h.say('p', pick('menu:ask'));
     await h.say('p', 'Gdzie jest szkoła? Jak tam dojść?');
     await h.say('q', pick('menu:ask'));
@@ -145,6 +145,9 @@ describe('a question from the menu', () => {
     expect(listed).toContain('• 2 · العربية');
     expect(plain(list)).not.toContain('Gdzie');
     expect(buttons(list).map((b) => b.value)).toEqual(expect.arrayContaining(['rl:claim:1', 'rl:claim:2', 'rl:show:1']));
+    // Nothing on the staff member's side keeps what parents wrote or which language a thread is in.
+    const kept = JSON.stringify(h.db.select().from(outbox).where(eq(outbox.personId, amb)).all());
+    expect(kept).not.toMatch(/polski|Gdzie|العربية/);
 
     await h.say('amb', pick('rl:claim:2'));
     expect(plain(await h.say('amb', 'Het begint in januari.'))).toContain('verstuurd');
