@@ -251,7 +251,7 @@ describe('outbound scheduler', () => {
     const adapter = new ScriptedAdapter(() => clock.now().getTime());
     const editing: ChannelAdapter = {
       name: 'telegram',
-      send: (chatId, message, options) => adapter.send(chatId, message, options),
+      send: (chatId, message) => adapter.send(chatId, message),
       edit: async (chatId, externalId, message) => {
         edits.push({ chatId, externalId, text: message.text, at: clock.now().getTime() });
         return { status: 'sent', externalId };
