@@ -320,6 +320,9 @@ async function show(ctx: CliContext, id: number, o: { json?: boolean }): Promise
   }
 }
 
+/** Without the invisible direction marks (a terminal shows them as gaps). */
+const bare = (s: string): string => s.replace(/\u200f|\u2068|\u2069/g, '');
+
 async function preview(ctx: CliContext, id: number, o: { lang?: string[]; fallback?: 'en' }): Promise<void> {
   const locales = loadLocales(ctx.config().localesDir ?? DEFAULT_LOCALES_DIR);
   const i18n = createI18n(locales);
@@ -332,8 +335,8 @@ async function preview(ctx: CliContext, id: number, o: { lang?: string[]; fallba
   for (const lang of langs) {
     const message = renderReply(i18n, lang, broadcastReply(b, lang, o.fallback ?? null, name ? { name } : null));
     ctx.print(`── ${lang}${message.media ? ` (+ ${message.media.type} ${message.media.mediaId})` : ''}`);
-    ctx.print(message.text.replace(/\u200f|\u2068|\u2069/g, ''));
-    for (const r of message.choices ?? []) ctx.print(`[${r.map((c) => c.label).join('] [')}]`);
+    ctx.print(bare(message.text));
+    for (const r of message.choices ?? []) ctx.print(`[${r.map((c) => bare(c.label)).join('] [')}]`);
   }
 }
 
