@@ -131,6 +131,8 @@ export interface PersonExport {
   messagesStored: number;
   /** Voice notes, photos and files the person sent that we keep (type, state, date; never the content). */
   files?: { type: MediaType; status: string; at: string }[];
+  /** Broadcasts the person wrote or approved as staff (issue 11), with the texts they wrote. */
+  broadcasts?: { id: number; initiative: string; role: 'author' | 'approver'; status: string; createdAt: string; texts: Record<string, string | null> }[];
   /**
    * Questions and call-back requests relayed to staff (issue 11, item 5), with what was said; who
    * answered is not named (staff are people too). `callbackPhone`: only while it is kept.

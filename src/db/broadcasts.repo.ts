@@ -4,12 +4,12 @@
  * or a double press never moves one broadcast twice), and the per-initiative approval flag.
  * No personal data: the author and approver only as person ids (SET NULL on erasure).
  */
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { MediaType } from '../core/messages.js';
 import type { AudienceFilter, BroadcastStatus, BroadcastSummary, BroadcastVersionView, BroadcastView } from '../domain/broadcast.types.js';
 import type { Db } from './client.js';
 import type { Tx } from './effects.apply.js';
-import { broadcasts, broadcastSettings, broadcastVersions } from './schema.js';
+import { broadcasts, broadcastSettings, broadcastVersions, initiatives } from './schema.js';
 
 type Conn = Db | Tx;
 
@@ -215,4 +215,27 @@ export function setRequiresApproval(db: Conn, initiativeId: number, required: bo
     .values({ initiativeId, ambassadorApproval: required, updatedAt: now })
     .onConflictDoUpdate({ target: broadcastSettings.initiativeId, set: { ambassadorApproval: required, updatedAt: now } })
     .run();
+}
+
+/** For /mydata: the broadcasts a person wrote or approved (with the texts of the versions). Erasure sets both references to null. */
+export function broadcastsOfPerson(db: Conn, personId: number): { id: number; initiative: string; role: 'author' | 'approver'; status: string; createdAt: string; texts: Record<string, string | null> }[] {
+  const rows = db
+    .select({ id: broadcasts.id, initiative: initiatives.name, authorId: broadcasts.authorId, status: broadcasts.status, createdAt: broadcasts.createdAt })
+    .from(broadcasts)
+    .innerJoin(initiatives, eq(initiatives.id, broadcasts.initiativeId))
+    .where(or(eq(broadcasts.authorId, personId), eq(broadcasts.approvedBy, personId)))
+    .orderBy(asc(broadcasts.id))
+    .all();
+  const versions = versionsOf(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    initiative: r.initiative,
+    role: r.authorId === personId ? 'author' : 'approver',
+    status: r.status,
+    createdAt: r.createdAt.toISOString(),
+    texts: Object.fromEntries((versions.get(r.id) ?? []).map((v) => [v.lang, v.text])),
+  }));
 }

@@ -4,6 +4,7 @@ import type { PersonExport } from '../core/ports.js';
 import type { Db } from './client.js';
 import { mediaOfPerson } from './media.repo.js';
 import { exportThreads } from './relay.repo.js';
+import { broadcastsOfPerson } from './broadcasts.repo.js';
 import { children, consentLog, deliveries, eventRsvps, identities, initiatives, interests, memberships, outbox, people } from './schema.js';
 
 export function exportPerson(db: Db, personId: number, now: Date): PersonExport | null {
@@ -75,5 +76,6 @@ export function exportPerson(db: Db, personId: number, now: Date): PersonExport 
     questions: exportThreads(db, personId),
     contactDeclinedAt: p.contactDeclinedAt?.toISOString() ?? null,
     files: mediaOfPerson(db, personId).map((m) => ({ type: m.type, status: m.status, at: m.at.toISOString() })),
+    broadcasts: broadcastsOfPerson(db, personId),
   };
 }

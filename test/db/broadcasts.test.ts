@@ -14,6 +14,8 @@ import { countAudience } from '../../src/db/broadcast-audience.repo.js';
 import { createBroadcastReads } from '../../src/db/broadcast.reads.js';
 import { getBroadcast, getBroadcastRow } from '../../src/db/broadcasts.repo.js';
 import { listAudit } from '../../src/db/audit.repo.js';
+import { erasePerson } from '../../src/db/effects.apply.js';
+import { exportPerson } from '../../src/db/export.repo.js';
 import type { Logger } from '../../src/core/ports.js';
 import type { AudienceFilter, BroadcastCommand } from '../../src/domain/broadcast.types.js';
 import { DEFAULT_POLICY } from '../../src/domain/send-window.js';
@@ -349,5 +351,27 @@ describe('pause, resume, cancel and the summary', () => {
     await runner.tick();
     expect(getBroadcast(db, empty)?.status).toBe('done');
     expect(getBroadcast(db, empty)?.summary?.delivered).toBe(0);
+  });
+});
+
+describe('privacy', () => {
+  it('export lists what a person wrote or approved; erasure keeps the broadcast without them and removes a parent\'s copy', () => {
+    const [amb, coord, parent] = seedParents(db, A, [{ language: 'tr', role: 'ambassador' }, { language: 'nl', role: 'coordinator' }, { language: 'nl' }], NOW);
+    run({ personId: coord! }, { op: 'requireApproval', initiativeId: A, required: true });
+    const id = draft({ personId: amb! }, A, {}, { nl: 'Hallo', tr: 'Merhaba' });
+    run({ personId: amb! }, { op: 'submit', broadcastId: id });
+    run({ personId: coord! }, { op: 'approve', broadcastId: id });
+    fanOutRows(deps(), id, NOW);
+    expect(exportPerson(db, amb!, NOW)?.broadcasts).toEqual([{ id, initiative: 'Samen naar a', role: 'author', status: 'sending', createdAt: NOW.toISOString(), texts: { nl: 'Hallo', tr: 'Merhaba' } }]);
+    expect(exportPerson(db, coord!, NOW)?.broadcasts?.map((b) => b.role)).toEqual(['approver']);
+    expect(exportPerson(db, parent!, NOW)?.deliveries.map((d) => d.rule)).toContain(`b${id}`);
+    db.transaction((tx) => {
+      erasePerson(tx, amb!, NOW);
+      erasePerson(tx, coord!, NOW);
+      erasePerson(tx, parent!, NOW);
+    });
+    const row = getBroadcastRow(db, id)!;
+    expect([row.authorId, row.approvedBy, row.progressIdentityId]).toEqual([null, null, null]);
+    expect(rowsOf(id)).toEqual([]);
   });
 });
