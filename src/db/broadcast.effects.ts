@@ -173,6 +173,11 @@ export function runBroadcastCommand(tx: Conn, actor: BroadcastActor, command: Br
     }
     case 'resume': {
       if (!moveStatus(tx, id, ['paused'], 'sending')) return { ok: false, reason: 'wrong_status' };
+      // The rows keep their pace, starting again now (those whose moment passed while paused would otherwise all be due at once).
+      const [lo, hi] = [`b${id}|`, `b${id}}`];
+      const first = clientOf(tx).prepare("select min(send_at) from deliveries where key >= ? and key < ? and status = 'paused'").pluck().get(lo, hi) as number | null;
+      const shift = first === null ? 0 : Math.max(0, now.getTime() - first);
+      clientOf(tx).prepare("update deliveries set send_at = send_at + ? where key >= ? and key < ? and status = 'paused'").run(shift, lo, hi);
       const back = setRowsOf(tx, id, ['paused'], 'planned', null);
       audit(tx, actor, 'broadcast.resume', id, b.initiativeId, now, { rows: back });
       return { ok: true, broadcastId: id, status: 'sending' };

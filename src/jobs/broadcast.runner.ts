@@ -3,10 +3,12 @@
  * flips it scheduled → sending (`UPDATE … WHERE status = 'scheduled'`, so it fires once, also
  * across a restart or with two processes) and writes one delivery row per parent of its
  * audience (kind 'broadcast', rule `b<id>`, key `b<id>|p<person>`: unique, so nobody is reached
- * twice). Each row gets its send time as any proactive message does (quiet hours, the cap);
- * parents who stopped, gave no consent or have no reachable chat are counted as skipped (no row).
- * Then what is due now goes to BullMQ (the planner's kick). The delivery worker renders each
- * row at send time with src/domain/broadcast-message.ts.
+ * twice). Each row gets its send time as any proactive message does (quiet hours, the cap), paced
+ * at the channel's rate (row n at now + n / rate), so Redis holds minutes of work and a reminder
+ * due meanwhile goes between them instead of behind 100,000 jobs. Parents who stopped, gave no
+ * consent or have no reachable chat are counted as skipped (no row). What is due within the next
+ * minutes goes to BullMQ at once; the planner's minutely tick hands over the rest as it comes due.
+ * The delivery worker renders each row at send time with src/domain/broadcast-message.ts.
  */
 import type { i18n } from 'i18next';
 import { CHANNEL_INFO, type ChannelName, type Reply } from '../core/messages.js';
@@ -43,7 +45,12 @@ export interface BroadcastRunnerDeps {
   logger: Logger;
   policy: SendPolicy;
   defaultTimeZone: string;
-  /** The delivery queues: the rows due now are handed to BullMQ at once. */
+  /**
+   * Messages per second each channel sends proactively (the delivery worker's rate): a broadcast's
+   * rows get send times one after another at that pace (absent: all at once, e.g. tests and the CLI).
+   */
+  ratePerSecond?: Partial<Record<ChannelName, number>>;
+  /** The delivery queues: the rows due within the next minutes are handed to BullMQ at once; the planner's tick takes the rest as they come due. */
   queues?: DeliveryQueues;
   /** Without queues: hands rows due now to BullMQ (the planner's kick); neither: the planner's next tick does. */
   kick?: () => Promise<number>;
@@ -86,7 +93,7 @@ export function fanOutRows(deps: BroadcastRunnerDeps, broadcastId: number, now: 
     const b = getBroadcastRow(deps.db, broadcastId)!;
     const zone = initiativeZone(deps.db, b.initiativeId, deps.defaultTimeZone);
     const members = selectAudience(deps.db, b.initiativeId, (b.audience ?? {}) as AudienceFilter, now, zone, rank);
-    const history = capHistoryForBroadcast(deps.db, new Date(now.getTime() - deps.policy.cap.windowMs));
+    const history = capHistoryForBroadcast(deps.db, b.initiativeId, new Date(now.getTime() - deps.policy.cap.windowMs));
     const skipped: Partial<Record<StartSkip, number>> = {};
     const skip = (why: StartSkip) => void (skipped[why] = (skipped[why] ?? 0) + 1);
     const payload: DeliveryPayload = {
@@ -105,8 +112,20 @@ export function fanOutRows(deps: BroadcastRunnerDeps, broadcastId: number, now: 
       `insert into deliveries (key, person_id, child_id, rule_id, channel, kind, priority, due_at, send_at, expires_at, urgent_from, payload, status, attempts, parts_sent, created_at)
        values (?, ?, null, ?, ?, 'broadcast', ?, ?, ?, ?, null, ?, 'planned', 0, 0, ?) on conflict(key) do nothing`,
     );
-    // The first moment outside the quiet hours, per quiet window (most parents share the default).
-    const firstFree = new Map<string, number>();
+    // Paced at the channel's rate: Redis holds minutes of work, and a reminder due meanwhile is not stuck behind 100,000 jobs.
+    const rate = deps.ratePerSecond ?? {};
+    const paced = new Map<ChannelName, number>();
+    // The first moment outside the quiet hours, remembered per quiet window and minute (windows are whole minutes).
+    const freeMemo = new Map<string, number>();
+    const firstFree = (t: number, quiet: { start: string; end: string }): number => {
+      const key = `${quiet.start}-${quiet.end}|${Math.floor(t / 60_000)}`;
+      let v = freeMemo.get(key);
+      if (v === undefined) {
+        const after = afterQuiet(new Date(t), quiet, zone).getTime();
+        freeMemo.set(key, (v = after === t ? -1 : after));
+      }
+      return v === -1 ? t : v;
+    };
     const enqueueBefore = now.getTime() + ENQUEUE_AHEAD_MS;
     const dueNow: QueueItem[] = [];
     let recipients = 0;
@@ -116,14 +135,16 @@ export function fanOutRows(deps: BroadcastRunnerDeps, broadcastId: number, now: 
       else if (!m.channel) skip('unreachable');
       else {
         const quiet = m.quiet ?? deps.policy.quiet;
-        const qk = `${quiet.start}-${quiet.end}`;
-        let t0 = firstFree.get(qk);
-        if (t0 === undefined) firstFree.set(qk, (t0 = afterQuiet(now, quiet, zone).getTime()));
+        const n = paced.get(m.channel) ?? 0;
+        paced.set(m.channel, n + 1);
+        const perSecond = rate[m.channel];
+        const slot = perSecond ? now.getTime() + Math.floor((n * 1000) / perSecond) : now.getTime();
+        const t0 = firstFree(slot, quiet);
         const hist = history.get(m.id);
         let sendAt = t0;
         // The common case in one comparison: the cap has room at that moment. Otherwise the full planning (the cap may free later).
         if (t0 >= expiresAt.getTime() || (hist && !fitsCap(t0, hist, deps.policy.cap))) {
-          const input = { dueAt: now, now, expiresAt, urgentFrom: null, history: (hist ?? []).map((h) => new Date(h)), notBefore: null, policy: { ...deps.policy, quiet }, zone };
+          const input = { dueAt: new Date(slot), now, expiresAt, urgentFrom: null, history: (hist ?? []).map((h) => new Date(h)), notBefore: null, policy: { ...deps.policy, quiet }, zone };
           const r = planSendTime({ ...input, capped: true });
           if ('expired' in r) {
             skip('expired' in planSendTime({ ...input, capped: false }) ? 'quietHours' : 'cap');
@@ -155,18 +176,19 @@ const prefixed = (skipped: Partial<Record<StartSkip, number>>): Record<string, n
   Object.fromEntries(Object.entries(skipped).map(([k, v]) => [`skipped_${k}`, v ?? 0]));
 
 /**
- * Send times of every parent's capped messages in the cap window that a broadcast must respect:
+ * Send times of the initiative's parents' capped messages in the cap window that a broadcast must respect:
  * what was sent (or is being sent), and what is planned with at least the broadcast's priority.
  * Planned messages of lower priority do not hold a broadcast back (the worker defers them).
  */
-function capHistoryForBroadcast(db: Db, since: Date): Map<number, number[]> {
+function capHistoryForBroadcast(db: Db, initiativeId: number, since: Date): Map<number, number[]> {
   const rows = db.$client
     .prepare(
       `select person_id, coalesce(sent_at, send_at) from deliveries where send_at > ? and kind != 'notice'
-       and (status in ('sending', 'sent', 'held') or (status in ('planned', 'queued', 'paused') and priority >= ?))`,
+       and (status in ('sending', 'sent', 'held') or (status in ('planned', 'queued', 'paused') and priority >= ?))
+       and person_id in (select m.person_id from memberships m where m.initiative_id = ? and m.role = 'parent')`,
     )
     .raw()
-    .all(since.getTime(), BROADCAST_PRIORITY) as [number, number][];
+    .all(since.getTime(), BROADCAST_PRIORITY, initiativeId) as [number, number][];
   const out = new Map<number, number[]>();
   for (const [personId, t] of rows) {
     const list = out.get(personId);

@@ -133,6 +133,7 @@ export function createNurture(deps: NurtureDeps): Nurture {
       service.broadcasts = createBroadcastRunner({
         ...planDeps,
         queues,
+        ratePerSecond: Object.fromEntries([...deps.channels].map(([name, c]) => [name, c.ratePerSecond])),
         kick: () => kicker.kick(),
         progress: { adapters: new Map([...deps.channels].map(([name, c]) => [name, c.adapter])), i18n: deps.i18n },
       });

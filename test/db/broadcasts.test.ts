@@ -241,6 +241,21 @@ describe('fan-out', () => {
     expect(getBroadcast(db, id)?.status).toBe('sending');
   });
 
+  it('paced at the channel rate: row n at now + n / rate per channel; a resume keeps the pace from the moment it resumes', () => {
+    seedParents(db, A, [...Array.from({ length: 30 }, () => ({ language: 'nl' })), ...Array.from({ length: 4 }, () => ({ language: 'nl', channel: 'whatsapp' as const }))], NOW);
+    const id = draft(cli, A);
+    run(cli, { op: 'submit', broadcastId: id });
+    fanOutRows({ ...deps(), ratePerSecond: { telegram: 10, whatsapp: 2 } }, id, NOW);
+    const at = (channel: string) => rowsOf(id).filter((r) => r.channel === channel).map((r) => r.sendAt - NOW.getTime());
+    expect(at('telegram')).toEqual(Array.from({ length: 30 }, (_, n) => n * 100));
+    expect(at('whatsapp')).toEqual([0, 500, 1000, 1500]);
+    run(cli, { op: 'pause', broadcastId: id });
+    clock.set(new Date(NOW.getTime() + 60_000));
+    run(cli, { op: 'resume', broadcastId: id });
+    expect(at('telegram')).toEqual(Array.from({ length: 30 }, (_, n) => 60_000 + n * 100));
+    clock.set(NOW);
+  });
+
   it('a scheduled broadcast waits for its moment', () => {
     seedParents(db, A, [{ language: 'nl' }], NOW);
     const id = draft(cli, A);

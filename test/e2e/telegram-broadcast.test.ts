@@ -4,16 +4,35 @@
  * author's progress message is edited in place until it becomes the summary.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { Clock } from '../../src/core/clock.js';
 import { runBroadcastCommand } from '../../src/db/broadcast.effects.js';
 import { getBroadcast } from '../../src/db/broadcasts.repo.js';
 import type { BroadcastCommand } from '../../src/domain/broadcast.types.js';
-import { fixedClock } from '../support/clock.js';
 import { startAppHarness, type AppHarness } from '../support/app-harness.js';
 import { seedInitiative, seedParents, type SeedParent } from '../support/broadcast-seed.js';
 
 let h: AppHarness;
 const NOW = '2026-12-07T10:00:00Z'; // 11:00 in Amsterdam
-const clock = fixedClock(NOW);
+/**
+ * A clock that runs with real time from a chosen moment (rows are paced at the channel's rate, so
+ * their send times lie seconds ahead and must really come), and that a test may move forward.
+ */
+function runningClock(start: string): Clock & { set(d: string | Date): void; advance(ms: number): void } {
+  let base = new Date(start).getTime();
+  let real = Date.now();
+  return {
+    now: () => new Date(base + (Date.now() - real)),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    set: (d) => {
+      base = new Date(d).getTime();
+      real = Date.now();
+    },
+    advance: (ms) => {
+      base += ms;
+    },
+  };
+}
+const clock = runningClock(NOW);
 
 beforeEach(async () => {
   clock.set(NOW);
