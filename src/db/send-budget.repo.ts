@@ -29,6 +29,7 @@ export function createSendBudget(db: Db): SendBudget {
     `INSERT INTO send_budget (key, tokens, updated_ms, paused_until_ms) VALUES (?, 0, ?, ?)
      ON CONFLICT(key) DO UPDATE SET tokens = 0, updated_ms = excluded.updated_ms, paused_until_ms = MAX(paused_until_ms, excluded.paused_until_ms)`,
   );
+  const clearReplyMark = sqlite.prepare<[string, number]>('UPDATE send_budget SET reply_wanted_until_ms = 0 WHERE key = ? AND reply_wanted_until_ms > ?');
   const sweepStmt = sqlite.prepare<[string, number, number]>(`DELETE FROM send_budget WHERE key LIKE ? AND updated_ms < ? AND paused_until_ms < ?`);
 
   const level = (b: Bucket, row: Row | undefined, now: number): number =>
@@ -54,6 +55,11 @@ export function createSendBudget(db: Db): SendBudget {
     }
     if (waits.replies > 0) return { ok: false, waitMs: waits.replies, blockedBy: 'replies' };
     buckets.forEach((b, i) => write.run(b.key, (levels[i] ?? b.capacity) - 1, now));
+    // The reply that asked for room got it: proactive messages may use the next token again. (A
+    // reply still waiting in another process marks it anew when it finds the bucket empty; in this
+    // process the scheduler picks replies before proactive messages anyway.) Without this, every
+    // mark kept proactive messages out for its whole span and the budget ran at ~80 %.
+    if (priority === 'reply') for (const b of buckets) if (b.shared) clearReplyMark.run(b.key, now);
     return { ok: true };
   });
 

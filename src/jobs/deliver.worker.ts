@@ -34,13 +34,20 @@ export interface DeliveryWorkerDeps extends PlanPassDeps {
   onUnreachable(personId: number, chatId: string): void;
 }
 
+/**
+ * Jobs at once: each waits in the outbound scheduler for its token while the others read, render
+ * and record. Four were too few to keep a 28/s budget busy (a broadcast went at 89 % of the limit,
+ * docs/benchmarks.md); about one job per two messages a second is enough.
+ */
+export const workerConcurrency = (ratePerSecond: number): number => Math.max(4, Math.ceil(ratePerSecond / 2));
+
 export type JobResult = 'sent' | 'held' | 'skipped' | 'expired' | 'deferred' | 'failed' | 'unreachable' | 'noop';
 
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): Worker<DeliveryJobData, JobResult> {
   const worker: Worker<DeliveryJobData, JobResult> = new Worker<DeliveryJobData, JobResult>(queueName(deps.channel), (job) => processJob(deps, worker, job), {
     connection: deps.connection,
     prefix: deps.prefix,
-    concurrency: deps.concurrency ?? 4,
+    concurrency: deps.concurrency ?? workerConcurrency(deps.ratePerSecond),
     // The same rate in fifths of a second: BullMQ's window is fixed, so "25 per 1000 ms" can put
     // 50 messages into one sliding second at a window edge (and Telegram answers 429).
     limiter: { max: Math.max(1, Math.round(deps.ratePerSecond / 5)), duration: 200 },

@@ -321,7 +321,7 @@ describe('Redis loses its data or goes away', () => {
 describe('429: the messenger says "slow down"', () => {
   it('20 answers of "wait 1 s": the queue pauses, nothing is lost or sent twice', async () => {
     let probe!: ProbeChannel;
-    const n = await harness({ adapter: (rec) => (probe = new ProbeChannel(rec)) });
+    const n = await harness({ adapter: (rec) => (probe = new ProbeChannel(rec)), concurrency: 4 });
     for (let i = 0; i < 12; i++) notices(n, bareParent(n, `storm${i}`), 1, new Date(NOW));
     const WAITS = 20;
     probe.next = Array.from({ length: WAITS }, () => ({ status: 'wait', retryAfterMs: 1000, reason: 'telegram 429: Too Many Requests: retry after 1' }));
@@ -336,8 +336,9 @@ describe('429: the messenger says "slow down"', () => {
     expect(probe.calls.filter((c) => c.status === 'sent')).toHaveLength(12);
     expect(elapsed).toBeGreaterThanOrEqual(1000);
     // After a 429 the worker asks nothing for retry_after: only sends already under way (at most
-    // the concurrency of 4) may still arrive in that second. Without the pause all 32 calls would
-    // fall in the first few milliseconds.
+    // the worker's concurrency, pinned to 4 here) may still arrive in that second. Without the pause all 32 calls
+    // would fall in the first few milliseconds. (In the app the outbound scheduler also pauses the
+    // bot's bucket, so those in-flight jobs wait there; this probe has no scheduler.)
     const waitsAt = probe.calls.filter((c) => c.status === 'wait').map((c) => c.at);
     const inPause = waitsAt.map((t) => probe.calls.filter((c) => c.at > t && c.at < t + 900).length);
     const bursts = probe.calls.reduce((acc, c, i) => acc + (i === 0 || c.at - (probe.calls[i - 1]?.at ?? 0) > 500 ? 1 : 0), 0);
