@@ -182,7 +182,8 @@ describe('Telegram: phases and commands', () => {
 
   it('registers the command menu with a description in every shipped language', async () => {
     await h.api.waitForRequests('setMyCommands', 2);
-    expect(h.api.commands.get('nl')?.map((c) => c.command)).toEqual(['start', 'menu', 'help', 'language', 'children', 'mydata', 'link', 'stop', 'delete']);
+    expect(h.api.commands.get('nl')?.map((c) => c.command)).toEqual(['start', 'menu', 'ask', 'help', 'language', 'children', 'mydata', 'link', 'stop', 'delete']);
     expect(h.api.commands.get('en')?.find((c) => c.command === 'delete')?.description).toMatch(/delete/i);
+    expect(h.api.commands.get('tr')?.find((c) => c.command === 'ask')?.description).toMatch(/soru/i);
   });
 });

@@ -112,7 +112,7 @@ export interface KeywordIndex {
 }
 
 /** The commands a parent can type as a word on WhatsApp, and the locale key listing each one's keywords. */
-export const KEYWORD_COMMANDS = ['start', 'menu', 'help', 'language', 'children', 'stop', 'mydata', 'delete', 'link', 'staff', 'invite', 'broadcast'] as const;
+export const KEYWORD_COMMANDS = ['start', 'menu', 'help', 'language', 'children', 'stop', 'mydata', 'delete', 'link', 'staff', 'invite', 'broadcast', 'ask', 'nudge'] as const;
 
 export function buildKeywordIndex(i18n: i18n, languages: string[]): KeywordIndex {
   const map = new Map<string, string>();

@@ -117,6 +117,10 @@ describe('WhatsApp answers', () => {
     ['verwijder', 'delete'],
     ['SİL', 'delete'],
     ['مساعدة', 'help'],
+    ['vraag', 'ask'],
+    ['SORU', 'ask'],
+    ['Herinneringen', 'nudge'],
+    ['NUDGE', 'nudge'],
   ])('keyword "%s" → /%s', (said, command) => {
     expect(mapWhatsAppText(said, undefined, keywords)).toEqual({ kind: 'command', command, args: '' });
   });
