@@ -227,5 +227,7 @@ function askApproval(tx: Conn, broadcastId: number, initiativeId: number, author
 
 function tellAuthor(tx: Conn, b: { id: number; authorId: number | null; initiativeId: number }, key: string, now: Date): void {
   if (b.authorId === null) return;
-  insertNotice(tx, { personId: b.authorId, ruleId: 'bc-decision', occurrence: `b${b.id}@${now.getTime()}`, payload: { key, params: { id: b.id }, buttons: null, broadcastId: b.id, initiativeId: b.initiativeId }, now });
+  // A rejection carries "change it" (bc:redo:<id>): the author reopens it at its preview.
+  const buttons = key === 'broadcast:approval.rejected' ? 'broadcastRejected' : null;
+  insertNotice(tx, { personId: b.authorId, ruleId: 'bc-decision', occurrence: `b${b.id}@${now.getTime()}`, payload: { key, params: { id: b.id }, buttons, broadcastId: b.id, initiativeId: b.initiativeId }, now });
 }

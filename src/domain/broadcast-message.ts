@@ -6,7 +6,7 @@
  * English version) plus one line in the reader's own language with a "Help" button (`rl:bc:<id>`,
  * handled by the relay) so an ambassador can explain.
  */
-import type { Choice, Reply, Text } from '../core/messages.js';
+import type { Choice, Reply, Text, TextParam } from '../core/messages.js';
 import type { BroadcastVersionView, BroadcastView } from './broadcast.types.js';
 
 /** The button under a fallback message: the relay (issue 11, item 5) opens a question about broadcast <id>. */
@@ -57,6 +57,13 @@ export const approvalChoices = (broadcastId: number): Choice[][] => [
  * coordinator with the Dutch version as preview, the languages written and the two buttons.
  * Null for other keys (e.g. "your broadcast was approved"): the usual rendering applies.
  */
+/** "a, b, c" as one text, each item rendered in its own way (an endonym in its own language). */
+const languageList = (items: Text[]): TextParam => {
+  const [first, ...rest] = items;
+  if (!first) return '';
+  return rest.length ? { key: 'broadcast:approval.list', params: { first, rest: languageList(rest) } } : first;
+};
+
 export function broadcastDeliveryReply(
   payload: { key: string; broadcastId?: number },
   b: Pick<BroadcastView, 'id' | 'versions'> & { initiativeName: string },
@@ -66,9 +73,10 @@ export function broadcastDeliveryReply(
   if (payload.key === 'broadcast:body') return broadcastReply(b, reader.language, reader.fallback, initiative);
   if (payload.key === 'broadcast:approval.request') {
     const preview = broadcastReply(b, 'nl', null, initiative);
-    const languages = b.versions.filter(isSendable).map((v) => v.lang);
+    // Each language by its own name ("Türkçe, العربية"), as in the language menu.
+    const languages = languageList(b.versions.filter(isSendable).map((v): Text => ({ key: 'meta:endonym', lng: v.lang })));
     const reply: Reply = {
-      text: { key: payload.key, params: { name: b.initiativeName, languages: languages.join(', '), preview: preview.text } },
+      text: { key: payload.key, params: { name: b.initiativeName, languages, preview: preview.text } },
       choices: approvalChoices(b.id),
     };
     if (preview.media) reply.media = preview.media;

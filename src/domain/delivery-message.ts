@@ -140,6 +140,8 @@ export function buttonsFor(set: ButtonSet | null, payload: DeliveryPayload): Cho
       return [[button('ret:keep', 'stayInTouch')]];
     case 'broadcastApproval':
       return approvalChoices(payload.broadcastId ?? 0);
+    case 'broadcastRejected':
+      return [[{ value: `bc:redo:${payload.broadcastId ?? 0}`, label: { key: 'broadcast:button.redo' } }]];
     case null:
       return [];
   }

@@ -65,8 +65,11 @@ const audience = z
   })
   .strict();
 
-/** `broadcastApproval`: approve / reject under a broadcast waiting for a coordinator (bc:approve:<id>, bc:reject:<id>; not for rules). */
-export const BUTTON_SETS = ['registration', 'rsvp', 'born', 'keepInTouch', 'placement', 'newsletter', 'retention', 'broadcastApproval'] as const;
+/**
+ * `broadcastApproval`: approve / reject under a broadcast waiting for a coordinator (bc:approve:<id>,
+ * bc:reject:<id>); `broadcastRejected`: "change it" under a rejection, to its author (bc:redo:<id>). Not for rules.
+ */
+export const BUTTON_SETS = ['registration', 'rsvp', 'born', 'keepInTouch', 'placement', 'newsletter', 'retention', 'broadcastApproval', 'broadcastRejected'] as const;
 
 const rule = z
   .object({

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../../src/core/i18n.js';
 import { renderReply } from '../../src/core/render.js';
-import { broadcastReply, broadcastSkipReason, pickVersion } from '../../src/domain/broadcast-message.js';
+import { broadcastDeliveryReply, broadcastReply, broadcastSkipReason, pickVersion } from '../../src/domain/broadcast-message.js';
+import { buttonsFor } from '../../src/domain/delivery-message.js';
 import type { BroadcastVersionView } from '../../src/domain/broadcast.types.js';
 import { failedReason, progressOf, skippedReason, summarize } from '../../src/domain/broadcast-report.js';
 
@@ -109,5 +110,23 @@ describe('summary and progress', () => {
     const tomorrow = new Date('2026-12-08T07:30:00Z').getTime();
     const deferred = progressOf([{ status: 'planned', lastError: null, channelFailed: false, count: 5, maxSendAt: tomorrow }], start, now);
     expect(deferred.estimatedEnd?.getTime()).toBe(tomorrow);
+  });
+});
+
+describe('what coordinators and authors see', () => {
+  it('the approval request names each language in its own name, and offers approve and reject', () => {
+    const b = { id: 9, initiativeName: 'Samen naar De Regenboog', versions: [v('nl', 'Zaterdag speelochtend.'), v('tr', 'Cumartesi.'), v('ar', 'السبت.'), v('pl', 'Szkic', { machine: true, approved: false })] };
+    const reply = broadcastDeliveryReply({ key: 'broadcast:approval.request', broadcastId: 9 }, b, { language: 'nl', fallback: null });
+    const out = renderReply(i18n, 'nl', reply!);
+    // An unapproved machine draft is not a language the broadcast is sent in.
+    // Each name is isolated for direction (U+2068 … U+2069), so the Arabic one cannot reorder the Dutch line.
+    expect(out.text.replace(/[\u2066-\u2069]/g, '')).toContain('Talen: Nederlands, Türkçe, العربية.');
+    expect(out.text).not.toContain('Polski');
+    expect(out.choices?.flat().map((c) => c.value)).toEqual(['bc:approve:9', 'bc:reject:9']);
+  });
+
+  it('a rejection offers the author "Aanpassen" (bc:redo:<id>), which reopens it', () => {
+    const out = renderReply(i18n, 'nl', { text: { key: 'broadcast:approval.rejected', params: { id: 9 } }, choices: buttonsFor('broadcastRejected', { key: 'broadcast:approval.rejected', params: {}, buttons: 'broadcastRejected', broadcastId: 9 }) });
+    expect(out.choices).toEqual([[{ value: 'bc:redo:9', label: 'Aanpassen' }]]);
   });
 });
