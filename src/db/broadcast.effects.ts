@@ -184,7 +184,10 @@ export function runBroadcastCommand(tx: Conn, actor: BroadcastActor, command: Br
     }
     case 'cancel': {
       if (!moveStatus(tx, id, CANCELLABLE, 'cancelled', b.status === 'sending' || b.status === 'paused' ? {} : { finishedAt: now })) return { ok: false, reason: 'wrong_status' };
-      const skipped = setRowsOf(tx, id, ['planned', 'queued', 'paused'], 'skipped', 'cancelled');
+      // Held rows too (WhatsApp: the stand-in went out, the full message waited for a reply): a
+      // parent who replies after the cancel gets nothing more. A pause leaves them held: the parent
+      // asked to read it.
+      const skipped = setRowsOf(tx, id, ['planned', 'queued', 'paused', 'held'], 'skipped', 'cancelled');
       audit(tx, actor, 'broadcast.cancel', id, b.initiativeId, now, { from: b.status, rows: skipped });
       return { ok: true, broadcastId: id, status: 'cancelled' };
     }
