@@ -142,7 +142,9 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       createInvite(tx, { token: effect.token, initiativeId: effect.initiativeId, role: effect.role, createdBy: personId, expiresAt: effect.expiresAt }, `person:${personId}`, now);
       break;
     case 'redeemInvite':
-      redeemInvite(tx, effect.inviteId, personId, now);
+      // Someone else used it (or it expired) between the flow's read and this write: the whole
+      // turn rolls back, so the chat never says "welcome, ambassador" without the role.
+      if (!redeemInvite(tx, effect.inviteId, personId, now)) throw new AppError('invite_gone', 'the invite was used or expired during the turn');
       break;
     case 'inviteRefused':
       refuseInvite(tx, effect.inviteId, personId, effect.reason, now);

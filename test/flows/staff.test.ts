@@ -6,6 +6,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyEffect } from '../../src/db/effects.apply.js';
 import { auditLog, identities, invites, memberships, outbox, people } from '../../src/db/schema.js';
 import { buttons, createHarness, pick, plain, type Harness } from '../support/engine-harness.js';
 
@@ -157,5 +158,23 @@ describe('refusals: nothing happens', () => {
     expect(plain(await h.say('coord', pick(`staff:invite:${iniB}`)))).toContain('Dit kan alleen een vrijwilliger');
     expect(h.db.select().from(invites).all()).toEqual([]);
     expect(h.db.select().from(memberships).where(and(eq(memberships.initiativeId, iniB))).all()).toEqual([]);
+  });
+});
+
+describe('two people redeem one invite at the same moment', () => {
+  it('the second turn rolls back: no role, no false welcome (the engine then says "something went wrong")', async () => {
+    person('coord', [{ initiativeId: iniA, role: 'coordinator' }]);
+    const first = person('first', [{ initiativeId: iniA, role: 'parent' }]);
+    const second = person('second', [{ initiativeId: iniA, role: 'parent' }]);
+    const token = await inviteFrom('coord');
+    const inviteId = h.db.select({ id: invites.id }).from(invites).get()!.id;
+    // Both flows read the invite as unused; the first write wins.
+    await h.say('first', `/invite ${token}`);
+    const identity = h.db.select({ id: identities.id }).from(identities).where(eq(identities.chatId, 'second')).get()!.id;
+    expect(() =>
+      h.db.transaction((tx) => applyEffect(tx, { channel: 'local', chatId: 'second' }, { personId: second, identityId: identity }, { type: 'redeemInvite', inviteId }, new Date('2027-03-01T09:05:00Z'))),
+    ).toThrow(/used or expired/);
+    expect(rolesOf(second)).toEqual([{ initiativeId: iniA, role: 'parent', languages: null }]);
+    expect(rolesOf(first).map((r) => r.role)).toContain('ambassador');
   });
 });
