@@ -29,6 +29,7 @@ export function createBroadcastReads(db: Db, opts: BroadcastReadsOptions = {}): 
     draftByKey: (authorId, key) => draftByKey(db, authorId, key),
     pendingApproval: (initiativeId) => listBroadcasts(db, { initiativeId, statuses: ['pending'] }),
     activeOf: (authorId) => listBroadcasts(db, { authorId, statuses: ['scheduled', 'sending', 'paused'] }),
+    activeOn: (initiativeId) => listBroadcasts(db, { initiativeId, statuses: ['scheduled', 'sending', 'paused'] }),
     requiresApproval: (initiativeId) => requiresApproval(db, initiativeId),
     translationAvailable: () => opts.translationAvailable === true,
   };

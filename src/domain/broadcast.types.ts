@@ -135,6 +135,8 @@ export interface BroadcastReads {
   pendingApproval(initiativeId: number): BroadcastView[];
   /** This author's broadcasts that are scheduled, sending or paused. */
   activeOf(authorId: number): BroadcastView[];
+  /** The initiative's broadcasts that are scheduled, sending or paused, by anyone (for its coordinators). */
+  activeOn?(initiativeId: number): BroadcastView[];
   requiresApproval(initiativeId: number): boolean;
   /** Machine translation is configured (LIBRETRANSLATE_URL). */
   translationAvailable(): boolean;

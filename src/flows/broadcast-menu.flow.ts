@@ -6,6 +6,7 @@
  */
 import type { Choice } from '../core/messages.js';
 import { initiativesFor } from '../domain/authorization.js';
+import type { BroadcastView } from '../domain/broadcast.types.js';
 import type { FlowContext } from './flow.types.js';
 import { choice } from './kit.js';
 
@@ -19,7 +20,7 @@ export function broadcastMenuItems(ctx: FlowContext): Choice[][] {
   const approving = initiativesFor(ms, 'broadcast.approve');
   const pending = approving.reduce((n, id) => n + reads.pendingApproval(id).length, 0);
   if (pending > 0) out.push([choice('bc:pending', 'compose:menu.pending', { n: pending })]);
-  const active = reads.activeOf(me).length;
+  const active = runningFor(ctx).length;
   if (active > 0) out.push([choice('bc:active', 'compose:menu.active', { n: active })]);
   for (const id of approving) {
     const name = ctx.directory.initiativeById(id)?.name ?? '';
@@ -27,4 +28,17 @@ export function broadcastMenuItems(ctx: FlowContext): Choice[][] {
     out.push([choice(`bc:req:${id}:${on ? 'off' : 'on'}`, on ? 'compose:menu.approvalOff' : 'compose:menu.approvalOn', { name })]);
   }
   return out;
+}
+
+/**
+ * The running broadcasts this person may pause, resume or cancel: their own, and for a
+ * coordinator every one on their initiatives (may() decides which), newest first, once each.
+ */
+export function runningFor(ctx: FlowContext): BroadcastView[] {
+  const me = ctx.person?.id;
+  const reads = ctx.directory.broadcasts;
+  if (!reads || me === undefined) return [];
+  const all = [...reads.activeOf(me), ...initiativesFor(ctx.person?.memberships ?? [], 'broadcast.approve').flatMap((id) => reads.activeOn?.(id) ?? [])];
+  const seen = new Set<number>();
+  return all.filter((b) => !seen.has(b.id) && seen.add(b.id)).sort((a, b) => b.id - a.id);
 }

@@ -15,6 +15,7 @@ import type { Effect, FlowContext, FlowResult } from './flow.types.js';
 import { choice, say, text } from './kit.js';
 import { bc, countText, initiativeName, languageName, mayApprove, mayManage, membershipsOf, readsOf } from './broadcast-common.flow.js';
 import { previewFor } from './broadcast-send.flow.js';
+import { runningFor } from './broadcast-menu.flow.js';
 
 /** At most this many broadcasts in one list (the oldest waiting first). */
 const MAX_LISTED = 5;
@@ -63,9 +64,7 @@ function manageButtons(b: BroadcastView): Choice[][] {
 }
 
 function activeList(ctx: FlowContext, again: Again): FlowResult {
-  const me = ctx.person?.id;
-  const reads = readsOf(ctx);
-  const list = me !== undefined && reads ? reads.activeOf(me).slice(0, MAX_LISTED) : [];
+  const list = runningFor(ctx).slice(0, MAX_LISTED);
   if (list.length === 0) return again([say('compose:active.none')]);
   return again(list.map((b) => say('compose:active.item', { status: statusText(b.status), when: whenOf(b, ctx), name: initiativeName(b.initiativeId, ctx), text: snippet(b) }, manageButtons(b))));
 }

@@ -58,6 +58,9 @@ export class FakeBroadcasts implements BroadcastReads {
   activeOf(authorId: number) {
     return [...this.items.values()].filter((b) => b.authorId === authorId && ['scheduled', 'sending', 'paused'].includes(b.status));
   }
+  activeOn(initiativeId: number) {
+    return [...this.items.values()].filter((b) => b.initiativeId === initiativeId && ['scheduled', 'sending', 'paused'].includes(b.status));
+  }
   requiresApproval(initiativeId: number) {
     return this.required.has(initiativeId);
   }

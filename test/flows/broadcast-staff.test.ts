@@ -185,6 +185,17 @@ describe('pause, resume and cancel', () => {
     expect(new Chat(w, COORD).send(`bc:pause:${b.id}`).commands).toEqual([{ op: 'pause', broadcastId: b.id }]);
   });
 
+  it("a coordinator's list of running broadcasts holds everyone's on their initiative, never another initiative's", () => {
+    const mine = w.broadcasts.add({ initiativeId: A, authorId: AMB, status: 'sending' });
+    const elsewhere = w.broadcasts.add({ initiativeId: B, authorId: COORD_B, status: 'sending' });
+    const list = new Chat(w, COORD).send('bc:active');
+    expect(list.values).toEqual(expect.arrayContaining([`bc:pause:${mine.id}`]));
+    expect(list.values).not.toContain(`bc:pause:${elsewhere.id}`);
+    // The ambassador who wrote it sees it too; another ambassador does not.
+    expect(new Chat(w, AMB).send('bc:active').values).toContain(`bc:pause:${mine.id}`);
+    expect(new Chat(w, AMB2).send('bc:active').values).not.toContain(`bc:pause:${mine.id}`);
+  });
+
   it('an author who lost the role cannot act on their old broadcast; a finished one cannot be changed', () => {
     const b = w.broadcasts.add({ initiativeId: A, authorId: AMB, status: 'sending' });
     const person = w.people.get(AMB);
