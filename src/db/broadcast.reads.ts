@@ -7,6 +7,7 @@ import { smallCount, type AudienceCount, type BroadcastReads } from '../domain/b
 import type { Db } from './client.js';
 import { countAudience, initiativeZone } from './broadcast-audience.repo.js';
 import { draftByKey, getBroadcast, listBroadcasts, requiresApproval } from './broadcasts.repo.js';
+import { draftRequestState } from '../jobs/broadcast-translate.js';
 
 export interface BroadcastReadsOptions {
   /** Machine translation is configured (src/core/translate/provider.ts#isTranslationConfigured). */
@@ -32,5 +33,10 @@ export function createBroadcastReads(db: Db, opts: BroadcastReadsOptions = {}): 
     activeOn: (initiativeId) => listBroadcasts(db, { initiativeId, statuses: ['scheduled', 'sending', 'paused'] }),
     requiresApproval: (initiativeId) => requiresApproval(db, initiativeId),
     translationAvailable: () => opts.translationAvailable === true,
+    draftsState: (broadcastId) => {
+      const s = draftRequestState(db, broadcastId);
+      // Finished: the last request's drafts are written (none asked, or one still running: not finished).
+      return { finished: s.finished, failed: s.failed.map((f) => f.lang) };
+    },
   };
 }

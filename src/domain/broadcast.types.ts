@@ -140,6 +140,8 @@ export interface BroadcastReads {
   requiresApproval(initiativeId: number): boolean;
   /** Machine translation is configured (LIBRETRANSLATE_URL). */
   translationAvailable(): boolean;
+  /** The last request for machine drafts: still running, and the languages that got none (the server cannot, or failed). */
+  draftsState?(broadcastId: number): { finished: boolean; failed: string[] };
 }
 
 /** Counts under this are shown as "fewer than 5". */

@@ -165,14 +165,20 @@ const drafts: StepDef = {
     const versions = versionsNow(draftOf(c, ctx), pending);
     const langs = (c.langs ?? []).filter((l) => l !== 'nl');
     const toCheck = langs.filter((l) => isDraft(versions.find((v) => v.lang === l)));
-    const waiting = langs.filter((l) => !versions.some((v) => v.lang === l));
+    // A language the translation server could not do is said once, not awaited for ever (Somali,
+    // Tigrinya and Tarifit have no machine translation here: a typed text or a voice note serves them).
+    const state = readsOf(ctx)?.draftsState?.(c.bid ?? 0);
+    const missing = langs.filter((l) => !versions.some((v) => v.lang === l));
+    const failed = state ? missing.filter((l) => state.failed.includes(l)) : [];
+    const waiting = state?.finished ? [] : missing.filter((l) => !failed.includes(l));
     const items = toCheck.map((l) =>
       say('compose:drafts.item', { language: languageName(l, ctx), text: versions.find((v) => v.lang === l)?.text ?? '' }, [
         [choice(`bc:ok:${l}`, 'compose:button.approve'), choice(`bc:edit:${l}`, 'compose:button.edit')],
       ]),
     );
     const wait = waiting.length ? [say('compose:drafts.waiting', { languages: waiting.map((l) => languageName(l, ctx)).join(', ') }, [[choice('bc:drafts', 'compose:button.refresh')]])] : [];
-    return [...items, ...wait, ask(toCheck.length ? 'compose:drafts.ask' : 'compose:drafts.allChecked', undefined, [[choice('bc:preview', 'compose:button.preview')]])];
+    const none = failed.length ? [say('compose:drafts.failed', { languages: failed.map((l) => languageName(l, ctx)).join(', ') })] : [];
+    return [...items, ...none, ...wait, ask(toCheck.length ? 'compose:drafts.ask' : 'compose:drafts.allChecked', undefined, [[choice('bc:preview', 'compose:button.preview')]])];
   },
   handle: (c, input, ctx) => {
     if (input.kind !== 'button') return null;

@@ -251,6 +251,8 @@ export function createMachineDrafts(config: { translation?: TranslationSettings 
 export interface DraftRequestState {
   /** A request for drafts was made and its drafts are not written yet. */
   pending: boolean;
+  /** The last request's drafts are written (or could not be): nothing more will come without a new request. */
+  finished: boolean;
   /** Of the last finished request: the languages that got no draft, and why (not `kept`). */
   failed: { lang: string; problem: TranslateFailureKind }[];
 }
@@ -270,8 +272,8 @@ export function draftRequestState(db: Pick<Db, 'select'>, broadcastId: number): 
     .limit(1)
     .all();
   const last = rows[0];
-  if (!last) return { pending: false, failed: [] };
-  if (last.action === 'broadcast.requestDrafts') return { pending: true, failed: [] };
+  if (!last) return { pending: false, finished: false, failed: [] };
+  if (last.action === 'broadcast.requestDrafts') return { pending: true, finished: false, failed: [] };
   const failed = String((last.detail as { failed?: unknown } | null)?.failed ?? '')
     .split(',')
     .filter(Boolean)
@@ -280,5 +282,5 @@ export function draftRequestState(db: Pick<Db, 'select'>, broadcastId: number): 
       return { lang, problem };
     })
     .filter((f): f is { lang: string; problem: TranslateFailureKind } => f.lang !== '' && (TRANSLATE_FAILURES as readonly string[]).includes(f.problem));
-  return { pending: false, failed };
+  return { pending: false, finished: true, failed };
 }

@@ -67,6 +67,11 @@ export class FakeBroadcasts implements BroadcastReads {
   translationAvailable() {
     return this.translation;
   }
+  /** The last draft request as the translation job left it (undefined: the read is not offered). */
+  drafts: { finished: boolean; failed: string[] } | undefined = undefined;
+  draftsState() {
+    return this.drafts ?? { finished: false, failed: [] };
+  }
 
   /** A broadcast made outside the flow (another author, another initiative). */
   add(b: Partial<BroadcastView> & { initiativeId: number; authorId: number | null }): BroadcastView {

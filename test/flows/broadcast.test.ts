@@ -366,6 +366,24 @@ describe('machine drafts (only with translation configured)', () => {
   });
 });
 
+describe('a language the translation server cannot do', () => {
+  it('is named once ("write or record it yourself"), not awaited for ever; a running request still waits', () => {
+    w.broadcasts.translation = true;
+    const chat = atDutch();
+    chat.send('Beste ouders, zaterdag is er een speelochtend.');
+    chat.send('bc:noflyer');
+    w.broadcasts.drafts = { finished: false, failed: [] };
+    expect(chat.send('bc:draft').text).toContain('Nog niet klaar: Türkçe, العربية');
+    // The job finished: Turkish got a draft, Arabic could not be done.
+    w.broadcasts.apply(AMB, { op: 'version', broadcastId: draft()?.id ?? 0, lang: 'tr', text: 'Sevgili veliler', machine: true }, w.now);
+    w.broadcasts.drafts = { finished: true, failed: ['ar'] };
+    const shown = chat.send('bc:drafts');
+    expect(shown.text).toContain('Geen concept gelukt voor: العربية. Schrijf of spreek die zelf in, of sla ze over');
+    expect(shown.text).not.toContain('Nog niet klaar');
+    expect(shown.values).toEqual(expect.arrayContaining(['bc:ok:tr', 'bc:edit:tr', 'bc:preview']));
+  });
+});
+
 describe('preview, timing and confirmation', () => {
   it('the preview shows each group as it will read it, the fallback with its note, and the WhatsApp notice', () => {
     const t = atPreview().send('bc:preview');

@@ -274,14 +274,14 @@ describe('after a committed requestDrafts', () => {
 
   it('tells the chat where the last request stands: pending until the drafts are written, then which languages failed', async () => {
     const id = draftBroadcast();
-    expect(draftRequestState(db, id)).toEqual({ pending: false, failed: [] });
+    expect(draftRequestState(db, id)).toEqual({ pending: false, finished: false, failed: [] });
     // The turn's applier audits the request (src/db/broadcast.effects.ts).
     writeAudit(db, { actor: `person:${author}`, action: 'broadcast.requestDrafts', subjectType: 'broadcast', subjectId: id, detail: { initiativeId, languages: 'tr,so' } });
-    expect(draftRequestState(db, id)).toEqual({ pending: true, failed: [] });
+    expect(draftRequestState(db, id)).toEqual({ pending: true, finished: false, failed: [] });
     setVersion(db, id, 'ar', { text: 'نص' });
     await createBroadcastTranslator(deps()).translate({ broadcastId: id, languages: ['tr', 'so', 'ar'], requesterId: author });
-    expect(draftRequestState(db, id)).toEqual({ pending: false, failed: [{ lang: 'so', problem: 'unsupported' }] });
-    expect(draftRequestState(db, id + 1)).toEqual({ pending: false, failed: [] });
+    expect(draftRequestState(db, id)).toEqual({ pending: false, finished: true, failed: [{ lang: 'so', problem: 'unsupported' }] });
+    expect(draftRequestState(db, id + 1)).toEqual({ pending: false, finished: false, failed: [] });
   });
 
   it('two presses for one broadcast run one after the other, not at once', async () => {
