@@ -165,7 +165,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     logger,
   });
   afterCommit.on(({ effects }) => {
-    if (effects.some((e) => e.type === 'broadcast')) mediaFetcher.kick();
+    if (effects.some((e) => e.type === 'broadcast' || e.type === 'nudge')) mediaFetcher.kick();
   });
   queueKick.run = () => void nurture?.planner?.kick();
   // A nudge triggered in the chat: its run broadcast is fanned out now, not at the next minute.

@@ -15,13 +15,10 @@
  * --rsvp EVENT:yes,maybe --interest KEY --lang tr,ar --silent-weeks 8. A submitted broadcast is
  * sent by the running bot (its broadcast runner looks every 2 s).
  */
-import { readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../core/i18n.js';
-import { sniffMime } from '../core/media.js';
 import { createMediaStore, mediaDirFor } from '../core/media-store.js';
-import type { MediaType } from '../core/messages.js';
 import { renderReply } from '../core/render.js';
 import { broadcastReply } from '../domain/broadcast-message.js';
 import { BROADCAST_STATUSES, type AudienceFilter, type BroadcastCommand, type BroadcastStatus, type BroadcastView } from '../domain/broadcast.types.js';
@@ -31,13 +28,13 @@ import { countAudience, initiativeZone } from '../db/broadcast-audience.repo.js'
 import { suppressCounts } from '../db/broadcast.reads.js';
 import { getBroadcast, listBroadcasts, requiresApproval } from '../db/broadcasts.repo.js';
 import { initiativeById } from '../db/initiatives.repo.js';
-import { markMediaReady, recordInboundMedia } from '../db/media.repo.js';
 import { personExists } from '../db/people.repo.js';
 import { rowGroups } from '../jobs/broadcast.runner.js';
 import { summarize } from '../domain/broadcast-report.js';
 import { CliError, type CliContext } from './context.js';
 import { formatTable, json } from './format.js';
 import { parseId } from './parse.js';
+import { keepVoiceFile, voiceFile } from './voice-file.js';
 
 interface AudienceOptions {
   bornFrom?: string;
@@ -235,18 +232,6 @@ async function count(ctx: CliContext, o: AudienceOptions & { initiative: number;
   if (counts.byLanguage.length) ctx.print(formatTable(['language', 'parents'], counts.byLanguage.map((l) => [l.lang, shown(l.count)])));
 }
 
-function voiceFile(path: string): { data: Buffer; mimeType: string; type: MediaType; filename: string } {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch {
-    throw new CliError(`cannot read ${path}.`);
-  }
-  const mimeType = sniffMime(data);
-  if (!mimeType || !/^audio\//.test(mimeType)) throw new CliError(`${path} is not a voice note (OGG, MP3 or M4A).`);
-  return { data, mimeType, type: 'voice', filename: basename(path) };
-}
-
 async function create(ctx: CliContext, o: CreateOptions): Promise<void> {
   const now = ctx.io.clock.now();
   if (o.voice.length && o.owner === undefined) throw new CliError('--voice needs --owner <personId>: a recording belongs to the person who made it.');
@@ -267,9 +252,7 @@ async function create(ctx: CliContext, o: CreateOptions): Promise<void> {
       if (o.at) apply({ op: 'timing', broadcastId: bid, sendAt: o.at });
       for (const [lang, text] of o.text) apply({ op: 'version', broadcastId: bid, lang, text: text.trim() });
       for (const f of files) {
-        const mediaId = recordInboundMedia(tx, { ownerId: o.owner!, channel: 'local', media: { type: f.type, ref: `cli:${f.filename}`, mimeType: f.mimeType, filename: f.filename, bytes: f.data.length } }, now);
-        const stored = store!.write(mediaId, f.data);
-        markMediaReady(tx as unknown as Db, mediaId, { ...stored, mimeType: f.mimeType, filename: f.filename }, now);
+        const mediaId = keepVoiceFile(tx, store!, o.owner!, f, now);
         const text = o.text.find(([l]) => l === f.lang)?.[1]?.trim() ?? null;
         apply({ op: 'version', broadcastId: bid, lang: f.lang, text, media: { mediaId, type: f.type } });
       }

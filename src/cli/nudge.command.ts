@@ -3,7 +3,7 @@
  * Every change is audited (actor 'cli', or the coordinator given with --by, whose right is checked
  * in src/domain/authorization.ts). Exact counts: this is the operator's view.
  *
- *   create  --initiative ID --text nl="…" [--text tr="…"] MOMENT [AUDIENCE] [--by P]
+ *   create  --initiative ID --text nl="…" [--text tr="…"] [--voice tr=FILE] MOMENT [AUDIENCE] [--by P]
  *   list    --initiative ID [--all] [--json]
  *   show    ID                                 moment, audience, status, next, versions
  *   preview ID [--lang tr]                     exactly what each language group reads
@@ -16,8 +16,10 @@
  * relative ones go at --at (default 10:00). AUDIENCE (once and recurring): --registered yes|no,
  * --born-from 2024-01 --born-to 2024-12, --lang tr,ar; relative: --registered only (child age).
  */
+import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../core/i18n.js';
+import { createMediaStore, mediaDirFor } from '../core/media-store.js';
 import { renderReply } from '../core/render.js';
 import { may } from '../domain/authorization.js';
 import { broadcastReply } from '../domain/broadcast-message.js';
@@ -34,6 +36,7 @@ import { personExists } from '../db/people.repo.js';
 import { CLI_ACTOR, CliError, type CliContext } from './context.js';
 import { formatTable, json } from './format.js';
 import { parseId } from './parse.js';
+import { keepVoiceFile, voiceFile } from './voice-file.js';
 
 const WEEKDAYS: Record<string, number> = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7, ma: 1, di: 2, wo: 3, do: 4, vr: 5, za: 6, zo: 7 };
 const WEEKDAY_NAMES = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -41,6 +44,7 @@ const WEEKDAY_NAMES = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 interface CreateOptions {
   initiative: number;
   text: [string, string][];
+  voice: [string, string][];
   once?: { date: string; at: string };
   weekly?: { weekday: number; at: string };
   monthly?: { day: number; at: string };
@@ -95,6 +99,7 @@ export function registerNudgeCommands(program: Command, ctx: CliContext): void {
     .description('make a nudge (one moment option; versions per language, Dutch required)')
     .requiredOption('--initiative <id>', 'initiative id', parseId)
     .option('--text <lang=text>', 'a version, e.g. nl="Kom naar de speelochtend" (repeatable)', collectLangValue, [])
+    .option('--voice <lang=file>', 'a voice note (OGG/MP3/M4A) as the version of a language other than Dutch, e.g. tr=groet.ogg (repeatable; the recording belongs to --by)', collectLangValue, [])
     .option('--once <day time>', 'once, e.g. "2027-03-15 10:00" (local time of the initiative)', parseOnce)
     .option('--weekly <weekday time>', 'every week, e.g. "wed 10:00"', parseWeekly)
     .option('--monthly <day time>', 'every month, e.g. "15 10:00" (29–31: the last day of a shorter month)', parseMonthly)
@@ -181,15 +186,23 @@ async function create(ctx: CliContext, o: CreateOptions): Promise<void> {
   const moment = momentOf(o);
   const audience = audienceOf(o);
   if (!o.text.some(([l]) => l === 'nl')) throw new CliError('the Dutch version is required: --text nl="…".');
+  if (o.voice.some(([l]) => l === 'nl')) throw new CliError('Dutch is read by every parent without a version of their own: give it as --text nl="…"; a voice note is for the other languages.');
+  if (o.voice.length && o.by === undefined) throw new CliError('--voice needs --by <personId>: a recording belongs to the coordinator who made it.');
+  const files = o.voice.map(([lang, file]) => ({ lang, ...voiceFile(resolve(ctx.io.cwd, file)) }));
   const now = ctx.io.clock.now();
-  const id = await ctx.withDb((db) => {
+  const id = await ctx.withDb((db, config) => {
     if (!initiativeById(db, o.initiative)) throw new CliError(`no initiative with id ${o.initiative}.`);
     const zone = zoneOfInitiative(db, o.initiative, ctx.config().timeZone);
     const problem = momentProblem(moment, { now, zone }) ?? audienceProblem(moment, audience);
     if (problem) throw new CliError(PROBLEMS[problem] ?? `the moment is not valid (${problem}).`);
     const actor = actorFor(db, o.initiative, o.by);
-    const versions = o.text.map(([lang, text]) => ({ lang, text }));
-    return db.transaction((tx) => createNudge(tx, { initiativeId: o.initiative, createdBy: o.by ?? null, audience, moment, versions }, actor, now, zone));
+    const store = files.length ? createMediaStore(mediaDirFor(config.databasePath)) : null;
+    return db.transaction((tx) => {
+      const voiced = new Map(files.map((f) => [f.lang, keepVoiceFile(tx, store!, o.by!, f, now)]));
+      const langs = [...new Set([...o.text.map(([l]) => l), ...voiced.keys()])];
+      const versions = langs.map((lang) => ({ lang, text: o.text.find(([l]) => l === lang)?.[1] ?? '', ...(voiced.has(lang) ? { mediaId: voiced.get(lang)! } : {}) }));
+      return createNudge(tx, { initiativeId: o.initiative, createdBy: o.by ?? null, audience, moment, versions }, actor, now, zone);
+    });
   });
   const n = await ctx.withDb((db) => getNudge(db, id));
   ctx.print(`nudge ${id}: ${n?.kind}, ${describeMoment(moment)}${n?.nextAt ? `, first ${n.nextAt.toISOString()}` : ''}.`);

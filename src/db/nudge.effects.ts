@@ -11,6 +11,7 @@ import { audienceProblem, momentProblem } from '../domain/nudge-rules.js';
 import type { NudgeCommand } from '../domain/nudge.types.js';
 import type { Tx } from './effects.apply.js';
 import { membershipsOf } from './invites.repo.js';
+import { recordInboundMedia } from './media.repo.js';
 import { changeNudgeStatus, createNudge, getNudge, triggerNudge, zoneOfInitiative } from './nudges.repo.js';
 
 const DEFAULT_ZONE = 'Europe/Amsterdam';
@@ -26,7 +27,9 @@ export function applyNudgeCommand(tx: Tx, personId: number, command: NudgeComman
       const problem = momentProblem(command.moment, { now, zone }) ?? audienceProblem(command.moment, command.audience);
       if (problem) throw new AppError('nudge_invalid', `nudge ${problem}`);
       if (!command.versions.some((v) => v.lang === 'nl' && v.text.trim())) throw new AppError('nudge_invalid', 'nudge without a Dutch version');
-      createNudge(tx, { initiativeId, createdBy: personId, audience: command.audience, moment: command.moment, versions: command.versions }, actor, now, zone);
+      // A voice note recorded in the chat is kept as the coordinator's media row (fetched after the commit).
+      const versions = command.versions.map(({ voice, ...v }) => (voice ? { ...v, mediaId: recordInboundMedia(tx, { ownerId: personId, channel: voice.channel, media: voice.media }, now) } : v));
+      createNudge(tx, { initiativeId, createdBy: personId, audience: command.audience, moment: command.moment, versions }, actor, now, zone);
       return;
     }
     case 'pause':

@@ -63,7 +63,7 @@ export function createNudge(tx: Tx, n: NewNudge, actor: string, now: Date, zone:
     .returning({ id: nudges.id })
     .get().id;
   const template = createBroadcast(tx, { initiativeId: n.initiativeId, authorId: n.createdBy, audience: n.audience, sendAt: null, status: 'draft', nudgeId: id });
-  for (const v of n.versions) setVersion(tx, template, v.lang, { text: v.text });
+  for (const v of n.versions) setVersion(tx, template, v.lang, { text: v.text.trim() || null, ...(v.mediaId !== undefined ? { mediaId: v.mediaId, mediaType: 'voice' as const } : {}) });
   tx.update(nudges)
     .set({ templateBroadcastId: template, rule: nudgeRule(id, n.moment, n.audience) })
     .where(eq(nudges.id, id))
@@ -93,11 +93,11 @@ export function nudgeVersions(db: Conn, nudgeId: number): NudgeVersionInput[] {
   const n = getNudge(db, nudgeId);
   if (!n?.templateBroadcastId) return [];
   return db
-    .select({ lang: broadcastVersions.lang, text: broadcastVersions.text })
+    .select({ lang: broadcastVersions.lang, text: broadcastVersions.text, mediaId: broadcastVersions.mediaId })
     .from(broadcastVersions)
     .where(eq(broadcastVersions.broadcastId, n.templateBroadcastId))
     .all()
-    .flatMap((v) => (v.text ? [{ lang: v.lang, text: v.text }] : []))
+    .flatMap((v) => (v.text || v.mediaId ? [{ lang: v.lang, text: v.text ?? '', ...(v.mediaId ? { mediaId: v.mediaId } : {}) }] : []))
     .sort((a, b) => Number(b.lang === 'nl') - Number(a.lang === 'nl') || a.lang.localeCompare(b.lang));
 }
 

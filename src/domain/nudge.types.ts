@@ -8,6 +8,7 @@
  * is the initiative's own reminder rule (rule id `n<id>`, the schema of config/reminder-rules.json),
  * planned by the same timeline as every reminder: quiet hours, the cap, late joiners and expiry.
  */
+import type { ChannelName, InboundMedia } from '../core/messages.js';
 import type { AudienceFilter, SmallCount } from './broadcast.types.js';
 import { EVENT_KIND_NAMES, type EventKindName } from './model.js';
 
@@ -79,10 +80,16 @@ export interface NudgeRunView<N = number> {
   counts: NudgeRunCounts<N>;
 }
 
-/** A version as the flow collects it (typed text; Dutch is required). */
+/**
+ * A version as the flow collects it: typed text (Dutch is required), or for another language a
+ * voice note recorded in the chat (`voice`, kept by the effect as a media row of its maker; its
+ * text may then be empty) or given to the CLI (`mediaId`, already kept).
+ */
 export interface NudgeVersionInput {
   lang: string;
   text: string;
+  voice?: { channel: ChannelName; media: InboundMedia };
+  mediaId?: number;
 }
 
 /** What a flow asks to change, applied in the turn's transaction by src/db/nudge.effects.ts (each audited). */

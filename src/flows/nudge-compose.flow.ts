@@ -9,7 +9,7 @@
  * Steps: type, aud, audLangs, born, text, more, date, weekday, monthDay, time, months, eventKind,
  * days, confirm.
  */
-import type { Choice, Reply } from '../core/messages.js';
+import type { ChannelName, Choice, InboundMedia, Reply } from '../core/messages.js';
 import { may } from '../domain/authorization.js';
 import type { AudienceFilter } from '../domain/broadcast.types.js';
 import { parseDayTime, parseMonthRange, parseTime, parseWhole } from '../domain/nudge-parse.js';
@@ -24,6 +24,8 @@ export interface Draft {
   t?: NudgeMomentType;
   aud: AudienceFilter;
   v: Record<string, string>;
+  /** Voice notes recorded in the chat, per language (not Dutch: the Dutch text is what every fallback reads). */
+  vm?: Record<string, { channel: ChannelName; media: InboundMedia }>;
   li?: string;
   wd?: number;
   md?: number;
@@ -58,6 +60,11 @@ export function draftOf(st: FlowState | null): Draft | null {
     if (n !== undefined) draft[k] = n;
   }
   if (Array.isArray(d.picked)) draft.picked = d.picked.filter((x): x is string => typeof x === 'string');
+  const vm = Object.entries(record(d.vm) ?? {}).filter((e): e is [string, { channel: ChannelName; media: InboundMedia }] => {
+    const m = record(e[1]);
+    return typeof m?.channel === 'string' && typeof record(m.media)?.ref === 'string';
+  });
+  if (vm.length) draft.vm = Object.fromEntries(vm);
   return draft;
 }
 
@@ -92,7 +99,8 @@ export function composePrompt(st: FlowState, ctx: FlowContext): Reply[] {
     case 'born':
       return [ask('nudge:ask.born')];
     case 'text':
-      return [ask('nudge:ask.text', { language: languageName(d.li ?? 'nl', ctx) })];
+      // Another language may be a voice note: it reaches parents who read little, and spoken-only languages.
+      return [ask((d.li ?? 'nl') === 'nl' ? 'nudge:ask.text' : 'nudge:ask.textOrVoice', { language: languageName(d.li ?? 'nl', ctx) })];
     case 'more': {
       const left = ctx.languages.filter((l) => !(l.code in d.v)).map((l) => choice(`nd:lang:${l.code}`, 'common:plain', { value: l.endonym }));
       const done = lines(say('nudge:versions', { languages: Object.keys(d.v).map((c) => languageName(c, ctx)).join(', ') }).text, say('nudge:ask.more').text);
@@ -152,7 +160,7 @@ export function momentOf(d: Draft): NudgeMoment | null {
 
 export const versionsOf = (d: Draft): NudgeVersionInput[] =>
   Object.entries(d.v)
-    .map(([lang, t]) => ({ lang, text: t }))
+    .map(([lang, t]) => ({ lang, text: t, ...(d.vm?.[lang] ? { voice: d.vm[lang] } : {}) }))
     .sort((a, b) => Number(b.lang === 'nl') - Number(a.lang === 'nl') || a.lang.localeCompare(b.lang));
 
 function confirmReplies(d: Draft, ctx: FlowContext): Reply[] {
@@ -244,9 +252,15 @@ function save(d: Draft, lang: string, ctx: FlowContext, leave: Leave): FlowResul
 /** Typed text in a step of the composition. */
 export function composeText(input: FlowInput, st: FlowState, ctx: FlowContext): FlowResult | null {
   const d = draftOf(st);
-  if (!d || input.kind !== 'text') return null;
+  if (!d || !mayNudge(ctx, d.ini)) return null;
   const lang = st.lang;
-  if (!mayNudge(ctx, d.ini)) return null;
+  if (input.kind === 'media' && st.step === 'text') {
+    const li = d.li ?? 'nl';
+    if (li === 'nl' || input.media.type !== 'voice') return goTo(st.step, d, lang, ctx, [say(li === 'nl' ? 'nudge:problem.dutchText' : 'nudge:problem.voiceOnly')]);
+    const { li: _li, ...rest } = d;
+    return goTo('more', { ...rest, v: { ...d.v, [li]: input.caption?.trim() ?? '' }, vm: { ...d.vm, [li]: { channel: ctx.channel, media: input.media } } }, lang, ctx);
+  }
+  if (input.kind !== 'text') return null;
   const typed = input.text.trim();
   const again = (key: string, params?: Parameters<typeof say>[1]) => goTo(st.step, d, lang, ctx, [say(key, params)]);
   switch (st.step) {
@@ -258,7 +272,9 @@ export function composeText(input: FlowInput, st: FlowState, ctx: FlowContext): 
       if (!typed) return again('nudge:problem.empty');
       if (typed.length > MAX_TEXT) return again('nudge:problem.long');
       const { li: _li, ...rest } = d;
-      return goTo('more', { ...rest, v: { ...d.v, [d.li ?? 'nl']: typed } }, lang, ctx);
+      // A typed text replaces a voice note given for that language before.
+      const vm = d.vm ? Object.fromEntries(Object.entries(d.vm).filter(([l]) => l !== (d.li ?? 'nl'))) : undefined;
+      return goTo('more', { ...rest, v: { ...d.v, [d.li ?? 'nl']: typed }, ...(vm ? { vm } : {}) }, lang, ctx);
     }
     case 'date': {
       const when = parseDayTime(typed);

@@ -82,7 +82,9 @@ export function runLine(r: NudgeRunView<SmallCount>, zone: string): Text {
   });
 }
 
-const asVersions = (vs: readonly NudgeVersionInput[]): BroadcastVersionView[] => vs.map((v) => ({ lang: v.lang, text: v.text, media: null, machine: false, approved: true }));
+// A voice version shows as its spoken-message line (the preview sends text only, never the file).
+const asVersions = (vs: readonly NudgeVersionInput[]): BroadcastVersionView[] =>
+  vs.map((v) => ({ lang: v.lang, text: v.text || null, media: v.voice || v.mediaId ? { mediaId: v.mediaId ?? 0, type: 'voice' as const } : null, machine: false, approved: true }));
 
 /**
  * The message as each language group reads it: one preview per version, then one for a parent

@@ -48,7 +48,7 @@ function withChangedNotice(res: FlowResult, input: FlowInput, ctx: FlowContext):
 }
 
 /** Flows that accept a voice note, photo or file (a broadcast version); elsewhere media is answered like anything we cannot read. */
-const MEDIA_FLOWS: ReadonlySet<string> = new Set(['broadcast']);
+const MEDIA_FLOWS: ReadonlySet<string> = new Set(['broadcast', 'nudge']);
 
 function route(stored: unknown, rawInput: FlowInput, ctx: FlowContext): FlowResult {
   const prev = isFlowState(stored) && stored.v === FLOW_STATE_VERSION ? stored : null;

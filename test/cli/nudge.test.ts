@@ -1,10 +1,10 @@
 /** `nudge create|list|show|preview|trigger|pause|resume|cancel|runs`: the operator's view of coordinator nudges, audited. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.js';
-import { auditLog, broadcasts, deliveries, memberships, nudges, people } from '../../src/db/schema.js';
+import { auditLog, broadcasts, broadcastVersions, deliveries, memberships, nudges, people } from '../../src/db/schema.js';
 import { runCliOn, withDbAt, type CliResult } from '../support/cli-run.js';
 
 let dir: string;
@@ -34,6 +34,22 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('nudge create', () => {
+  it('a voice note from a file as the Turkish version, recorded by the coordinator given with --by; never as the Dutch one', async () => {
+    const ini = await initiative('Samen naar De Linde');
+    const coord = personWith(ini, 'coordinator');
+    writeFileSync(join(dir, 'groet.ogg'), Buffer.concat([Buffer.from('OggS'), Buffer.alloc(200, 1)]));
+    const base = ['nudge', 'create', '--initiative', String(ini), '--text', 'nl=Bijna 2,5 jaar', '--child-age', '30'];
+    expect((await run([...base, '--voice', 'tr=groet.ogg'])).err).toContain('--voice needs --by');
+    expect((await run([...base, '--voice', 'nl=groet.ogg', '--by', String(coord)])).err).toContain('a voice note is for the other languages');
+    const r = await run([...base, '--voice', 'tr=groet.ogg', '--by', String(coord)]);
+    expect(r.code, r.err).toBe(0);
+    const tr = withDb((db) => db.select().from(broadcastVersions).all()).find((v) => v.lang === 'tr');
+    expect(tr).toMatchObject({ text: null, mediaType: 'voice' });
+    const file = withDb((db) => db.$client.prepare('select status, owner_id, path from media where id = ?').get(tr!.mediaId)) as { status: string; owner_id: number; path: string };
+    expect(file).toMatchObject({ status: 'ready', owner_id: coord });
+    expect(existsSync(file.path)).toBe(true);
+  });
+
   it('once, weekly, monthly and relative moments; Dutch required; bad moments refused with a reason', async () => {
     const ini = await initiative('Samen naar De Linde');
     const once = await run(['nudge', 'create', '--initiative', String(ini), '--text', 'nl=Morgen open ochtend!', '--text', 'tr=Yarın açık sabah!', '--once', '2027-03-15 10:00']);

@@ -6,7 +6,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditLog, broadcasts, broadcastVersions, identities, memberships, nudges, people } from '../../src/db/schema.js';
+import { auditLog, broadcasts, broadcastVersions, identities, media, memberships, nudges, people } from '../../src/db/schema.js';
 import { buttons, createHarness, pick, plain, type Harness } from '../support/engine-harness.js';
 
 let h: Harness;
@@ -193,5 +193,35 @@ describe('who may', () => {
     const reply = await h.say('coord', 'hallo');
     expect(plain(reply)).toContain('Kies een van de knoppen.');
     expect(buttons(reply).map((b) => b.value)).toContain('nd:type:once');
+  });
+});
+
+describe('a voice note as a version', () => {
+  it('Turkish as a voice note recorded in the chat: kept as the coordinator\'s file, on the nudge\'s Turkish version; Dutch must stay text', async () => {
+    const coord = person('coord', [{ initiativeId: iniA, role: 'coordinator' }]);
+    await h.say('coord', '/nudge');
+    await h.say('coord', pick('nd:new'));
+    await h.say('coord', pick('nd:type:childAge'));
+    await h.say('coord', pick('nd:aud:all'));
+    const voice = { kind: 'media' as const, media: { type: 'voice' as const, ref: 'tg-file-1', mimeType: 'audio/ogg', durationSeconds: 12, bytes: 20_000 } };
+    // Dutch is what every parent without a version reads: a voice note is not enough there.
+    expect(plain(await h.say('coord', voice))).toContain('Typ de Nederlandse tekst. Een spraakbericht kan voor de andere talen.');
+    await h.say('coord', 'Je kind is bijna 2,5 jaar. Kom naar de speelochtend!');
+    expect(plain(await h.say('coord', pick('nd:lang:tr')))).toContain('Of stuur een spraakbericht.');
+    // A photo is not a version here.
+    expect(plain(await h.say('coord', { kind: 'media', media: { type: 'photo', ref: 'tg-photo', mimeType: 'image/jpeg' } }))).toContain('Een foto of bestand kan hier niet.');
+    const more = await h.say('coord', voice);
+    expect(plain(more)).toContain('Het bericht is er in: Nederlands, Türkçe.');
+    await h.say('coord', pick('nd:vDone'));
+    const confirm = plain(await h.say('coord', '30'));
+    expect(confirm).toMatch(/Voor ouders die Türkçe lezen:\n---\n.*(sesli|Sesli)/);
+    await h.say('coord', pick('nd:save'));
+
+    const [n] = allNudges();
+    const tr = h.db.select().from(broadcastVersions).where(eq(broadcastVersions.broadcastId, n!.templateBroadcastId!)).all().find((v) => v.lang === 'tr');
+    expect(tr).toMatchObject({ text: null, mediaType: 'voice' });
+    const file = h.db.select().from(media).where(eq(media.id, tr!.mediaId!)).get();
+    // The messenger's reference only; the bytes are fetched after the commit. The recording is the coordinator's.
+    expect(file).toMatchObject({ ownerId: coord, channel: 'local', ref: 'tg-file-1', type: 'voice', status: 'pending' });
   });
 });
