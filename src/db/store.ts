@@ -11,6 +11,7 @@ import { applyEffect } from './effects.apply.js';
 import { initiativeById } from './initiatives.repo.js';
 import { children, consentLog, conversations, identities, linkCodes, memberships, outbox, people, processedUpdates } from './schema.js';
 import { exportPerson } from './export.repo.js';
+import { writeAudit } from './audit.repo.js';
 import { createLinkAttemptsRepo } from './link-attempts.repo.js';
 import { newOutboxOwner } from './outbox.repo.js';
 import { markUnreachable } from './identities.repo.js';
@@ -113,7 +114,11 @@ export function createStore(db: Db, clock: Clock, options: StoreOptions = { outb
     },
 
     exportPerson(personId) {
-      return exportPerson(db, personId, clock.now());
+      const now = clock.now();
+      const data = exportPerson(db, personId, now);
+      // Who took everything stored about a person, and when (ids only), like every other export.
+      if (data) writeAudit(db, { actor: `person:${personId}`, action: 'person.export', subjectType: 'person', subjectId: personId }, now);
+      return data;
     },
 
     ping() {

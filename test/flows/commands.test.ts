@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { buttons, createHarness, pick, plain, type Harness } from '../support/engine-harness.js';
-import { children, conversations, interests, people } from '../../src/db/schema.js';
+import { auditLog, children, conversations, interests, people } from '../../src/db/schema.js';
 
 let h: Harness;
 beforeEach(() => {
@@ -130,6 +130,10 @@ describe('commands', () => {
     expect(data.person.displayName).toBe('Yusuf');
     expect(data.children).toHaveLength(1);
     expect(data.consents.length).toBeGreaterThanOrEqual(2);
+    // The export is in the audit log, with ids only.
+    const audit = h.db.select().from(auditLog).where(eq(auditLog.action, 'person.export')).all();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ subjectType: 'person', actor: `person:${audit[0]?.subjectId}`, detail: null });
   });
 
   it('/delete erases the person and the database file no longer contains their name', async () => {
