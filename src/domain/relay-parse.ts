@@ -4,17 +4,10 @@
  * parent's language right after a broadcast they got in another language, "bel me" (a call-back
  * request), and whether an unknown text looks like something worth passing on.
  */
+import { foldText } from './fold-text.js';
 
 /** Lower case, no accents or punctuation, single spaces (as WhatsApp keywords are compared). */
-export function fold(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLocaleLowerCase()
-    .replace(/ı/g, 'i')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
+export const fold = foldText;
 
 /** "ANSWER", "ANTWOORD" and the word in each shipped language (folded). */
 export const ANSWER_WORDS: ReadonlySet<string> = new Set(

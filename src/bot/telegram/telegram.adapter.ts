@@ -143,16 +143,19 @@ function notifyIfBlocked(member: unknown, options: TelegramChannelOptions): void
 
 type Part = { kind: 'text'; html: string; last: boolean } | { kind: 'media'; caption?: string } | { kind: 'attachment' };
 
-async function sendMessage(bot: Telegraf, logger: Logger, library: MediaLibrary | undefined, chatId: string, message: OutboundMessage, fromPart: number, pace?: () => Promise<void>): Promise<SendOutcome> {
-  let chunks: string[];
-  let keyboard: ReturnType<typeof toInlineKeyboard> | undefined;
+/** The text in Telegram-sized parts and the buttons; only our own encoder throws (callback data too long or empty): a bug in a flow. */
+function prepare(logger: Logger, stage: string, message: OutboundMessage): { chunks: string[]; keyboard: ReturnType<typeof toInlineKeyboard> | undefined } | SendOutcome {
   try {
-    chunks = splitForTelegram(message.text);
-    keyboard = message.choices?.length ? toInlineKeyboard(message.choices) : undefined;
+    return { chunks: splitForTelegram(message.text), keyboard: message.choices?.length ? toInlineKeyboard(message.choices) : undefined };
   } catch (err) {
-    // Only our own encoder throws here (callback data too long or empty): a bug in a flow.
-    return failed(logger, 'prepare', { status: 'invalid', reason: `bad outbound message: ${err instanceof Error ? err.message : 'unknown'}` });
+    return failed(logger, stage, { status: 'invalid', reason: `bad outbound message: ${err instanceof Error ? err.message : 'unknown'}` });
   }
+}
+
+async function sendMessage(bot: Telegraf, logger: Logger, library: MediaLibrary | undefined, chatId: string, message: OutboundMessage, fromPart: number, pace?: () => Promise<void>): Promise<SendOutcome> {
+  const prepared = prepare(logger, 'prepare', message);
+  if ('status' in prepared) return prepared;
+  const { chunks, keyboard } = prepared;
   const stored = loadMedia(logger, library, message);
   if (stored.status === 'pending') return { status: 'retry', reason: 'media not fetched yet' };
   const ready = stored.status === 'ready' ? stored : undefined;
@@ -208,14 +211,9 @@ function loadMedia(logger: Logger, library: MediaLibrary | undefined, message: O
 async function editMessage(bot: Telegraf, logger: Logger, chatId: string, externalId: string, message: OutboundMessage): Promise<SendOutcome> {
   const messageId = Number(externalId);
   if (!Number.isSafeInteger(messageId) || messageId <= 0) return failed(logger, 'edit', { status: 'invalid', reason: 'not a Telegram message id' });
-  let chunks: string[];
-  let keyboard: ReturnType<typeof toInlineKeyboard> | undefined;
-  try {
-    chunks = splitForTelegram(message.text);
-    keyboard = message.choices?.length ? toInlineKeyboard(message.choices) : undefined;
-  } catch (err) {
-    return failed(logger, 'edit', { status: 'invalid', reason: `bad outbound message: ${err instanceof Error ? err.message : 'unknown'}` });
-  }
+  const prepared = prepare(logger, 'edit', message);
+  if ('status' in prepared) return prepared;
+  const { chunks, keyboard } = prepared;
   const [text] = chunks;
   if (text === undefined || chunks.length > 1) return failed(logger, 'edit', { status: 'invalid', reason: 'an edit must fit in one message' });
   try {

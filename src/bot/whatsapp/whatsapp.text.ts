@@ -10,6 +10,7 @@ import type { i18n } from 'i18next';
 import type { InboundContent, OutboundMessage } from '../../core/messages.js';
 import { miniHtmlToPlain } from '../../core/render.js';
 import { LINK_CODE_ARGS } from '../../domain/link-code.js';
+import { foldText } from '../../domain/fold-text.js';
 
 export interface FlatChoice {
   n: number;
@@ -95,17 +96,8 @@ export function answerHint(i18n: i18n): AnswerHint {
   return hint;
 }
 
-/** Lower case, no accents, no punctuation or emoji, single spaces: how answers are compared. */
-export function normalize(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLocaleLowerCase()
-    // Turkish dotless ı (and İ → i̇ after NFKD) compare as i: "yardım" is "YARDIM".
-    .replace(/ı/g, 'i')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
+/** Lower case, no accents, no punctuation or emoji, single spaces: how answers are compared (src/domain/fold-text.ts). */
+export const normalize = foldText;
 
 export interface KeywordIndex {
   commandFor(text: string): string | undefined;
