@@ -1,37 +1,14 @@
 /** `invite create` (one-time staff invites, only a hash stored) and `audit [--initiative] [--json]`. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashInviteToken } from '../../src/core/invite-token.js';
-import type { Db } from '../../src/db/client.js';
-import { invites, memberships, people } from '../../src/db/schema.js';
-import { runCliOn, withDbAt, type CliResult } from '../support/cli-run.js';
+import { invites } from '../../src/db/schema.js';
+import { cliWorld } from '../support/cli-run.js';
 
-let dir: string;
-let dbPath: string;
+const world = cliWorld('ouderbrug-cli-invite-', '2027-03-01T09:00:00Z');
+const { run, withDb, initiative, personWith } = world;
 
-const run = (args: string[]): Promise<CliResult> => runCliOn(dbPath, dir, args, '2027-03-01T09:00:00Z');
-const withDb = <T>(fn: (db: Db) => T): T => withDbAt(dbPath, fn);
-
-async function initiative(name: string): Promise<number> {
-  const r = await run(['initiative', 'create', '--name', name, '--school', 'De Linde', '--municipality', 'Amsterdam', '--postcodes', '1091']);
-  expect(r.code, r.err).toBe(0);
-  return Number(/^id: (\d+)$/m.exec(r.out)?.[1]);
-}
-
-const personWith = (initiativeId: number, role: 'parent' | 'ambassador' | 'coordinator'): number =>
-  withDb((db) => {
-    const id = db.insert(people).values({ language: 'nl' }).returning({ id: people.id }).get().id;
-    db.insert(memberships).values({ personId: id, initiativeId, role }).run();
-    return id;
-  });
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ouderbrug-cli-invite-'));
-  dbPath = join(dir, 'test.db');
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => world.setUp());
+afterEach(() => world.tearDown());
 
 describe('invite create', () => {
   it('prints a deep link and codes once; stores only the hash, single use, 7 days; audited', async () => {

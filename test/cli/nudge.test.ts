@@ -1,43 +1,23 @@
 /** `nudge create|list|show|preview|trigger|pause|resume|cancel|runs`: the operator's view of coordinator nudges, audited. */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/client.js';
-import { auditLog, broadcasts, broadcastVersions, deliveries, memberships, nudges, people } from '../../src/db/schema.js';
-import { runCliOn, withDbAt, type CliResult } from '../support/cli-run.js';
-
-let dir: string;
-let dbPath: string;
+import { auditLog, broadcasts, broadcastVersions, deliveries, nudges, people } from '../../src/db/schema.js';
+import { cliWorld } from '../support/cli-run.js';
 
 const NOW = '2027-03-01T09:00:00Z';
-const run = (args: string[]): Promise<CliResult> => runCliOn(dbPath, dir, args, NOW);
-const withDb = <T>(fn: (db: Db) => T): T => withDbAt(dbPath, fn);
+const world = cliWorld('ouderbrug-cli-nudge-', NOW);
+const { run, withDb, initiative, personWith } = world;
+const dir = (): string => world.dir();
 
-async function initiative(name: string): Promise<number> {
-  const r = await run(['initiative', 'create', '--name', name, '--school', 'De Linde', '--municipality', 'Amsterdam', '--postcodes', '1091']);
-  expect(r.code, r.err).toBe(0);
-  return Number(/^id: (\d+)$/m.exec(r.out)?.[1]);
-}
-
-const personWith = (initiativeId: number, role: 'parent' | 'ambassador' | 'coordinator'): number =>
-  withDb((db) => {
-    const id = db.insert(people).values({ language: 'nl' }).returning({ id: people.id }).get().id;
-    db.insert(memberships).values({ personId: id, initiativeId, role }).run();
-    return id;
-  });
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ouderbrug-cli-nudge-'));
-  dbPath = join(dir, 'test.db');
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => world.setUp());
+afterEach(() => world.tearDown());
 
 describe('nudge create', () => {
   it('a voice note from a file as the Turkish version, recorded by the coordinator given with --by; never as the Dutch one', async () => {
     const ini = await initiative('Samen naar De Linde');
     const coord = personWith(ini, 'coordinator');
-    writeFileSync(join(dir, 'groet.ogg'), Buffer.concat([Buffer.from('OggS'), Buffer.alloc(200, 1)]));
+    writeFileSync(join(dir(), 'groet.ogg'), Buffer.concat([Buffer.from('OggS'), Buffer.alloc(200, 1)]));
     const base = ['nudge', 'create', '--initiative', String(ini), '--text', 'nl=Bijna 2,5 jaar', '--child-age', '30'];
     expect((await run([...base, '--voice', 'tr=groet.ogg'])).err).toContain('--voice needs --by');
     expect((await run([...base, '--voice', 'nl=groet.ogg', '--by', String(coord)])).err).toContain('a voice note is for the other languages');
