@@ -14,7 +14,8 @@ import { children, consentLog, deliveries, identities, interests, linkCodes, mem
 import { writeAudit } from './audit.repo.js';
 import { cancelPendingFor, cancelPendingOfKind, insertNotice } from './deliveries.repo.js';
 import { applyRsvp } from './events.repo.js';
-import { createInvite, redeemInvite, refuseInvite, setAmbassadorLanguages } from './invites.repo.js';
+import { createInvite, membershipsOf, redeemInvite, refuseInvite, setAmbassadorLanguages } from './invites.repo.js';
+import { inviteAction, may } from '../domain/authorization.js';
 import { applyBroadcastCommand } from './broadcast.effects.js';
 import { applyNudgeCommand } from './nudge.effects.js';
 import { applyRelayCommand } from './relay.effects.js';
@@ -152,6 +153,9 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
     case 'ambassadorLanguages':
       setAmbassadorLanguages(tx, personId, effect.initiativeId, effect.languages, now);
       break;
+    case 'revokeRole':
+      revokeStaffRole(tx, personId, effect, now);
+      break;
     case 'broadcast':
       applyBroadcastCommand(tx, personId, effect.command, now);
       break;
@@ -171,6 +175,24 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
     }
   }
   return identity;
+}
+
+/**
+ * A coordinator takes a staff role away, checked again here (a role may have changed since the
+ * flow read it). Never the last coordinator: an initiative always keeps one. Audited (ids only).
+ */
+function revokeStaffRole(tx: Tx, actorId: number, e: { initiativeId: number; personId: number; role: 'ambassador' | 'coordinator' }, now: Date): void {
+  if (!may(membershipsOf(tx, actorId), inviteAction(e.role), e.initiativeId)) throw new AppError('role_refused', 'may not revoke this role');
+  if (e.role === 'coordinator') {
+    const left = tx.select({ id: memberships.id }).from(memberships).where(and(eq(memberships.initiativeId, e.initiativeId), eq(memberships.role, 'coordinator'))).all().length;
+    if (left <= 1) throw new AppError('last_coordinator', 'an initiative keeps at least one coordinator');
+  }
+  const removed = tx
+    .delete(memberships)
+    .where(and(eq(memberships.personId, e.personId), eq(memberships.initiativeId, e.initiativeId), eq(memberships.role, e.role)))
+    .returning({ id: memberships.id })
+    .all();
+  if (removed.length) writeAudit(tx, { actor: `person:${actorId}`, action: 'role.revoke', subjectType: 'person', subjectId: e.personId, detail: { initiativeId: e.initiativeId, role: e.role } }, now);
 }
 
 /**

@@ -1,9 +1,9 @@
 /** Initiatives, their postcode areas and roles: the only SQL about them. */
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, inArray, isNull, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne } from 'drizzle-orm';
 import { findInvite } from './invites.repo.js';
 import type { Db } from './client.js';
-import { initiativePostcodes, initiatives, memberships } from './schema.js';
+import { initiativePostcodes, initiatives, memberships, people } from './schema.js';
 import { writeAudit } from './audit.repo.js';
 import type { Directory, InitiativeView } from '../flows/flow.types.js';
 import type { Phase, Role } from '../domain/model.js';
@@ -172,6 +172,16 @@ export function createDirectory(db: Db, opts: { broadcasts?: BroadcastReadsOptio
     },
     upcomingEvents: (initiativeId, from) => upcomingEvents(db, initiativeId, from),
     inviteByToken: (token) => findInvite(db, token),
+    // Coordinators, then ambassadors, oldest first: a first name at most, never a chat.
+    team: (initiativeId) =>
+      db
+        .select({ personId: memberships.personId, name: people.displayName, role: memberships.role, languages: memberships.languages })
+        .from(memberships)
+        .innerJoin(people, eq(people.id, memberships.personId))
+        .where(and(eq(memberships.initiativeId, initiativeId), inArray(memberships.role, ['coordinator', 'ambassador'])))
+        .orderBy(desc(eq(memberships.role, 'coordinator')), asc(memberships.id))
+        .all()
+        .map((m) => ({ ...m, role: m.role as 'ambassador' | 'coordinator' })),
     broadcasts: createBroadcastReads(db, opts.broadcasts),
     relay: createRelayReads(db),
     nudges: createNudgeReads(db),

@@ -86,6 +86,14 @@ export interface MembershipInfo {
   languages: string[] | null;
 }
 
+/** An ambassador or coordinator as the initiative's coordinators see them: a first name at most, never a chat. */
+export interface TeamMember {
+  personId: number;
+  name: string | null;
+  role: 'ambassador' | 'coordinator';
+  languages: string[] | null;
+}
+
 /** A staff invite as a flow may see it (never its token or hash). */
 export interface InviteInfo {
   id: number;
@@ -136,6 +144,8 @@ export interface Directory {
   upcomingEvents(initiativeId: number, from: Date): UpcomingEvent[];
   /** A staff invite by its token (looked up by hash); null: no such invite. */
   inviteByToken(token: string): InviteInfo | null;
+  /** The initiative's ambassadors and coordinators (for its coordinators' "Team"); absent in old tests. */
+  team?(initiativeId: number): TeamMember[];
   /** Broadcasts: drafts, audience counts, approvals (src/db/broadcast.reads.ts); absent in old tests. */
   broadcasts?: BroadcastReads;
   /** Coordinator nudges (src/db/nudge.reads.ts). */
@@ -225,6 +235,8 @@ export type Effect =
   | { type: 'inviteRefused'; inviteId: number; reason: 'expired' | 'used' }
   /** The languages an ambassador speaks, on their membership of the initiative. */
   | { type: 'ambassadorLanguages'; initiativeId: number; languages: string[] }
+  /** A coordinator takes a staff role away (re-checked and audited; never the last coordinator). */
+  | { type: 'revokeRole'; initiativeId: number; personId: number; role: 'ambassador' | 'coordinator' }
   /** Ask the engine to send everything stored (readable text plus a JSON file). */
   | { type: 'exportData' }
   /** A step of a broadcast (draft, version, audience, submit, approve, pause…): src/db/broadcast.effects.ts. */

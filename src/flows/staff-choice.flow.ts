@@ -2,6 +2,7 @@
 import type { FlowContext, FlowResult, FlowState } from './flow.types.js';
 import { createInvite, inviteRoles } from './invite.flow.js';
 import { say } from './kit.js';
+import { teamList, teamRemove } from './staff-team.flow.js';
 import { beginAmbassadorLanguages, initiativeOf, isAmbassadorOf, membershipsOf, pickedOf, refuseStaff, staffMenu } from './staff.flow.js';
 
 /** Every `staff:` button; null when the value is not one (the router says "stale button"). */
@@ -18,6 +19,11 @@ export function handleStaffChoice(value: string, prev: FlowState | null, lang: s
     case 'langs':
       if (!Number.isInteger(id) || !isAmbassadorOf(id, ctx)) return refuseStaff(lang, ctx);
       return beginAmbassadorLanguages(id, membershipsOf(ctx).find((m) => m.initiativeId === id && m.role === 'ambassador')?.languages ?? [], lang, ctx);
+    case 'team':
+      return Number.isInteger(id) ? teamList(id, lang, ctx) : null;
+    case 'rm':
+    case 'rmok':
+      return teamRemove(what === 'rmok', arg, extra, value.split(':')[4], lang, ctx);
     case 'lang':
     case 'langsDone':
       return languagesStep(what, arg, prev, lang, ctx);

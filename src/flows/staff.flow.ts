@@ -32,6 +32,8 @@ export function staffMenu(lang: string, ctx: FlowContext, before: Reply[] = []):
     // Coordinator nudges (src/flows/nudge.flow.ts).
     ...initiativesFor(ms, 'nudge').map((id) => [choice(`nd:ini:${id}`, 'nudge:staffItem', { name: nameOf(id, ctx) })]),
     ...initiativesFor(ms, 'invite.ambassador').map((id) => [choice(`staff:invite:${id}`, 'staff:item.invite', { name: nameOf(id, ctx) })]),
+    // Who is on the team, and taking a role away (src/flows/staff-team.flow.ts).
+    ...initiativesFor(ms, 'invite.ambassador').map((id) => [choice(`staff:team:${id}`, 'staff:item.team', { name: nameOf(id, ctx) })]),
     ...[...new Set(ms.filter((m) => m.role === 'ambassador').map((m) => m.initiativeId))]
       .filter((id) => isAmbassadorOf(id, ctx))
       .map((id) => [choice(`staff:langs:${id}`, 'staff:item.languages', { name: nameOf(id, ctx) })]),

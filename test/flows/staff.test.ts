@@ -178,3 +178,51 @@ describe('two people redeem one invite at the same moment', () => {
     expect(rolesOf(first).map((r) => r.role)).toContain('ambassador');
   });
 });
+
+describe('the team: who has a role, and taking one away', () => {
+  it('a coordinator sees the team with languages, removes an ambassador after a question (audited); the last coordinator stays', async () => {
+    const coord = person('coord', [{ initiativeId: iniA, role: 'coordinator' }]);
+    const amb = person('amb', [{ initiativeId: iniA, role: 'ambassador' }]);
+    h.db.update(memberships).set({ languages: ['tr', 'nl'] }).where(and(eq(memberships.personId, amb), eq(memberships.role, 'ambassador'))).run();
+    const other = person('other', [{ initiativeId: iniB, role: 'ambassador' }]);
+
+    const menu = await h.say('coord', '/staff');
+    expect(buttons(menu).map((b) => b.value)).toContain(`staff:team:${iniA}`);
+    const team = plain(await h.say('coord', pick(`staff:team:${iniA}`)));
+    expect(team).toContain('Het team van Samen naar De Regenboog:');
+    expect(team).toContain('Ouder coord: coördinator');
+    expect(team).toMatch(/Ouder amb: ouderambassadeur \(\u2068?Türkçe\u2069?, \u2068?Nederlands/);
+    // Another initiative's people are not on it; a chat or phone never is.
+    expect(team).not.toContain('Ouder other');
+
+    const ask = await h.say('coord', pick(`staff:rm:${iniA}:${amb}:a`));
+    expect(plain(ask)).toContain('Weet je het zeker? Ouder amb is dan geen ouderambassadeur meer');
+    expect(rolesOf(amb).map((r) => r.role)).toEqual(['ambassador']);
+    const done = await h.say('coord', pick(`staff:rmok:${iniA}:${amb}:a`));
+    expect(plain(done)).toContain('Gedaan. Ouder amb is geen ouderambassadeur meer.');
+    expect(rolesOf(amb)).toEqual([]);
+    expect(h.db.select().from(auditLog).where(eq(auditLog.action, 'role.revoke')).all()).toMatchObject([{ actor: `person:${coord}`, subjectId: amb, detail: { initiativeId: iniA, role: 'ambassador' } }]);
+    // Pressed again: nothing more to take.
+    expect(plain(await h.say('coord', pick(`staff:rmok:${iniA}:${amb}:a`)))).toContain('Deze persoon heeft die rol niet meer.');
+
+    // An ambassador, or a coordinator of another initiative, cannot; nothing changes.
+    const amb2 = person('amb2', [{ initiativeId: iniA, role: 'ambassador' }]);
+    const coordB = person('coordB', [{ initiativeId: iniB, role: 'coordinator' }]);
+    expect(plain(await h.say('amb2', pick(`staff:rmok:${iniA}:${coord}:c`)))).toContain('Dit kan alleen een vrijwilliger');
+    expect(plain(await h.say('coordB', pick(`staff:rmok:${iniA}:${amb2}:a`)))).toContain('Dit kan alleen een vrijwilliger');
+    expect(rolesOf(amb2).map((r) => r.role)).toEqual(['ambassador']);
+    expect(rolesOf(coordB).map((r) => r.role)).toEqual(['coordinator']);
+    expect(rolesOf(other).map((r) => r.role)).toEqual(['ambassador']);
+
+    // A second coordinator may be removed by the first; the last one cannot be.
+    const coord2 = person('coord2', [{ initiativeId: iniA, role: 'coordinator' }]);
+    await h.say('coord', pick(`staff:rmok:${iniA}:${coord2}:c`));
+    expect(rolesOf(coord2)).toEqual([]);
+    const coord3 = person('coord3', [{ initiativeId: iniA, role: 'coordinator' }]);
+    h.db.delete(memberships).where(and(eq(memberships.personId, coord), eq(memberships.role, 'coordinator'))).run();
+    h.db.insert(memberships).values({ personId: coord, initiativeId: iniA, role: 'ambassador' }).run();
+    // coord3 is now the only coordinator: nobody can take it (coord3 cannot remove themself either).
+    expect(plain(await h.say('coord3', pick(`staff:rmok:${iniA}:${coord3}:c`)))).toContain('Deze persoon heeft die rol niet meer.');
+    expect(rolesOf(coord3).map((r) => r.role)).toEqual(['coordinator']);
+  });
+});
