@@ -123,6 +123,11 @@ const ACTIONS: Record<string, Action> = {
   find: (_prev, lang, ctx) => findInitiative(lang, ctx),
   messages: (_prev, lang, ctx) => messageSettings(lang, ctx),
   staff: (_prev, lang, ctx) => staffMenu(lang, ctx),
+  // What a new volunteer may type first: the staff menu (a parent gets the polite refusal, not "unknown command").
+  ambassador: (_prev, lang, ctx) => staffMenu(lang, ctx),
+  ambassadeur: (_prev, lang, ctx) => staffMenu(lang, ctx),
+  coordinator: (_prev, lang, ctx) => staffMenu(lang, ctx),
+  vrijwilliger: (_prev, lang, ctx) => staffMenu(lang, ctx),
   broadcast: (prev, lang, ctx) => beginBroadcast(lang, ctx, prev),
   nudge: (_prev, lang, ctx) => beginNudge(lang, ctx),
   ask: (_prev, lang, ctx) => beginRelay(lang, ctx),

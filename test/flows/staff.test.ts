@@ -226,3 +226,15 @@ describe('the team: who has a role, and taking one away', () => {
     expect(rolesOf(coord3).map((r) => r.role)).toEqual(['coordinator']);
   });
 });
+
+describe('what a new volunteer types first', () => {
+  it('/ambassador opens the staff menu for an ambassador and is a polite refusal for a parent (not "unknown command")', async () => {
+    person('amb', [{ initiativeId: iniA, role: 'ambassador' }]);
+    person('par', [{ initiativeId: iniA, role: 'parent' }]);
+    expect(plain(await h.say('amb', '/ambassador'))).toContain('Voor vrijwilligers. Wat wil je doen?');
+    expect(plain(await h.say('amb', '/vrijwilliger'))).toContain('Voor vrijwilligers. Wat wil je doen?');
+    const refused = plain(await h.say('par', '/ambassador'));
+    expect(refused).toContain('Dit kan alleen een vrijwilliger');
+    expect(refused).not.toContain('Die opdracht ken ik niet');
+  });
+});
