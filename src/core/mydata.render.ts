@@ -44,8 +44,10 @@ export function renderMyData(i18n: i18n, lang: string, data: PersonExport): Outb
       since: { day: data.person.createdAt },
     }),
   );
+  // A second language (a broadcast not in theirs comes in English) is a setting they chose: shown too.
+  const second = data.person.fallbackLanguage ? [r(t('privacy:mydata.secondLanguage', { language: { key: 'meta:endonym', lng: data.person.fallbackLanguage } }))] : [];
   // The parts are already rendered mini-HTML, so they are joined as text, not re-escaped.
-  const text = [summary, `<b>${r(t('privacy:mydata.children'))}</b>\n${children}`, `<b>${r(t('privacy:mydata.initiatives'))}</b>\n${memberships}`, `<b>${r(t('privacy:mydata.interests'))}</b>\n${interests}`, `<b>${r(t('privacy:mydata.consents'))}</b>\n${consents || none}`, r(t('privacy:mydata.messagesStored', { count: String(data.messagesStored) })), ...questionsPart(r, data), ...filesPart(r, data), r(t('privacy:mydata.fileNote'))].join('\n\n');
+  const text = [summary, ...second, `<b>${r(t('privacy:mydata.children'))}</b>\n${children}`, `<b>${r(t('privacy:mydata.initiatives'))}</b>\n${memberships}`, `<b>${r(t('privacy:mydata.interests'))}</b>\n${interests}`, `<b>${r(t('privacy:mydata.consents'))}</b>\n${consents || none}`, r(t('privacy:mydata.messagesStored', { count: String(data.messagesStored) })), ...questionsPart(r, data), ...filesPart(r, data), r(t('privacy:mydata.fileNote'))].join('\n\n');
   return [
     { text },
     {

@@ -130,9 +130,13 @@ describe('commands', () => {
     expect(data.person.displayName).toBe('Yusuf');
     expect(data.children).toHaveLength(1);
     expect(data.consents.length).toBeGreaterThanOrEqual(2);
+    // Without a second language, no such line; with English chosen it is shown.
+    expect(plain(out)).not.toContain('Tweede taal');
+    h.db.update(people).set({ fallbackLanguage: 'en' }).run();
+    expect(plain(await h.say('h', '/mydata')).replace(/[\u2066-\u2069]/g, '')).toContain('Tweede taal (als een bericht niet in jouw taal is): English');
     // The export is in the audit log, with ids only.
     const audit = h.db.select().from(auditLog).where(eq(auditLog.action, 'person.export')).all();
-    expect(audit).toHaveLength(1);
+    expect(audit).toHaveLength(2);
     expect(audit[0]).toMatchObject({ subjectType: 'person', actor: `person:${audit[0]?.subjectId}`, detail: null });
   });
 
