@@ -154,9 +154,21 @@ export function createPlanner(deps: PlannerDeps): Planner {
     return kicking;
   }
 
-  /** One tick at a time: a tick asked for while one runs waits for that one. */
+  let following: Promise<TickReport | null> | null = null;
+
+  /**
+   * One tick at a time. A tick asked for while one runs gets a fresh one after it (shared by
+   * everyone who asks meanwhile): the running tick may have read the clock and the database
+   * before the caller's news (a moved clock, a new row), so handing back its result would lose it.
+   */
   function tick(): Promise<TickReport | null> {
-    if (running) return running;
+    if (running) {
+      following ??= running.then(() => {
+        following = null;
+        return tick();
+      });
+      return following;
+    }
     running = runTick()
       .catch((err: unknown) => {
         deps.logger.error({ err: describeError(err) }, 'planner tick failed');

@@ -155,6 +155,21 @@ function expectEachSentOnce(n: NurtureHarness): void {
 }
 
 describe('duplicate planner runs', () => {
+  it('a tick asked for while one runs is a fresh tick after it, at the clock of that moment (not the running one\'s report)', async () => {
+    const n = await harness({});
+    const before = n.h.clock.now().getTime();
+    const running = n.planner.tick();
+    // The caller moved the clock (as a test, or news arrived): its tick must see it.
+    n.h.clock.set(new Date(before + 24 * 3600_000));
+    const asked = n.planner.tick();
+    const also = n.planner.tick();
+    const [first, second, third] = await Promise.all([running, asked, also]);
+    expect(first?.plan.at.getTime()).toBe(before);
+    expect(second?.plan.at.getTime()).toBe(before + 24 * 3600_000);
+    // Everyone who asked meanwhile shares that one follow-up tick.
+    expect(third).toBe(second);
+  });
+
   it('two planners ticking at once, plus two extra planning passes, for 200 parents: one row per key, one message per row', async () => {
     const n = await harness({ concurrency: 8 });
     const results: Partial<Record<JobResult, number>> = {};
@@ -190,9 +205,10 @@ describe('duplicate planner runs', () => {
     const third = await Promise.all([n.planner.tick(), planner2.tick()]);
 
     const rows = n.rows();
-    // A planner asked to tick while it ticks joins the running tick (same report): count each run once.
-    const ticks = [...new Set([first[0], first[1], first[4], first[5]])] as (TickReport | null)[];
-    expect(ticks).toHaveLength(2);
+    // A planner asked to tick while it ticks runs once more right after (a caller's news is never
+    // answered with a tick that read the clock before it): four runs, each counted.
+    const ticks = [first[0], first[1], first[4], first[5]] as (TickReport | null)[];
+    expect(new Set(ticks).size).toBe(4);
     const inserted = [...ticks.map((t) => t?.plan.planned.length ?? 0), first[2].planned.length, first[3].planned.length].reduce((a, b) => a + b, 0);
     // Every row was inserted by exactly one of the passes; the others saw its key.
     expect(rows.length).toBe(inserted);
