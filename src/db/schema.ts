@@ -37,8 +37,31 @@ export const people = sqliteTable('people', {
    * Final: the outreach ladder (issue 12) reads it and never approaches this parent personally again.
    */
   contactDeclinedAt: integer('contact_declined_at', { mode: 'timestamp_ms' }),
+  /**
+   * Participation (issue 12, ADR 0010): the parent's latest own action (a message or button, an
+   * event attended, a call-back that reached them) and the latest read receipt of one of our
+   * messages (WhatsApp Cloud only). Kept on the row so the planner reads them without a join.
+   */
+  lastActionAt: integer('last_action_at', { mode: 'timestamp_ms' }),
+  lastReadAt: integer('last_read_at', { mode: 'timestamp_ms' }),
   createdAt: createdAt(),
 });
+
+/**
+ * The days on which a parent wrote or tapped anything (participation over time, issue 12): one
+ * row per person and UTC day number, nothing about what was said. Kept 13 months (retention).
+ */
+export const activityDays = sqliteTable(
+  'activity_days',
+  {
+    personId: integer('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    /** Days since 1970-01-01 (UTC). */
+    day: integer('day').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.personId, t.day] }), index('activity_days_day').on(t.day)],
+);
 
 export const identities = sqliteTable(
   'identities',
@@ -333,7 +356,10 @@ export const deliveries = sqliteTable(
     channelStatusAt: integer('channel_status_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('deliveries_external').on(t.externalId), index('deliveries_status_send').on(t.status, t.sendAt), index('deliveries_person_send').on(t.personId, t.sendAt)],
+  (t) => [index('deliveries_external').on(t.externalId), index('deliveries_status_send').on(t.status, t.sendAt), index('deliveries_person_send').on(t.personId, t.sendAt),
+    // The outreach ladder's history (rule ids ladder1–3): a partial index costs nothing to other rows.
+    index('deliveries_ladder').on(t.personId, t.ruleId).where(sql`rule_id like 'ladder%'`),
+  ],
 );
 
 /** One-time codes to link a second messenger to the same person (10 minutes, used once). */
@@ -634,4 +660,35 @@ export const media = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [index('media_owner').on(t.ownerId), index('media_status').on(t.status)],
+);
+
+/* ── The outreach ladder (issue 12, item 2; src/domain/outreach-ladder.ts) ───────────────────── */
+
+/** Per initiative: the ladder on or off, and its cool-down (absent row: on, with the default). */
+export const outreachSettings = sqliteTable('outreach_settings', {
+  initiativeId: integer('initiative_id')
+    .primaryKey()
+    .references(() => initiatives.id, { onDelete: 'cascade' }),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  cooldownDays: integer('cooldown_days').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/**
+ * The initiative's voice note for the ladder's second step, per language (a stored media row of
+ * its recorder: erased with them). Step 2 goes out as this voice note where one exists.
+ */
+export const outreachVoices = sqliteTable(
+  'outreach_voices',
+  {
+    initiativeId: integer('initiative_id')
+      .notNull()
+      .references(() => initiatives.id, { onDelete: 'cascade' }),
+    lang: text('lang').notNull(),
+    mediaId: integer('media_id')
+      .notNull()
+      .references(() => media.id, { onDelete: 'cascade' }),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.initiativeId, t.lang] })],
 );
