@@ -39,6 +39,9 @@ interface PersonRow {
   quiet_start: string | null;
   quiet_end: string | null;
   preferred_channel: ChannelName | null;
+  last_action_at: number | null;
+  last_read_at: number | null;
+  contact_declined_at: number | null;
 }
 
 /** `withHistory: false` skips the cap history (the planner loads it only for people with something new). */
@@ -47,7 +50,7 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
   const one = opts.personId !== undefined;
   const where = one ? 'where p.id = ?' : 'where p.proactive = 1';
   const args = one ? [opts.personId] : [];
-  const peopleRows = sqlite.prepare(`select p.id, p.proactive, p.reminders, p.newsletter, p.quiet_start, p.quiet_end, p.preferred_channel from people p ${where}`).all(...args) as PersonRow[];
+  const peopleRows = sqlite.prepare(`select p.id, p.proactive, p.reminders, p.newsletter, p.quiet_start, p.quiet_end, p.preferred_channel, p.last_action_at, p.last_read_at, p.contact_declined_at from people p ${where}`).all(...args) as PersonRow[];
 
   const kids = new Map<number, PlanChild[]>();
   const childRows = sqlite
@@ -88,6 +91,9 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
       initiativeId: m?.initiativeId ?? null,
       joinedAt: m?.joinedAt ?? null,
       children: kids.get(p.id) ?? [],
+      lastActionAt: p.last_action_at === null ? null : new Date(p.last_action_at),
+      lastReadAt: p.last_read_at === null ? null : new Date(p.last_read_at),
+      contactDeclined: p.contact_declined_at !== null,
     };
   });
 

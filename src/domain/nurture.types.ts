@@ -29,6 +29,11 @@ export interface PlanPerson {
   initiativeId: number | null;
   joinedAt: Date | null;
   children: PlanChild[];
+  /** Participation signals (src/domain/participation.ts); absent in older callers. */
+  lastActionAt?: Date | null;
+  lastReadAt?: Date | null;
+  /** The parent told an ambassador they do not want contact: never laddered again. */
+  contactDeclined?: boolean;
 }
 
 export interface PlanInitiative {
