@@ -47,7 +47,7 @@ export function renderMyData(i18n: i18n, lang: string, data: PersonExport): Outb
   // A second language (a broadcast not in theirs comes in English) is a setting they chose: shown too.
   const second = data.person.fallbackLanguage ? [r(t('privacy:mydata.secondLanguage', { language: { key: 'meta:endonym', lng: data.person.fallbackLanguage } }))] : [];
   // The parts are already rendered mini-HTML, so they are joined as text, not re-escaped.
-  const text = [summary, ...second, `<b>${r(t('privacy:mydata.children'))}</b>\n${children}`, `<b>${r(t('privacy:mydata.initiatives'))}</b>\n${memberships}`, `<b>${r(t('privacy:mydata.interests'))}</b>\n${interests}`, `<b>${r(t('privacy:mydata.consents'))}</b>\n${consents || none}`, r(t('privacy:mydata.messagesStored', { count: String(data.messagesStored) })), ...questionsPart(r, data), ...filesPart(r, data), r(t('privacy:mydata.fileNote'))].join('\n\n');
+  const text = [summary, ...second, `<b>${r(t('privacy:mydata.children'))}</b>\n${children}`, `<b>${r(t('privacy:mydata.initiatives'))}</b>\n${memberships}`, `<b>${r(t('privacy:mydata.interests'))}</b>\n${interests}`, `<b>${r(t('privacy:mydata.consents'))}</b>\n${consents || none}`, r(t('privacy:mydata.messagesStored', { count: String(data.messagesStored) })), ...questionsPart(r, data), ...filesPart(r, data), ...participationPart(r, data), r(t('privacy:mydata.fileNote'))].join('\n\n');
   return [
     { text },
     {
@@ -69,4 +69,11 @@ function questionsPart(r: (text: Text) => string, data: PersonExport): string[] 
 function filesPart(r: (text: Text) => string, data: PersonExport): string[] {
   const lines = (data.files ?? []).map((f) => `• ${r(t('media:mydata.line', { type: t(`media:mydata.${f.type}`), date: { day: f.at } }))}`);
   return lines.length ? [`<b>${r(t('media:mydata.files'))}</b>\n${lines.join('\n')}`] : [];
+}
+
+/** The days the parent did something in the chat (participation, ADR 0010): how many and the last; nothing when none. */
+function participationPart(r: (text: Text) => string, data: PersonExport): string[] {
+  const p = data.participation;
+  if (!p || !p.lastActionAt || p.activeDays.length === 0) return [];
+  return [r(t('participation:mydata.line', { count: String(p.activeDays.length), date: { day: p.lastActionAt } }))];
 }

@@ -149,4 +149,9 @@ export interface PersonExport {
   }[];
   /** When the parent told us they want no personal contact (null: never). */
   contactDeclinedAt?: string | null;
+  /**
+   * Participation signals (ADR 0010): the last own action, the last read receipt and the days on
+   * which the parent wrote or tapped anything ("YYYY-MM-DD", the last 13 months).
+   */
+  participation?: { lastActionAt: string | null; lastReadAt: string | null; activeDays: string[] };
 }

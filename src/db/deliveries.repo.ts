@@ -10,6 +10,7 @@ import type { DeliveryPayload, MessageKind } from '../domain/nurture.types.js';
 import type { Db } from './client.js';
 import type { Tx } from './effects.apply.js';
 import { deliveries, identities, type DELIVERY_STATUSES } from './schema.js';
+import { recordRead } from './participation.repo.js';
 
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
@@ -147,9 +148,15 @@ const STATUS_ORDER = { sent: 1, delivered: 2, read: 3, failed: 4 } as const;
  * sent row into failed with that reason: it did not arrive.
  */
 export function recordChannelStatus(db: Db, externalId: string, status: keyof typeof STATUS_ORDER, at: Date, reason?: string): boolean {
-  const row = db.select({ id: deliveries.id, status: deliveries.status, channelStatus: deliveries.channelStatus }).from(deliveries).where(eq(deliveries.externalId, externalId)).get();
+  const row = db
+    .select({ id: deliveries.id, personId: deliveries.personId, status: deliveries.status, channelStatus: deliveries.channelStatus })
+    .from(deliveries)
+    .where(eq(deliveries.externalId, externalId))
+    .get();
   if (!row) return false;
   if (row.channelStatus && STATUS_ORDER[row.channelStatus] >= STATUS_ORDER[status]) return true;
+  // Reading is a participation signal (ADR 0010), where the channel reports it.
+  if (status === 'read') recordRead(db, row.personId, at);
   const failedAfterSending = status === 'failed' && row.status === 'sent' && reason !== undefined;
   db.update(deliveries)
     .set({ channelStatus: status, channelStatusAt: at, ...(failedAfterSending ? { status: 'failed' as const, lastError: `failed after sending: ${reason}`.slice(0, 200) } : {}) })

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Db } from './client.js';
 import type { Tx } from './effects.apply.js';
 import { eventRsvps, events, initiatives, type EVENT_KINDS } from './schema.js';
+import { recordAction } from './participation.repo.js';
 import { AppError } from '../core/errors.js';
 import { decideRsvp, promotions, type RsvpAnswer, type RsvpStatus } from '../domain/rsvp.js';
 
@@ -240,6 +241,8 @@ export function recordAttendance(db: Conn, eventId: number, personIds: readonly 
     .sort((a, b) => a - b);
   const missing = ids.filter((id) => !result.updated.includes(id)).sort((a, b) => a - b);
   if (!attended) return { ...result, skipped: missing };
+  // Coming to an event is taking part (participation): at the event's start.
+  for (const personId of ids) recordAction(db, personId, event.startsAt);
   for (const personId of missing) {
     db.insert(eventRsvps).values({ eventId, personId, answer: 'yes', status: 'going', answeredAt: event.startsAt, attended: true }).run();
   }

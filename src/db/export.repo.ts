@@ -5,6 +5,7 @@ import type { Db } from './client.js';
 import { mediaOfPerson } from './media.repo.js';
 import { exportThreads } from './relay.repo.js';
 import { broadcastsOfPerson } from './broadcasts.repo.js';
+import { activityDaysOf } from './participation.repo.js';
 import { children, consentLog, deliveries, eventRsvps, identities, initiatives, interests, memberships, outbox, people } from './schema.js';
 
 export function exportPerson(db: Db, personId: number, now: Date): PersonExport | null {
@@ -75,6 +76,11 @@ export function exportPerson(db: Db, personId: number, now: Date): PersonExport 
     messagesStored: db.select({ n: count() }).from(outbox).where(and(eq(outbox.personId, personId))).get()?.n ?? 0,
     questions: exportThreads(db, personId),
     contactDeclinedAt: p.contactDeclinedAt?.toISOString() ?? null,
+    participation: {
+      lastActionAt: p.lastActionAt?.toISOString() ?? null,
+      lastReadAt: p.lastReadAt?.toISOString() ?? null,
+      activeDays: activityDaysOf(db, personId).map((d) => new Date(d * 86_400_000).toISOString().slice(0, 10)),
+    },
     files: mediaOfPerson(db, personId).map((m) => ({ type: m.type, status: m.status, at: m.at.toISOString() })),
     broadcasts: broadcastsOfPerson(db, personId),
   };

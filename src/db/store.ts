@@ -15,6 +15,7 @@ import { writeAudit } from './audit.repo.js';
 import { createLinkAttemptsRepo } from './link-attempts.repo.js';
 import { newOutboxOwner } from './outbox.repo.js';
 import { markUnreachable } from './identities.repo.js';
+import { recordAction } from './participation.repo.js';
 import { membershipsOf } from './invites.repo.js';
 
 export interface StoreOptions {
@@ -64,6 +65,8 @@ export function createStore(db: Db, clock: Clock, options: StoreOptions = { outb
           tx.insert(processedUpdates).values({ channel: input.address.channel, externalId: input.externalId, at: now }).onConflictDoNothing().run();
         }
         if (!identity) return { identity: null, outboxIds: [] };
+        // Any message or button is the parent taking part (participation, the outreach ladder).
+        recordAction(tx, identity.personId, now);
         if (input.state === null) {
           tx.delete(conversations).where(eq(conversations.identityId, identity.identityId)).run();
         } else {

@@ -8,7 +8,8 @@
  *      they were sent or ended (and never while their reminder's window is still open).
  */
 import type { Logger } from '../core/ports.js';
-import { RETENTION_KEEP_ROWS_DAYS } from '../domain/retention-rows.js';
+import { LADDER_KEEP_ROWS_DAYS, RETENTION_KEEP_ROWS_DAYS } from '../domain/retention-rows.js';
+import { purgeOldActivity } from '../db/participation.repo.js';
 import { retentionDue, retentionStep, type RetentionChild } from '../domain/retention.js';
 import type { Db } from '../db/client.js';
 import { checkpoint } from '../db/client.js';
@@ -67,8 +68,15 @@ export function retentionPass(deps: { db: Db; logger: Logger; defaultTimeZone: s
   }
   const cutoff = now.getTime() - RETENTION_KEEP_ROWS_DAYS * DAY_MS;
   report.purgedDeliveries = sqlite
-    .prepare("delete from deliveries where status not in ('planned', 'queued', 'sending') and coalesce(sent_at, send_at) < ? and (expires_at is null or expires_at < ?)")
+    .prepare("delete from deliveries where status not in ('planned', 'queued', 'sending') and coalesce(sent_at, send_at) < ? and (expires_at is null or expires_at < ?) and rule_id not like 'ladder%'")
     .run(cutoff, cutoff).changes;
+  // The outreach ladder's rows (no text: a key and the step) are its memory for the cool-down: kept longer.
+  const ladderCutoff = now.getTime() - LADDER_KEEP_ROWS_DAYS * DAY_MS;
+  report.purgedDeliveries += sqlite
+    .prepare("delete from deliveries where rule_id like 'ladder%' and status not in ('planned', 'queued', 'sending') and coalesce(sent_at, send_at) < ?")
+    .run(ladderCutoff).changes;
+  // Participation over time looks back 12 months; older activity days go.
+  purgeOldActivity(deps.db, now);
   report.purgedOutbox = sqlite.prepare("delete from outbox where status != 'pending' and coalesce(sent_at, created_at) < ?").run(cutoff).changes;
   if (report.erased || report.purgedDeliveries || report.purgedOutbox) checkpoint(deps.db);
   if (report.noticed || report.erased || report.purgedDeliveries || report.purgedOutbox) deps.logger.info({ ...report }, 'retention pass');

@@ -1,0 +1,54 @@
+/**
+ * Participation signals (issue 12, ADR 0010): what a parent did, recorded where it happens, in
+ * the caller's transaction. Dates and ids only: never what was said.
+ *   - an own action (a turn: any message or button; an event attended; a call-back that reached
+ *     them) moves `people.last_action_at` forward and marks the day in `activity_days`;
+ *   - a read receipt (WhatsApp Cloud's status webhook) moves `people.last_read_at` forward.
+ * Both only move forward, so a late or repeated signal changes nothing.
+ */
+import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { activityDays, people } from './schema.js';
+
+type Conn = Pick<Db, 'insert' | 'update'>;
+
+const DAY_MS = 86_400_000;
+
+/** The UTC day number an activity row holds. */
+export const dayNumber = (at: Date): number => Math.floor(at.getTime() / DAY_MS);
+
+export function recordAction(db: Conn, personId: number, at: Date): void {
+  db.insert(activityDays).values({ personId, day: dayNumber(at) }).onConflictDoNothing().run();
+  db.update(people)
+    .set({ lastActionAt: at })
+    .where(and(eq(people.id, personId), or(isNull(people.lastActionAt), lt(people.lastActionAt, at))))
+    .run();
+}
+
+export function recordRead(db: Conn, personId: number, at: Date): void {
+  db.update(people)
+    .set({ lastReadAt: at })
+    .where(and(eq(people.id, personId), or(isNull(people.lastReadAt), lt(people.lastReadAt, at))))
+    .run();
+}
+
+/** Activity days older than this are deleted (participation over time looks back 12 months). */
+export const ACTIVITY_KEEP_DAYS = 400;
+
+export function purgeOldActivity(db: Pick<Db, 'delete'>, now: Date): number {
+  return db
+    .delete(activityDays)
+    .where(sql`${activityDays.day} < ${dayNumber(now) - ACTIVITY_KEEP_DAYS}`)
+    .run().changes;
+}
+
+/** For tests and the export: the days a person was active, oldest first. */
+export function activityDaysOf(db: Pick<Db, 'select'>, personId: number, since = 0): number[] {
+  return db
+    .select({ day: activityDays.day })
+    .from(activityDays)
+    .where(and(eq(activityDays.personId, personId), gt(activityDays.day, since - 1)))
+    .orderBy(activityDays.day)
+    .all()
+    .map((r) => r.day);
+}
