@@ -23,9 +23,52 @@ export function openDatabase(path: string): Db {
   // Erased rows are overwritten with zeros, so deleted personal data does not linger in the file.
   sqlite.pragma('secure_delete = ON');
   sqlite.pragma('synchronous = NORMAL');
+  immediateTransactions(sqlite);
   const db = drizzle(sqlite, { schema }) as Db;
-  migrate(db, { migrationsFolder: MIGRATIONS });
+  migrateOnce(db);
   return db;
+}
+
+/**
+ * Every transaction begins IMMEDIATE (amends ADR 0001): several processes write this file (the
+ * roles of `npm start -- --role …`, the CLI). A DEFERRED transaction that reads and then writes
+ * fails at once with SQLITE_BUSY_SNAPSHOT when another process committed in between (WAL cannot
+ * upgrade a stale snapshot, and busy_timeout does not apply to that); IMMEDIATE takes the write
+ * lock first and waits for it up to the busy timeout. drizzle asks for `.deferred` by default,
+ * better-sqlite3's own default is plain BEGIN: both become `.immediate`.
+ */
+function immediateTransactions(sqlite: Database.Database): void {
+  const transaction = sqlite.transaction.bind(sqlite);
+  sqlite.transaction = ((fn: (...args: unknown[]) => unknown) => {
+    const tx = transaction(fn);
+    const immediate = tx.immediate;
+    const run = (...args: unknown[]): unknown => immediate(...args);
+    return Object.defineProperties(run, {
+      default: { value: immediate },
+      deferred: { value: immediate },
+      immediate: { value: immediate },
+      exclusive: { value: tx.exclusive },
+      database: { value: sqlite, enumerable: true },
+    });
+  }) as Database.Database['transaction'];
+}
+
+/**
+ * drizzle's migrator reads the last applied migration before its own BEGIN, so two processes
+ * starting together on a database that needs a migration would both apply it; the second fails
+ * (the table or column exists) and rolls back. Trying again reads the migrations table anew and
+ * finds nothing left to do.
+ */
+function migrateOnce(db: Db): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      migrate(db, { migrationsFolder: MIGRATIONS });
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * attempt);
+    }
+  }
 }
 
 /** Moves every WAL page into the main file and empties the WAL (after an erasure). */
