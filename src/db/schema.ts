@@ -354,6 +354,12 @@ export const deliveries = sqliteTable(
     externalId: text('external_id'),
     channelStatus: text('channel_status', { enum: ['sent', 'delivered', 'read', 'failed'] }),
     channelStatusAt: integer('channel_status_at', { mode: 'timestamp_ms' }),
+    /**
+     * The process that claimed it last (`host:pid:random`) and when (wall clock): a row left in
+     * `sending` by a process that is gone is queued again (ADR 0004), never one a live worker holds.
+     */
+    claimedBy: text('claimed_by'),
+    claimedAt: integer('claimed_at', { mode: 'timestamp_ms' }),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [index('deliveries_external').on(t.externalId), index('deliveries_status_send').on(t.status, t.sendAt), index('deliveries_person_send').on(t.personId, t.sendAt),

@@ -1,0 +1,2 @@
+ALTER TABLE `deliveries` ADD `claimed_by` text;--> statement-breakpoint
+ALTER TABLE `deliveries` ADD `claimed_at` integer;
