@@ -16,8 +16,16 @@ import { choice, langOf, monthYear, num, result, rows, say, state, str } from '.
 import { languageChoices, matchLanguage, suggestedLanguage } from './language.flow.js';
 import { mainMenu } from './menu.flow.js';
 
-/** The privacy notice's version, stored with each consent (consent_log.version); bump it whenever onboarding:consent.notice changes. 2026-12: retention (issue 10, item 5). */
-export const PRIVACY_NOTICE_VERSION = '2026-12';
+/**
+ * The privacy notice's version, stored with each consent (consent_log.version); bump it whenever
+ * onboarding:consent.notice changes. Versions are compared as strings (router.ts: an older one sees
+ * privacy:noticeChanged once), so a new one must sort after every earlier one: '2026-12' < '2026-12.2'
+ * < '2027-01'; after '2026-12.9' take the next month, never '2026-12.10'. loadPerson (db/store.ts)
+ * reads only versions that start with YYYY-MM, so 'keep-in-touch' rows never hide the notice seen.
+ * 2026-12: retention (issue 10, item 5). 2026-12.2: the days a parent was active, their last
+ * read receipt, and personal outreach after a long silence (issue 12).
+ */
+export const PRIVACY_NOTICE_VERSION = '2026-12.2';
 const MAX_CHILDREN = 8;
 
 export function beginOnboarding(args: string, ctx: FlowContext): FlowResult {

@@ -10,6 +10,7 @@ import { miniHtmlToPlain, renderReply } from '../../src/core/render.js';
 import type { AudienceCount, AudienceFilter, BroadcastCommand, BroadcastReads, BroadcastView } from '../../src/domain/broadcast.types.js';
 import type { Directory, Effect, FlowContext, FlowResult, InitiativeView, MembershipInfo, PersonView, UpcomingEvent } from '../../src/flows/flow.types.js';
 import { step } from '../../src/flows/router.js';
+import { PRIVACY_NOTICE_VERSION } from '../../src/flows/onboarding.flow.js';
 
 const locales = loadLocales(DEFAULT_LOCALES_DIR);
 const i18n = createI18n(locales);
@@ -198,7 +199,8 @@ export function addPerson(world: World, id: number, memberships: { initiativeId:
     initiative: world.initiatives.get(memberships[0]?.initiativeId ?? A) ?? null,
     channels: ['telegram'],
     preferredChannel: null,
-    consentVersion: '2026-12',
+    // Consented to the current notice, so no "something changed" notice comes before an answer.
+    consentVersion: PRIVACY_NOTICE_VERSION,
     fallbackLanguage: null,
     memberships: memberships.map((m) => ({ ...m, languages: m.role === 'ambassador' ? ['nl'] : null })),
   };
