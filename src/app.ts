@@ -37,6 +37,7 @@ import { createMediaStore, mediaDirFor, type MediaStore } from './core/media-sto
 import { createMediaLibrary, mediaIds } from './db/media.repo.js';
 import { createMediaFetcher, type MediaFetcher } from './jobs/media-fetch.js';
 import { broadcastTranslateListener, createMachineDrafts, type BroadcastTranslator } from './jobs/broadcast-translate.js';
+import { statsChartsListener } from './jobs/stats-charts.js';
 
 /** How long a stop lets waiting replies go out before leaving them to the next start. */
 const STOP_DRAIN_MS = 3_000;
@@ -96,10 +97,11 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
 
   // After a committed turn: notices it wrote go to the queue at once (see src/core/after-commit.ts).
   const afterCommit = createAfterCommit(logger);
+  const directory = createDirectory(db, { broadcasts: { translationAvailable: isTranslationConfigured(config), defaultTimeZone: config.timeZone } });
   const engine = createEngine({
     afterCommit,
     store,
-    directory: createDirectory(db, { broadcasts: { translationAvailable: isTranslationConfigured(config), defaultTimeZone: config.timeZone } }),
+    directory,
     outbound,
     i18n,
     languages: locales.languages,
@@ -168,6 +170,8 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
     if (effects.some((e) => e.type === 'broadcast' || e.type === 'nudge')) mediaFetcher.kick();
   });
   queueKick.run = () => void nurture?.planner?.kick();
+  // /stats: the figures went out as text in the turn; the three charts follow as photos (src/jobs/stats-charts.ts).
+  if (directory.stats) afterCommit.on(statsChartsListener({ db, reads: directory.stats, i18n, languages: locales.languages, store: mediaStore, outbound, outboxOwner: owner, clock, logger }));
   // A nudge triggered in the chat: its run broadcast is fanned out now, not at the next minute.
   afterCommit.on(async ({ effects }) => {
     if (nurture?.nudges && effects.some((e) => e.type === 'nudge' && e.command.op === 'trigger')) await nurture.nudges.run();

@@ -22,6 +22,7 @@ import { registerRelayCommands } from './relay.command.js';
 import { registerRoleCommands } from './role.command.js';
 import { registerScheduleCommands } from './schedule.command.js';
 import { registerSeedCommands } from './seed.command.js';
+import { registerStatsCommands } from './stats.command.js';
 import { registerWhatsAppCommands } from './whatsapp.command.js';
 
 export type { CliIo } from './context.js';
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIo): Command {
   registerScheduleCommands(program, ctx);
   registerWhatsAppCommands(program, ctx);
   registerRelayCommands(program, ctx);
+  registerStatsCommands(program, ctx);
   registerBroadcastTranslate(registerBroadcastCommands(program, ctx), ctx);
   return program;
 }

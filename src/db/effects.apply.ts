@@ -20,6 +20,7 @@ import { applyBroadcastCommand } from './broadcast.effects.js';
 import { applyNudgeCommand } from './nudge.effects.js';
 import { applyRelayCommand } from './relay.effects.js';
 import { removePersonMediaFiles } from './media.repo.js';
+import { applyStatsView } from './stats.effects.js';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -164,6 +165,9 @@ export function applyEffect(tx: Tx, address: Address, identity: IdentityRef | nu
       break;
     case 'relay':
       applyRelayCommand(tx, personId, effect.command, now, log);
+      break;
+    case 'stats':
+      applyStatsView(tx, personId, effect.initiativeId, now);
       break;
     case 'linkMiss': // counted by the engine in link_attempts (src/db/link-attempts.repo.ts), also before consent
     case 'exportData': // sent by the engine after the turn

@@ -13,6 +13,7 @@ import { registrationRuleFor } from './municipalities.repo.js';
 import { createBroadcastReads, type BroadcastReadsOptions } from './broadcast.reads.js';
 import { createRelayReads } from './relay.reads.js';
 import { createNudgeReads } from './nudge.reads.js';
+import { createStatsReads } from './stats.reads.js';
 
 export interface NewInitiative {
   name: string;
@@ -185,6 +186,7 @@ export function createDirectory(db: Db, opts: { broadcasts?: BroadcastReadsOptio
     broadcasts: createBroadcastReads(db, opts.broadcasts),
     relay: createRelayReads(db),
     nudges: createNudgeReads(db),
+    stats: createStatsReads(db, opts.broadcasts?.defaultTimeZone ? { defaultTimeZone: opts.broadcasts.defaultTimeZone } : {}),
   };
 }
 

@@ -6,8 +6,11 @@
  */
 import type { Role } from './model.js';
 
-/** `broadcast.approve`: approve or reject a broadcast, require approval, pause/resume/cancel anyone's broadcast on the initiative. */
-export const STAFF_ACTIONS = ['invite.ambassador', 'invite.coordinator', 'broadcast', 'broadcast.approve', 'nudge', 'relay.answer', 'audit.read', 'export', 'languages.set'] as const;
+/**
+ * `broadcast.approve`: approve or reject a broadcast, require approval, pause/resume/cancel anyone's broadcast on the initiative.
+ * `stats.view`: the initiative's figures (counts only; coordinators).
+ */
+export const STAFF_ACTIONS = ['invite.ambassador', 'invite.coordinator', 'broadcast', 'broadcast.approve', 'nudge', 'relay.answer', 'audit.read', 'export', 'languages.set', 'stats.view'] as const;
 export type StaffAction = (typeof STAFF_ACTIONS)[number];
 
 /** What a role allows on its own initiative. Coordinators may everything; parents nothing. */

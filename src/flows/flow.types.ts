@@ -11,6 +11,7 @@ import type { RegistrationRule } from '../domain/registration-deadline.js';
 import type { BroadcastCommand, BroadcastReads } from '../domain/broadcast.types.js';
 import type { NudgeCommand, NudgeReads } from '../domain/nudge.types.js';
 import type { RelayCommand, RelayReads } from '../domain/relay.types.js';
+import type { StatsReads } from '../domain/stats-report.types.js';
 
 /** Bump when the shape of stored state changes; older states are reset kindly. */
 export const FLOW_STATE_VERSION = 1;
@@ -152,6 +153,8 @@ export interface Directory {
   nudges?: NudgeReads;
   /** Questions relayed to ambassadors (src/db/relay.reads.ts). */
   relay?: RelayReads;
+  /** Coordinators' figures, computed from live data (src/db/stats.reads.ts). */
+  stats?: StatsReads;
 }
 
 export interface LanguageInfo {
@@ -244,7 +247,9 @@ export type Effect =
   /** A coordinator nudge (create, pause, trigger…): src/db/nudge.effects.ts. */
   | { type: 'nudge'; command: NudgeCommand }
   /** A relayed question (ask, claim, answer, close, call-back outcome): src/db/relay.effects.ts. */
-  | { type: 'relay'; command: RelayCommand };
+  | { type: 'relay'; command: RelayCommand }
+  /** A coordinator looked at the figures (audited, ids only); after the commit the charts follow (src/jobs/stats-charts.ts). */
+  | { type: 'stats'; initiativeId: number };
 
 export interface FlowResult {
   /** Null: nothing to remember (e.g. after a refusal or an erasure). */

@@ -23,6 +23,7 @@ import { beginBroadcast, broadcastPrompt, handleBroadcast, handleBroadcastChoice
 import { beginNudge, handleNudge, handleNudgeChoice, nudgePrompt } from './nudge.flow.js';
 import { beginRelay, handleRelay, handleRelayChoice, relayPrompt } from './relay.flow.js';
 import { relayFreeText, relayHelpWord, relayInterject } from './relay-text.js';
+import { beginStats, handleStatsChoice, isStatsChoice } from './stats.flow.js';
 
 export function step(stored: unknown, input: FlowInput, ctx: FlowContext): FlowResult {
   return withChangedNotice(route(stored, input, ctx), input, ctx);
@@ -131,6 +132,7 @@ const ACTIONS: Record<string, Action> = {
   broadcast: (prev, lang, ctx) => beginBroadcast(lang, ctx, prev),
   nudge: (_prev, lang, ctx) => beginNudge(lang, ctx),
   ask: (_prev, lang, ctx) => beginRelay(lang, ctx),
+  stats: (_prev, lang, ctx) => beginStats(lang, ctx),
 };
 
 /** Own keys only: "/constructor" or "menu:toString" must not reach Object.prototype. */
@@ -150,6 +152,7 @@ function globalChoice(value: string, prev: FlowState | null, lang: string, ctx: 
   if (value.startsWith('nd:')) return handleNudgeChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (value.startsWith('rl:')) return handleRelayChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (value.startsWith('staff:')) return handleStaffChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
+  if (isStatsChoice(value)) return handleStatsChoice(value, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (value.startsWith('msg:')) return handleMessagesChoice(value, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   const action = value.startsWith('menu:') ? actionFor(value.slice(5)) : undefined;
   if (action && value !== 'menu:menu') return action(prev, lang, ctx);

@@ -12,6 +12,7 @@ import { choice, langOf, result, rows, say, state } from './kit.js';
 import { mainMenu } from './menu.flow.js';
 import { broadcastMenuItems } from './broadcast-menu.flow.js';
 import { staffRelayItems } from './relay-items.js';
+import { statsMenuItems } from './stats.flow.js';
 
 export const membershipsOf = (ctx: FlowContext) => ctx.person?.memberships ?? [];
 const nameOf = (id: number, ctx: FlowContext): string => ctx.directory.initiativeById(id)?.name ?? '';
@@ -34,6 +35,8 @@ export function staffMenu(lang: string, ctx: FlowContext, before: Reply[] = []):
     ...initiativesFor(ms, 'invite.ambassador').map((id) => [choice(`staff:invite:${id}`, 'staff:item.invite', { name: nameOf(id, ctx) })]),
     // Who is on the team, and taking a role away (src/flows/staff-team.flow.ts).
     ...initiativesFor(ms, 'invite.ambassador').map((id) => [choice(`staff:team:${id}`, 'staff:item.team', { name: nameOf(id, ctx) })]),
+    // The initiative's figures, for its coordinators (src/flows/stats.flow.ts).
+    ...statsMenuItems(ctx),
     ...[...new Set(ms.filter((m) => m.role === 'ambassador').map((m) => m.initiativeId))]
       .filter((id) => isAmbassadorOf(id, ctx))
       .map((id) => [choice(`staff:langs:${id}`, 'staff:item.languages', { name: nameOf(id, ctx) })]),

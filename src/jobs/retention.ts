@@ -15,6 +15,7 @@ import type { Db } from '../db/client.js';
 import { checkpoint } from '../db/client.js';
 import { insertNotice } from '../db/deliveries.repo.js';
 import { erasePerson, KEEP_IN_TOUCH } from '../db/effects.apply.js';
+import { purgeExpiredCharts } from '../db/stats-charts.repo.js';
 
 const DAY_MS = 86_400_000;
 
@@ -78,6 +79,9 @@ export function retentionPass(deps: { db: Db; logger: Logger; defaultTimeZone: s
   // Participation over time looks back 12 months; older activity days go.
   purgeOldActivity(deps.db, now);
   report.purgedOutbox = sqlite.prepare("delete from outbox where status != 'pending' and coalesce(sent_at, created_at) < ?").run(cutoff).changes;
+  // Charts made for /stats live a day (src/db/stats-charts.repo.ts).
+  const charts = purgeExpiredCharts(deps.db, now);
+  if (charts) deps.logger.info({ charts }, 'expired stats charts removed');
   if (report.erased || report.purgedDeliveries || report.purgedOutbox) checkpoint(deps.db);
   if (report.noticed || report.erased || report.purgedDeliveries || report.purgedOutbox) deps.logger.info({ ...report }, 'retention pass');
   return report;
