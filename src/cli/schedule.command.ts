@@ -77,7 +77,7 @@ function planDeps(ctx: CliContext, db: Db, config: Config): PlanPassDeps {
   } catch (err) {
     throw new CliError(`cannot load the reminder rules: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  return { db, rules, clock: ctx.io.clock, logger: SILENT, policy: sendPolicyOf(config), defaultTimeZone: config.timeZone, horizonMs: PLAN_HORIZON_MS };
+  return { db, rules, clock: ctx.io.clock, logger: SILENT, policy: sendPolicyOf(config), defaultTimeZone: config.timeZone, horizonMs: PLAN_HORIZON_MS, outreachCooldownDays: config.nurture.outreachCooldownDays };
 }
 
 /** Without seeded rules every child counts as "register from age 3": say so instead of misleading. */

@@ -9,6 +9,7 @@ import type { MessageLookups } from '../domain/delivery-message.js';
 import type { DeliveryPayload } from '../domain/nurture.types.js';
 import type { Db } from './client.js';
 import { getBroadcast } from './broadcasts.repo.js';
+import { outreachVoiceOf } from './outreach.repo.js';
 import { relayNoticeView } from './relay.repo.js';
 import { events, identities, initiatives, memberships, newsletters, people } from './schema.js';
 
@@ -61,6 +62,8 @@ export function deliveryContext(db: Db, personId: number, channel: ChannelName, 
   }
   // A relay notice is read from its thread now (null: the thread is gone, or an offer was taken meanwhile).
   if (payload.threadId !== undefined) lookups.relay = relayNoticeView(db, payload, personId, now);
+  // The outreach ladder's step 2 goes as the initiative's voice note in the reader's language of now, where it has one.
+  if (payload.outreachVoice && ini) lookups.voice = outreachVoiceOf(db, ini.id, lang);
   // A broadcast's copy (or its approval request) is rendered from the broadcast as it is now.
   if (payload.broadcastId !== undefined) {
     lookups.broadcast = broadcastLookup(db, payload.broadcastId);

@@ -1,8 +1,8 @@
 /**
  * Loads what the planner needs in a few bulk queries (not one per parent): everyone who
  * still wants messages, their children, their initiative with its municipality rule,
- * upcoming events with RSVPs, newsletter slots, the channel to use, and the recent send
- * history for the frequency cap. Also loads the same for one person (the worker's re-check).
+ * upcoming events with RSVPs, newsletter slots, the channel to use, the recent send
+ * history for the frequency cap, and the outreach ladder's rows, settings and voice languages. Also loads the same for one person (the worker's re-check).
  * Ids and dates only: no names, postcodes or chat ids leave this module.
  */
 import { CHANNEL_INFO, type ChannelName } from '../core/messages.js';
@@ -15,6 +15,8 @@ import { eventRsvpsForPlanning, type RsvpState } from './events.repo.js';
 import { allRegistrationRules, normalizeMunicipality } from './municipalities.repo.js';
 import { allNewsletterSchedules } from './newsletters.repo.js';
 import { activeNudgeRules, type InitiativeNudgeRules } from './nudges.repo.js';
+import { ladderHistory, outreachSettingsMap, outreachVoiceLanguages } from './outreach.repo.js';
+import type { LadderRow, LadderSettings } from '../domain/outreach-ladder.js';
 
 export interface PlanningWorld {
   people: PlanPerson[];
@@ -25,6 +27,14 @@ export interface PlanningWorld {
   history: Map<number, Date[]>;
   /** Each initiative's own reminder rules: its active relative nudges (src/db/nudges.repo.ts); absent in older callers. */
   nudgeRulesOf?: Map<number, InitiativeNudgeRules>;
+  /** The outreach ladder (src/domain/outreach-ladder.ts): each person's ladder rows, the initiatives' settings and voice languages; absent in older callers. */
+  ladder?: LadderWorld;
+}
+
+export interface LadderWorld {
+  history: Map<number, LadderRow[]>;
+  settings: Map<number, LadderSettings>;
+  voices: Map<number, Set<string>>;
 }
 
 const DAY_MS = 86_400_000;
@@ -42,6 +52,7 @@ interface PersonRow {
   last_action_at: number | null;
   last_read_at: number | null;
   contact_declined_at: number | null;
+  language: string;
 }
 
 /** `withHistory: false` skips the cap history (the planner loads it only for people with something new). */
@@ -50,7 +61,7 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
   const one = opts.personId !== undefined;
   const where = one ? 'where p.id = ?' : 'where p.proactive = 1';
   const args = one ? [opts.personId] : [];
-  const peopleRows = sqlite.prepare(`select p.id, p.proactive, p.reminders, p.newsletter, p.quiet_start, p.quiet_end, p.preferred_channel, p.last_action_at, p.last_read_at, p.contact_declined_at from people p ${where}`).all(...args) as PersonRow[];
+  const peopleRows = sqlite.prepare(`select p.id, p.proactive, p.reminders, p.newsletter, p.quiet_start, p.quiet_end, p.preferred_channel, p.last_action_at, p.last_read_at, p.contact_declined_at, p.language from people p ${where}`).all(...args) as PersonRow[];
 
   const kids = new Map<number, PlanChild[]>();
   const childRows = sqlite
@@ -94,6 +105,7 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
       lastActionAt: p.last_action_at === null ? null : new Date(p.last_action_at),
       lastReadAt: p.last_read_at === null ? null : new Date(p.last_read_at),
       contactDeclined: p.contact_declined_at !== null,
+      language: p.language,
     };
   });
 
@@ -105,6 +117,7 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
     eventsOf: loadEvents(db, now, initiatives),
     slotsOf,
     nudgeRulesOf: activeNudgeRules(db),
+    ladder: { history: ladderHistory(db, opts.personId), settings: outreachSettingsMap(db), voices: outreachVoiceLanguages(db) },
     history: opts.withHistory === false ? new Map() : one ? personHistory(db, now, opts) : capHistory(db, new Date(now.getTime() - opts.capWindowMs)),
   };
 }

@@ -8,12 +8,14 @@
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import { may } from '../domain/authorization.js';
 import { cleanMessage } from '../domain/relay-parse.js';
-import { CALLBACK_PHONE_TTL_MS, NOBODY_TIER, tierMembers } from '../domain/relay-routing.js';
+import { CALLBACK_PHONE_TTL_MS, NOBODY_TIER, nextLadderOffer, noSpeaker, tierMembers, type LadderGroup } from '../domain/relay-routing.js';
 import type { CallbackOutcome, RelayCloser, RelayCommand } from '../domain/relay.types.js';
 import { writeAudit } from './audit.repo.js';
 import type { OperatorLog, Tx } from './effects.apply.js';
+import { insertNotice } from './deliveries.repo.js';
 import { membershipsOf } from './invites.repo.js';
-import { insertRelayNotice, openThreadOf, staffOf, threadRow } from './relay.repo.js';
+import { recordAction } from './participation.repo.js';
+import { areasOf, insertRelayNotice, openThreadOf, staffOf, threadRow } from './relay.repo.js';
 import { memberships, people, relayMessages, relayOffers, relayThreads } from './schema.js';
 
 type ThreadRow = typeof relayThreads.$inferSelect;
@@ -166,7 +168,9 @@ function answer(tx: Tx, personId: number, threadId: number, typed: string, now: 
   const t = threadRow(tx, threadId);
   if (!t || t.status === 'closed') return;
   const msg = tx.insert(relayMessages).values({ threadId, fromParent: false, authorId: personId, text, at: now }).returning({ id: relayMessages.id }).get();
-  insertRelayNotice(tx, { to: t.personId, key: 'relay:notice.answer', threadId, occurrence: `m${msg.id}`, messageId: msg.id, now });
+  // The ladder's task: the parent asked nothing, so it reads as a personal message, not as "the answer to your question".
+  const key = isLadderTask(t) ? 'outreach:notice.message' : 'relay:notice.answer';
+  insertRelayNotice(tx, { to: t.personId, key, threadId, occurrence: `m${msg.id}`, messageId: msg.id, now });
 }
 
 /** Closes a thread (the number of a call-back goes with it) and tells the other side. */
@@ -188,6 +192,89 @@ export function recordOutcome(tx: Tx, t: ThreadRow, outcome: CallbackOutcome, ac
     .where(eq(relayThreads.id, t.id))
     .run();
   if (outcome === 'declined') tx.update(people).set({ contactDeclinedAt: now }).where(eq(people.id, t.personId)).run();
+  // Reached by a call (or the ladder's personal message) is contact: the parent takes part again (src/domain/participation.ts).
+  if (outcome === 'reached') recordAction(tx, t.personId, now);
   writeAudit(tx, { actor, action: 'relay.outcome', subjectType: 'thread', subjectId: t.id, detail: { initiativeId: t.initiativeId, outcome } }, now);
   return true;
+}
+
+/* ── The outreach ladder's call-back task (src/domain/outreach-ladder.ts, step 3) ─────────────── */
+
+/** A call-back task the ladder made (not a parent's own request). */
+export const isLadderTask = (t: Pick<ThreadRow, 'source' | 'kind'>): boolean => t.source === 'ladder' && t.kind === 'callback';
+
+/**
+ * Makes the ladder's call-back task for a parent (run by the delivery worker for the ladder3 row,
+ * in its transaction): a relay thread of kind 'callback', source 'ladder', without a number (the
+ * ambassador writes through the bot), offered like src/domain/relay-routing.ts#nextLadderOffer
+ * says. When no ambassador speaks the parent's language the initiative's coordinators get a
+ * notice saying where it went. Null when the parent is no parent of the initiative any more, or
+ * already has an open ladder task (nothing is made twice).
+ */
+export function createLadderTask(tx: Tx, input: { personId: number; initiativeId: number; occurrence: string; now: Date }, log: OperatorLog = quiet): { threadId: number; group: LadderGroup | 'nobody' } | null {
+  const { personId, initiativeId, now } = input;
+  const member = tx
+    .select({ id: memberships.id })
+    .from(memberships)
+    .where(and(eq(memberships.personId, personId), eq(memberships.initiativeId, initiativeId), eq(memberships.role, 'parent')))
+    .get();
+  if (!member) return null;
+  const open = tx
+    .select({ id: relayThreads.id })
+    .from(relayThreads)
+    .where(and(eq(relayThreads.personId, personId), eq(relayThreads.initiativeId, initiativeId), eq(relayThreads.source, 'ladder'), eq(relayThreads.kind, 'callback'), ne(relayThreads.status, 'closed')))
+    .get();
+  if (open) return null;
+  const language = tx.select({ language: people.language }).from(people).where(eq(people.id, personId)).get()?.language ?? 'nl';
+  const row = tx
+    .insert(relayThreads)
+    .values({ personId, initiativeId, kind: 'callback', source: 'ladder', sourceRef: input.occurrence, language, status: 'open', tier: 0, tierAt: now, createdAt: now })
+    .returning()
+    .get();
+  const group = offerLadder(tx, row, now, log);
+  const staff = staffOf(tx, initiativeId);
+  if (noSpeaker(staff, language, personId)) {
+    // Languages by their own names, the task's number and where it went: nothing a staff card does not show.
+    for (const s of staff) {
+      if (s.role !== 'coordinator' || s.personId === personId) continue;
+      insertNotice(tx, { personId: s.personId, ruleId: 'outreach-nospeaker', occurrence: `t${row.id}`, payload: { key: 'outreach:notice.noSpeaker', params: { to: { key: `outreach:route.${group}` } }, buttons: null, threadId: row.id }, now });
+    }
+  }
+  writeAudit(tx, { actor: 'system', action: 'outreach.task', subjectType: 'thread', subjectId: row.id, detail: { initiativeId, group } }, now);
+  return { threadId: row.id, group };
+}
+
+/**
+ * Offers a ladder task to the next group with someone not asked before (the escalation job calls
+ * it again after 24 hours unclaimed). With nobody left the operator log and the audit get a line;
+ * the parent is never told (they asked nothing).
+ */
+export function offerLadder(tx: Tx, t: ThreadRow, now: Date, log: OperatorLog = quiet): LadderGroup | 'nobody' {
+  const staff = staffOf(tx, t.initiativeId);
+  const areas = areasOf(tx, staff.map((s) => s.personId));
+  const parent = tx.select({ pc4: people.pc4, fallback: people.fallbackLanguage }).from(people).where(eq(people.id, t.personId)).get();
+  const asked = new Set(
+    tx
+      .select({ id: relayOffers.staffId })
+      .from(relayOffers)
+      .where(eq(relayOffers.threadId, t.id))
+      .all()
+      .map((r) => r.id),
+  );
+  const next = nextLadderOffer(
+    staff.map((s) => ({ ...s, pc4: areas.get(s.personId) ?? null })),
+    { personId: t.personId, language: t.language, fallback: parent?.fallback ?? null, pc4: parent?.pc4 ?? null },
+    asked,
+  );
+  tx.update(relayThreads).set({ tier: next.tier, tierAt: now }).where(eq(relayThreads.id, t.id)).run();
+  if (next.group === 'nobody') {
+    log.warn({ threadId: t.id, initiativeId: t.initiativeId }, 'outreach task reaches nobody: no reachable ambassador or coordinator left (see: relay tasks)');
+    writeAudit(tx, { actor: 'system', action: 'relay.unrouted', subjectType: 'thread', subjectId: t.id, detail: { initiativeId: t.initiativeId } }, now);
+    return 'nobody';
+  }
+  for (const staffId of next.personIds) {
+    tx.insert(relayOffers).values({ threadId: t.id, staffId, tier: next.tier, at: now }).onConflictDoNothing().run();
+    insertRelayNotice(tx, { to: staffId, key: 'outreach:notice.task', threadId: t.id, occurrence: `t${t.id}`, aboutPersonId: t.personId, now });
+  }
+  return next.group;
 }

@@ -71,6 +71,13 @@ export function staffOf(db: Reader, initiativeId: number): StaffMember[] {
     .map((r) => ({ personId: r.personId, role: r.role, languages: r.languages ?? null }));
 }
 
+/** The 4-digit postcode of each of these people (staff: the ladder's call-back task prefers the parent's own area). */
+export function areasOf(db: Reader, personIds: readonly number[]): Map<number, string | null> {
+  if (!personIds.length) return new Map();
+  const rows = db.select({ id: people.id, pc4: people.pc4 }).from(people).where(inArray(people.id, [...personIds])).all();
+  return new Map(rows.map((r) => [r.id, r.pc4]));
+}
+
 /** The first word of the name the parent gave (never more), or null. */
 export const firstNameOf = (displayName: string | null): string | null => displayName?.trim().split(/\s+/)[0] || null;
 
@@ -189,7 +196,7 @@ export function insertRelayNotice(
 }
 
 /** Notice keys whose text is stale once the thread was claimed or closed: skipped at send time. */
-const OFFER_KEYS = new Set(['relay:notice.offer', 'relay:notice.offerCall']);
+const OFFER_KEYS = new Set(['relay:notice.offer', 'relay:notice.offerCall', 'outreach:notice.task']);
 
 /**
  * What a notice of a thread needs at send time, for the recipient; null when it is no longer

@@ -9,6 +9,7 @@ import { localDayOf } from './local-time.js';
 import type { DeliveryPayload } from './nurture.types.js';
 import { approvalChoices, broadcastDeliveryReply } from './broadcast-message.js';
 import type { BroadcastStatus, BroadcastVersionView } from './broadcast.types.js';
+import { outreachButtons } from './outreach-message.js';
 import { relayNoticeParts, type RelayNoticeView } from './relay-notice.js';
 import type { ButtonSet } from './reminder-rules.js';
 
@@ -31,6 +32,8 @@ export interface MessageLookups {
   reader?: { language: string; fallback: 'en' | null };
   /** A relay notice's thread as the recipient may see it (src/domain/relay-notice.ts); null: no longer true, not sent. */
   relay?: RelayNoticeView | null;
+  /** The initiative's outreach voice note in the reader's language (payload.outreachVoice); null: none, text only. */
+  voice?: { mediaId: number } | null;
 }
 
 type PayloadChild = NonNullable<DeliveryPayload['children']>[number];
@@ -142,6 +145,13 @@ export function buttonsFor(set: ButtonSet | null, payload: DeliveryPayload): Cho
       return approvalChoices(payload.broadcastId ?? 0);
     case 'broadcastRejected':
       return [[{ value: `bc:redo:${payload.broadcastId ?? 0}`, label: { key: 'broadcast:button.redo' } }]];
+    case 'outreachPlay':
+    case 'outreachVisit':
+    case 'outreachRegister':
+    case 'outreachStart':
+    case 'outreachGeneral':
+    case 'outreachCall':
+      return outreachButtons(set, payload);
     case null:
       return [];
   }
@@ -173,6 +183,7 @@ export function deliveryReply(payload: DeliveryPayload, look: MessageLookups): R
   if (relay) choices.push(...relay.choices);
   choices.push(...linkButtons(payload));
   if (choices.length) reply.choices = choices;
+  if (payload.outreachVoice && look.voice) reply.media = { mediaId: look.voice.mediaId, type: 'voice' };
   return reply;
 }
 

@@ -34,6 +34,8 @@ export interface PlanPerson {
   lastReadAt?: Date | null;
   /** The parent told an ambassador they do not want contact: never laddered again. */
   contactDeclined?: boolean;
+  /** The parent's language now (the outreach ladder's voice note is per language); absent in older callers. */
+  language?: string;
 }
 
 export interface PlanInitiative {
@@ -108,6 +110,13 @@ export interface DeliveryPayload {
   relayMessageId?: number;
   /** A coordinator nudge (src/domain/nudge.types.ts) whose run wrote this row. */
   nudgeId?: number;
+  /**
+   * Not a message but a task the worker carries out instead of sending (src/jobs/outreach-task.ts):
+   * 'outreachCallback' makes the outreach ladder's call-back task (src/domain/outreach-ladder.ts).
+   */
+  task?: 'outreachCallback';
+  /** The initiative's outreach voice note in the reader's language (read at send time) is this message's media. */
+  outreachVoice?: boolean;
 }
 
 export interface Candidate {

@@ -11,6 +11,9 @@
  *   relay:notice.released           a claimer who did not answer in 24 h: the question moved on
  *   relay:notice.closedByParent / closedByStaff   the other side of a closed thread
  *   relay:notice.nobody             the parent, when no tier is left
+ *   outreach:notice.task            staff asked to contact a parent for the outreach ladder (its call-back task): the card and "I'll contact them"
+ *   outreach:notice.message         the parent: a personal message of the staff member in such a task
+ *   outreach:notice.noSpeaker       coordinators: no ambassador speaks the parent's language; where the task went
  */
 import type { Choice, Text, TextParam } from '../core/messages.js';
 import type { RelayStatus, StaffCard } from './relay.types.js';
@@ -46,6 +49,7 @@ export function questionText(card: Pick<StaffCard, 'thread' | 'messages' | 'abou
   const t = card.thread;
   let what: Text | null = null;
   if (t.source === 'helpRequest') what = { key: 'relay:source.helpRequest' };
+  else if (t.source === 'ladder') what = { key: t.kind === 'callback' ? 'outreach:source.task' : `outreach:source.${t.sourceRef === 'visit' ? 'visit' : 'help'}` };
   else if (t.source === 'interest' && t.sourceRef) what = { key: 'relay:source.interest', params: { action: { key: `phases:actions.${t.sourceRef}.title` } } };
   else if (t.source === 'broadcast') what = { key: 'relay:source.broadcast', params: { about: card.about ?? '–' } };
   else if (t.kind === 'callback' && !own) what = { key: 'relay:source.callback' };
@@ -84,6 +88,9 @@ export function relayNoticeParts(key: string, view: RelayNoticeView): { params: 
     case 'relay:notice.offerCall':
       if (status !== 'open') return null;
       return { params, choices: [[btn(relayButton.claim(id), view.card.thread.kind === 'callback' ? 'relay:button.claimCall' : 'relay:button.claim')]] };
+    case 'outreach:notice.task':
+      if (status !== 'open') return null;
+      return { params, choices: [[btn(relayButton.claim(id), 'outreach:button.claim')]] };
     case 'relay:notice.reply':
       return { params, choices: status === 'closed' ? [] : [[btn(relayButton.reply(id), 'relay:button.reply'), btn(relayButton.close(id), 'relay:button.close')]] };
     case 'relay:notice.answer':

@@ -70,3 +70,52 @@ export function parsePhone(typed: string): string | null {
   if (digits.length < 8 || digits.length > 15) return null;
   return `${trimmed.startsWith('+') ? '+' : ''}${digits}`;
 }
+
+/**
+ * The outreach ladder's call-back task (src/domain/outreach-ladder.ts) goes to the people most
+ * likely to reach the parent, in this order; each group in turn gets it when the one before let it
+ * wait 24 hours (or had nobody not asked before):
+ *   area         ambassadors who speak the parent's language and live in the parent's PC4 (tier 0)
+ *   language     the other ambassadors who speak it (tier 0)
+ *   fallback     ambassadors who speak the parent's second language ('en'), if they chose one (tier 1)
+ *   ambassadors  every other ambassador (tier 1)
+ *   coordinators (tier 2)
+ */
+export const LADDER_GROUPS = ['area', 'language', 'fallback', 'ambassadors', 'coordinators'] as const;
+export type LadderGroup = (typeof LADDER_GROUPS)[number];
+
+export interface LadderParent {
+  personId: number;
+  language: string;
+  /** Their second language for broadcasts ('en'), or null. */
+  fallback: string | null;
+  pc4: string | null;
+}
+
+/** The first group with someone not asked before; `nobody` (NOBODY_TIER) when every group is used up. */
+export function nextLadderOffer(
+  staff: readonly (StaffMember & { pc4?: string | null })[],
+  parent: LadderParent,
+  asked: ReadonlySet<number>,
+): { group: LadderGroup | 'nobody'; tier: number; personIds: number[] } {
+  const others = staff.filter((s) => s.personId !== parent.personId);
+  const ambassadors = others.filter((s) => s.role === 'ambassador');
+  const speaks = (lang: string | null) => (s: StaffMember) => lang !== null && (s.languages ?? []).includes(lang);
+  const ambassadorIds = new Set(ambassadors.map((s) => s.personId));
+  const groups: Record<LadderGroup, { tier: number; ids: number[] }> = {
+    area: { tier: 0, ids: ambassadors.filter((s) => speaks(parent.language)(s) && parent.pc4 !== null && s.pc4 === parent.pc4).map((s) => s.personId) },
+    language: { tier: 0, ids: ambassadors.filter(speaks(parent.language)).map((s) => s.personId) },
+    fallback: { tier: 1, ids: ambassadors.filter(speaks(parent.fallback)).map((s) => s.personId) },
+    ambassadors: { tier: 1, ids: [...ambassadorIds] },
+    coordinators: { tier: 2, ids: others.filter((s) => s.role === 'coordinator' && !ambassadorIds.has(s.personId)).map((s) => s.personId) },
+  };
+  for (const group of LADDER_GROUPS) {
+    const personIds = [...new Set(groups[group].ids)].filter((id) => !asked.has(id)).sort((a, b) => a - b);
+    if (personIds.length) return { group, tier: groups[group].tier, personIds };
+  }
+  return { group: 'nobody', tier: NOBODY_TIER, personIds: [] };
+}
+
+/** Nobody of the initiative's ambassadors speaks the parent's language (the coordinators are told where the task went). */
+export const noSpeaker = (staff: readonly StaffMember[], language: string, parentId: number): boolean =>
+  !staff.some((s) => s.role === 'ambassador' && s.personId !== parentId && (s.languages ?? []).includes(language));

@@ -5,8 +5,9 @@
 
 /** What started a thread: the menu item, free text the bot did not understand, "help" under a
  * fallback broadcast, "help me" under a deadline reminder, "I want to help" under a phase action,
- * or a call-back request. */
-export const RELAY_SOURCES = ['menu', 'text', 'broadcast', 'helpRequest', 'interest', 'callback'] as const;
+ * a call-back request, or the outreach ladder (src/domain/outreach-ladder.ts: a parent's "I'd
+ * like help" under its question, or its call-back task for an ambassador). */
+export const RELAY_SOURCES = ['menu', 'text', 'broadcast', 'helpRequest', 'interest', 'callback', 'ladder'] as const;
 export type RelaySource = (typeof RELAY_SOURCES)[number];
 
 /** A question is answered in a chat; a call-back request is a task with an outcome. */

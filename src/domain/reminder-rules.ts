@@ -67,9 +67,27 @@ const audience = z
 
 /**
  * `broadcastApproval`: approve / reject under a broadcast waiting for a coordinator (bc:approve:<id>,
- * bc:reject:<id>); `broadcastRejected`: "change it" under a rejection, to its author (bc:redo:<id>). Not for rules.
+ * bc:reject:<id>); `broadcastRejected`: "change it" under a rejection, to its author (bc:redo:<id>).
+ * `outreach*`: the outreach ladder's one-tap questions (src/domain/outreach-ladder.ts, answered in
+ * src/flows/outreach.flow.ts). Not for rules.
  */
-export const BUTTON_SETS = ['registration', 'rsvp', 'born', 'keepInTouch', 'placement', 'newsletter', 'retention', 'broadcastApproval', 'broadcastRejected'] as const;
+export const BUTTON_SETS = [
+  'registration',
+  'rsvp',
+  'born',
+  'keepInTouch',
+  'placement',
+  'newsletter',
+  'retention',
+  'broadcastApproval',
+  'broadcastRejected',
+  'outreachPlay',
+  'outreachVisit',
+  'outreachRegister',
+  'outreachStart',
+  'outreachGeneral',
+  'outreachCall',
+] as const;
 
 const rule = z
   .object({

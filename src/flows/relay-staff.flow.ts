@@ -14,6 +14,9 @@ import { may } from '../domain/authorization.js';
 import { cardParams, relayButton } from '../domain/relay-notice.js';
 import { cleanMessage } from '../domain/relay-parse.js';
 import { CALLBACK_OUTCOMES, type CallbackOutcome, type RelayKind, type ThreadLine, type ThreadView } from '../domain/relay.types.js';
+
+/** The outreach ladder's call-back task (no number: the staff member writes through the bot). */
+const isLadderTask = (t: Pick<ThreadView, 'source' | 'kind'>): boolean => t.source === 'ladder' && t.kind === 'callback';
 import type { FlowContext, FlowResult, FlowState } from './flow.types.js';
 import { choice, result, say, state } from './kit.js';
 import { mainMenu } from './menu.flow.js';
@@ -68,9 +71,10 @@ function show(t: ThreadView, lang: string, ctx: FlowContext): FlowResult {
   const c = me !== undefined ? ctx.directory.relay?.staffCard(t.id, me, ctx.now) : null;
   if (!c) return staffMenu(lang, ctx, [say('relay:gone')]);
   const replies: Reply[] = [secret(say(t.kind === 'callback' ? 'relay:cardCall' : 'relay:card', cardParams(c)))];
-  if (t.claimedBy !== me) replies.push(say('relay:claimAsk', { n: t.id }, [[choice(relayButton.claim(t.id), t.kind === 'callback' ? 'relay:button.claimCall' : 'relay:button.claim')], toStaffMenu()]));
+  if (t.claimedBy !== me) replies.push(say('relay:claimAsk', { n: t.id }, [[choice(relayButton.claim(t.id), isLadderTask(t) ? 'outreach:button.claim' : t.kind === 'callback' ? 'relay:button.claimCall' : 'relay:button.claim')], toStaffMenu()]));
   else if (t.kind === 'callback') {
-    replies.push(secret(say(c.phone ? 'relay:callPhone' : 'relay:callNoPhone', { phone: c.phone ?? '' })));
+    // The ladder's task has no number: the staff member writes through the bot.
+    replies.push(isLadderTask(t) ? say('outreach:how') : secret(say(c.phone ? 'relay:callPhone' : 'relay:callNoPhone', { phone: c.phone ?? '' })));
     replies.push(say('relay:outcomeAsk', { n: t.id }, outcomeButtons(t.id)));
   } else replies.push(say('relay:mineAsk', { n: t.id }, [[choice(relayButton.reply(t.id), 'relay:button.reply'), choice(relayButton.close(t.id), 'relay:button.close')], toStaffMenu()]));
   return result(state('staff', 'menu', lang), lang, replies);
@@ -88,6 +92,11 @@ function claim(t: ThreadView, lang: string, ctx: FlowContext): FlowResult {
   const stop = notYours(t, lang, ctx);
   if (stop) return stop;
   const effects = [{ type: 'relay' as const, command: { op: 'claim' as const, threadId: t.id } }];
+  if (isLadderTask(t)) {
+    // No number: the first step is a message through the bot; the outcome is recorded from the task.
+    const next = [[choice(relayButton.reply(t.id), 'relay:button.message')], [choice(relayButton.show(t.id), 'outreach:button.task')], toStaffMenu()];
+    return { ...result(state('staff', 'menu', lang), lang, [say('outreach:claimed', { n: t.id }, next)]), effects };
+  }
   if (t.kind === 'callback') {
     // The number is shown by "Show the task", read after this claim is committed (never to someone who lost the race).
     return { ...result(state('staff', 'menu', lang), lang, [say('relay:callClaimed', { n: t.id }, [[choice(relayButton.show(t.id), 'relay:button.showTask')], toStaffMenu()])]), effects };
@@ -139,7 +148,9 @@ function outcome(t: ThreadView, o: CallbackOutcome, lang: string, ctx: FlowConte
   const stop = notYours(t, lang, ctx);
   if (stop) return stop;
   if (t.claimedBy !== ctx.person?.id) return staffMenu(lang, ctx, [say('relay:claimFirst', { n: t.id })]);
-  return { ...staffMenu(lang, ctx, [say(o === 'declined' ? 'relay:outcomeDeclined' : 'relay:outcomeSaved', { n: t.id, outcome: { key: `relay:outcome.${o}` } })]), effects: [{ type: 'relay', command: { op: 'outcome', threadId: t.id, outcome: o } }] };
+  // The ladder's task never had a number, so its confirmation does not say one was deleted.
+  const key = isLadderTask(t) ? (o === 'declined' ? 'outreach:outcomeDeclined' : 'outreach:outcomeSaved') : o === 'declined' ? 'relay:outcomeDeclined' : 'relay:outcomeSaved';
+  return { ...staffMenu(lang, ctx, [say(key, { n: t.id, outcome: { key: `relay:outcome.${o}` } })]), effects: [{ type: 'relay', command: { op: 'outcome', threadId: t.id, outcome: o } }] };
 }
 
 /** "Vragen van ouders": open questions by number (oldest first) with a claim button each, and the person's own. */

@@ -38,7 +38,9 @@ export function relayFreeText(input: FlowInput, lang: string, ctx: FlowContext):
   if (input.kind !== 'text' || !person || !reads) return null;
   if (isHelpWord(input.text)) return relayHelpWord(lang, ctx);
   if (isCallRequest(input.text) && person.initiative) return beginCallback(lang, ctx);
-  const open = reads.openThreadOf(person.id);
+  // Their open question; else a call-back someone took (no number given: staff write here, the parent answers here).
+  const callback = reads.openThreadOf(person.id, 'callback');
+  const open = reads.openThreadOf(person.id) ?? (callback?.claimedBy != null ? callback : null);
   if (open) return parentWrites(open, input.text, lang, ctx);
   const ids = answerable(ctx);
   const mine = ids.length ? reads.staffLines(person.id, ids, 'question').filter((l) => l.mine) : [];

@@ -14,6 +14,7 @@ import { issueLinkCode, redeemLinkCode } from './link.flow.js';
 import { handleMenuChoice, mainMenu } from './menu.flow.js';
 import { handleMessagesChoice, messageSettings } from './messages.flow.js';
 import { handleNurtureChoice, isNurtureChoice } from './nurture.flow.js';
+import { handleOutreachChoice } from './outreach.flow.js';
 import { beginOnboarding, handleOnboarding, onboardingPrompt, PRIVACY_NOTICE_VERSION } from './onboarding.flow.js';
 import { askDelete, handlePrivacy, myData, resumeMessages, stopMessages } from './privacy.flow.js';
 import { INVITE_START, inviteCommand } from './invite.flow.js';
@@ -151,6 +152,7 @@ function globalChoice(value: string, prev: FlowState | null, lang: string, ctx: 
   if (value.startsWith('bc:')) return handleBroadcastChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (value.startsWith('nd:')) return handleNudgeChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (value.startsWith('rl:')) return handleRelayChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
+  if (value.startsWith('or:')) return handleOutreachChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (value.startsWith('staff:')) return handleStaffChoice(value, prev, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (isStatsChoice(value)) return handleStatsChoice(value, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);
   if (value.startsWith('msg:')) return handleMessagesChoice(value, lang, ctx) ?? mainMenu(lang, ctx, [say('common:staleButton')]);

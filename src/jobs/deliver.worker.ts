@@ -18,7 +18,8 @@ import { bodyOf, deliveryReply, hasChildButtons, templateAbout } from '../domain
 import { claimDelivery, deferDelivery, finishDelivery, getDelivery, holdDelivery, requeueDelivery, type DeliveryRow } from '../db/deliveries.repo.js';
 import { deliveryContext } from '../db/delivery-context.repo.js';
 import { broadcastSkipReason } from '../domain/broadcast-message.js';
-import { checkDelivery } from './delivery.check.js';
+import { checkDelivery, isTask } from './delivery.check.js';
+import { runOutreachTask } from './outreach-task.js';
 import { JOB_ATTEMPTS, queueName, type DeliveryJobData } from './delivery.queue.js';
 import type { PlanPassDeps } from './plan-pass.js';
 
@@ -81,6 +82,8 @@ async function processJob(deps: DeliveryWorkerDeps, worker: Worker, job: Job<Del
     finishDelivery(deps.db, id, verdict.status, now, verdict.reason);
     return verdict.status;
   }
+  // A task (the outreach ladder's call-back task) is carried out, not sent: nothing reaches the parent.
+  if (isTask(row)) return runOutreachTask(deps.db, row, now, deps.logger);
   const ctx = deliveryContext(deps.db, row.personId, row.channel, row.payload, deps.defaultTimeZone, now);
   if (!ctx?.chatId) {
     finishDelivery(deps.db, id, 'unreachable', now, 'no reachable chat on this channel');

@@ -17,6 +17,14 @@ export type Verdict = { go: true; children?: number[] } | { go: false; status: '
 /** Notices (a waiting-list place, a help request) are not rules: they only need the master switch. */
 export const isNotice = (row: Pick<DeliveryRow, 'kind'>): boolean => row.kind === 'notice';
 
+/**
+ * A task row (the outreach ladder's call-back task) is a notice planned by a rule: not capped, but
+ * still wanted only while its key is a candidate (the parent came back: it is dropped). It
+ * messages nobody itself, so the parent's quiet hours do not hold it (the staff notices it makes
+ * have their own).
+ */
+export const isTask = (row: Pick<DeliveryRow, 'payload'>): boolean => row.payload.task !== undefined;
+
 export function checkDelivery(deps: PlanPassDeps, row: DeliveryRow, now: Date): Verdict {
   if (row.expiresAt && row.expiresAt <= now) return { go: false, status: 'expired', reason: 'expired before it could be sent' };
   const world = loadPlanningWorld(deps.db, now, { personId: row.personId, capWindowMs: deps.policy.cap.windowMs });
@@ -28,7 +36,7 @@ export function checkDelivery(deps: PlanPassDeps, row: DeliveryRow, now: Date): 
   if (row.kind === 'broadcast') {
     // A broadcast is not a rule: it needs the consent to messages of the initiative, not a timeline.
     if (!person.reminders) return { go: false, status: 'skipped', reason: 'no consent' };
-  } else if (!isNotice(row)) {
+  } else if (!isNotice(row) || isTask(row)) {
     const candidates = timelineOf(deps, world, person, now, Math.max(0, row.sendAt.getTime() - now.getTime()) + 1000);
     const keys = new Set(candidates.map(deliveryKey));
     const kids = row.payload.children ?? [];
@@ -42,7 +50,7 @@ export function checkDelivery(deps: PlanPassDeps, row: DeliveryRow, now: Date): 
   const zone = ini?.timeZone ?? deps.defaultTimeZone;
   const quiet = person.quiet ?? deps.policy.quiet;
   // A message released by the parent's own reply (WhatsApp: "reply to read it") is not held back by quiet hours.
-  if (row.lastError !== RELEASED_NOTE && isQuiet(now, quiet, zone)) return { go: false, deferTo: afterQuiet(now, quiet, zone), reason: 'quiet hours' };
+  if (!isTask(row) && row.lastError !== RELEASED_NOTE && isQuiet(now, quiet, zone)) return { go: false, deferTo: afterQuiet(now, quiet, zone), reason: 'quiet hours' };
   const urgent = row.urgentFrom !== null && now >= row.urgentFrom;
   if (!isNotice(row) && !urgent) {
     const sent = sentSince(deps.db, row.personId, new Date(now.getTime() - deps.policy.cap.windowMs))

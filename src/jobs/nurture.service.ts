@@ -72,6 +72,7 @@ export function createNurture(deps: NurtureDeps): Nurture {
     policy: sendPolicyOf(config),
     defaultTimeZone: config.timeZone,
     horizonMs: PLAN_HORIZON_MS,
+    outreachCooldownDays: config.nurture.outreachCooldownDays,
   };
   seedMunicipalities(deps.db, config.nurture.municipalitiesPath ?? DEFAULT_MUNICIPALITIES_PATH, deps.clock.now());
   const connections: Redis[] = [];

@@ -10,6 +10,7 @@ import type { Logger } from '../core/ports.js';
 import { deliveryKey, type Candidate, type PlanPerson } from '../domain/nurture.types.js';
 import type { ReminderRule } from '../domain/reminder-rules.js';
 import { asNudgeCandidate } from '../domain/nudge-rules.js';
+import { DEFAULT_COOLDOWN_DAYS, ladderCandidates } from '../domain/outreach-ladder.js';
 import { planSendTime, type SendPolicy } from '../domain/send-window.js';
 import { candidatesFor, mergeSiblings } from '../domain/timeline.js';
 import type { Db } from '../db/client.js';
@@ -26,6 +27,8 @@ export interface PlanPassDeps {
   defaultTimeZone: string;
   /** How far ahead rows are written (they are enqueued only when nearly due). */
   horizonMs: number;
+  /** The outreach ladder's cool-down for initiatives that set none (OUTREACH_COOLDOWN_DAYS; default 120). */
+  outreachCooldownDays?: number;
   /**
    * Keys known to have a row (the planner keeps this across its minutely passes, so the steady
    * state asks SQLite nothing per candidate). Safe: a row only disappears with its person or child.
@@ -111,9 +114,24 @@ export function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: Pla
   const shared = candidatesFor(input);
   // The initiative's own rules (relative nudges), for its own parents only: most initiatives have none.
   const own = ini ? world.nudgeRulesOf?.get(ini.id) : undefined;
-  if (!own) return shared;
-  input.rules = own.rules;
-  for (const c of candidatesFor(input)) shared.push(asNudgeCandidate(c, own.refs.get(c.ruleId)));
+  if (own) {
+    input.rules = own.rules;
+    for (const c of candidatesFor(input)) shared.push(asNudgeCandidate(c, own.refs.get(c.ruleId)));
+  }
+  // The outreach ladder: personal contact for a parent who went silent (src/domain/outreach-ladder.ts).
+  if (ini && world.ladder) {
+    const ladder = ladderCandidates({
+      now,
+      horizonMs,
+      person,
+      initiative: ini,
+      history: world.ladder.history.get(person.id) ?? [],
+      settings: world.ladder.settings.get(ini.id),
+      defaultCooldownDays: deps.outreachCooldownDays ?? DEFAULT_COOLDOWN_DAYS,
+      voiceLanguages: world.ladder.voices.get(ini.id),
+    });
+    for (const c of ladder) shared.push(c);
+  }
   return shared;
 }
 

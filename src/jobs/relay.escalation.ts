@@ -5,14 +5,16 @@
  * answer for 24 hours is released (its claimer hears so) and offered to the next tier too, as is
  * one whose claimer erased themself (at once). When
  * nobody is left the parent is told, with the initiative's contact, and the operator log and the
- * audit get a line (ids only); the thread stays open in every staff list. Also deletes call-back
- * numbers kept past their 14 days.
+ * audit get a line (ids only); the thread stays open in every staff list. The outreach ladder's
+ * call-back tasks move through their own groups (the parent's area, their language, their second
+ * language, every ambassador, the coordinators: src/domain/relay-routing.ts#nextLadderOffer) and
+ * never tell the parent. Also deletes call-back numbers kept past their 14 days.
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Logger } from '../core/ports.js';
 import type { Db } from '../db/client.js';
 import { writeAudit } from '../db/audit.repo.js';
-import { offerFrom } from '../db/relay.effects.js';
+import { isLadderTask, offerFrom, offerLadder } from '../db/relay.effects.js';
 import { dueForEscalation, forgetOldPhones, insertRelayNotice, threadRow } from '../db/relay.repo.js';
 import { relayThreads } from '../db/schema.js';
 import { ESCALATE_AFTER_MS } from '../domain/relay-routing.js';
@@ -33,7 +35,8 @@ export function relayEscalationPass(db: Db, now: Date, logger: Pick<Logger, 'war
       const t = threadRow(tx, row.id);
       // Claimed or answered since the query: nothing to do.
       if (!t || t.status !== 'open' || t.tierAt.getTime() > before.getTime()) return;
-      offerFrom(tx, t, t.tier + 1, now, logger, true);
+      if (isLadderTask(t)) offerLadder(tx, t, now, logger);
+      else offerFrom(tx, t, t.tier + 1, now, logger, true);
       escalated++;
     });
   }
@@ -59,7 +62,8 @@ export function relayEscalationPass(db: Db, now: Date, logger: Pick<Logger, 'war
       const t = threadRow(tx, row.id);
       if (!t || t.status !== 'claimed' || t.claimedBy !== null) return;
       tx.update(relayThreads).set({ status: 'open', claimedAt: null }).where(eq(relayThreads.id, t.id)).run();
-      offerFrom(tx, { ...t, status: 'open' }, t.tier + 1, now, logger, true);
+      if (isLadderTask(t)) offerLadder(tx, { ...t, status: 'open' }, now, logger);
+      else offerFrom(tx, { ...t, status: 'open' }, t.tier + 1, now, logger, true);
       released++;
     });
   }

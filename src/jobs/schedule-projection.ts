@@ -9,6 +9,7 @@
  * The snapshot is today's: answers a parent has not given yet (registered, RSVP) are unknown.
  */
 import { deliveryKey, type PlanPerson } from '../domain/nurture.types.js';
+import { stepOf, type LadderRow } from '../domain/outreach-ladder.js';
 import { deliveriesOf, type DeliveryRow, type DeliveryStatus } from '../db/deliveries.repo.js';
 import { loadPlanningWorld, type PlanningWorld } from '../db/planning.repo.js';
 import { sendTimesFor, timelineOf, type PlanPassDeps } from './plan-pass.js';
@@ -66,16 +67,20 @@ function projectPerson(deps: PlanPassDeps, personId: number, rows: DeliveryRow[]
 
   const known = new Set(rows.map((r) => r.key));
   const projectedSends: Date[] = [];
+  // The outreach ladder's next step counts from the send of the one before: projected steps join its history.
+  const projectedLadder: LadderRow[] = [];
   for (let t = from.getTime(); t < until; t += STEP_MS) {
     const world = t === from.getTime() ? first : load(t);
     const now = new Date(t);
     const self = world.people[0];
     if (!self) break;
+    if (world.ladder && projectedLadder.length) world.ladder.history.set(personId, [...(world.ladder.history.get(personId) ?? []), ...projectedLadder]);
     const fresh = timelineOf(deps, world, self, now, STEP_MS).filter((c) => !known.has(deliveryKey(c)));
     for (const { candidate: c, sendAt } of sendTimesFor(deps, world, self, fresh, now, projectedSends)) {
       known.add(deliveryKey(c));
       for (const sib of c.siblings ?? []) known.add(deliveryKey(sib));
       if (c.kind !== 'notice') projectedSends.push(sendAt);
+      if (stepOf(c.ruleId) > 0) projectedLadder.push({ ruleId: c.ruleId, occurrence: c.occurrence, status: 'sent', at: sendAt, dueAt: c.dueAt, expiresAt: c.expiresAt });
       if (sendAt.getTime() < until) {
         out.push({ personId, childId: c.childId, ruleId: c.ruleId, messageKey: c.payload.key, sendAt, status: 'projected', timeZone: zoneOf(deps, world, self) });
       }

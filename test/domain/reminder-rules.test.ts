@@ -87,9 +87,9 @@ describe('the shipped reminder rules', () => {
 
   const buttonKeys = [...new Set(BUTTON_SETS.flatMap((set) => buttonsFor(set, { key: 'x', params: {}, buttons: set, childId: 1, eventId: 1 }).flat().map((c) => c.label.key)))];
 
-  it('the button sets use nurture:button.* labels (a broadcast approval: broadcast:button.*)', () => {
+  it('the button sets use nurture:button.* labels (a broadcast approval: broadcast:button.*; the outreach ladder: outreach:button.*)', () => {
     expect(buttonKeys.length).toBeGreaterThanOrEqual(12);
-    for (const k of buttonKeys) expect(k).toMatch(/^(nurture|broadcast):button\.[a-zA-Z]+$/);
+    for (const k of buttonKeys) expect(k).toMatch(/^(nurture|broadcast|outreach):button\.[a-zA-Z]+$/);
   });
 
   it.each(buttonKeys)('button label %s exists in Dutch', (key) => {

@@ -12,6 +12,7 @@ import { addNewsletter, setNewsletterSchedule } from '../../src/db/newsletters.r
 import { miniHtmlToPlain } from '../../src/core/render.js';
 import { pick } from '../support/engine-harness.js';
 import { createNurtureHarness, localTime, sentLog, type NurtureHarness } from '../support/nurture-harness.js';
+import { saveOutreachSettings } from '../../src/db/outreach.repo.js';
 
 const LANG = process.env.FAMILY_LANG ?? 'tr';
 const at = (local: string) => DateTime.fromISO(local, { zone: 'Europe/Amsterdam' }).toJSDate();
@@ -26,6 +27,8 @@ describe('a year of one family', () => {
   beforeAll(async () => {
     n = await createNurtureHarness({ now: '2026-12-01T07:00:00Z' });
     const ini = n.h.initiative({ municipality: 'Utrecht', name: 'Samen naar De Regenboog', school: 'De Regenboog' });
+    // A year of reminders; the outreach ladder for a parent who stays silent has its own tests (test/jobs/outreach-ladder.test.ts).
+    saveOutreachSettings(n.h.db, ini.id, { enabled: false }, 120, n.h.clock.now());
     setNewsletterSchedule(n.h.db, ini.id, { everyWeeks: 4, firstDate: '2027-01-11', time: '10:00', active: true }, 'test');
     addNewsletter(n.h.db, ini.id, { nl: 'Eerste nieuwsbrief.', tr: 'İlk bülten.', en: 'First newsletter.' }, 'test');
     addNewsletter(n.h.db, ini.id, { nl: 'Tweede nieuwsbrief.' }, 'test');

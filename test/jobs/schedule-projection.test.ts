@@ -18,6 +18,7 @@ import { loadReminderRules, PLAN_HORIZON_MS } from '../../src/jobs/nurture.confi
 import type { PlanPassDeps } from '../../src/jobs/plan-pass.js';
 import { projectSchedule, type ProjectedMessage } from '../../src/jobs/schedule-projection.js';
 import { fixedClock } from '../support/clock.js';
+import { saveOutreachSettings } from '../../src/db/outreach.repo.js';
 
 const ZONE = 'Europe/Amsterdam';
 const DAY_MS = 86_400_000;
@@ -56,6 +57,8 @@ interface ParentSetup {
 /** A Utrecht initiative with one parent (a Telegram chat) and one child. */
 function parent(setup: ParentSetup = {}): { personId: number; childId: number; initiativeId: number } {
   const ini = createInitiative(db, { name: 'Samen naar De Boog', school: 'De Boog', municipality: 'Utrecht', phase: 2, postcodes: ['3511'] }, 'test');
+  // The reminders' projection; the outreach ladder's (a parent who stays silent) is in test/jobs/outreach-ladder.test.ts.
+  saveOutreachSettings(db, ini.id, { enabled: false }, 120, new Date());
   const personId = db
     .insert(people)
     .values({ language: 'nl', displayName: 'Samira', quietStart: setup.quiet?.start ?? null, quietEnd: setup.quiet?.end ?? null })

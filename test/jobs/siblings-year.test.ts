@@ -10,6 +10,7 @@ import { miniHtmlToPlain } from '../../src/core/render.js';
 import { createEvent } from '../../src/db/events.repo.js';
 import type { DeliveryPayload } from '../../src/domain/nurture.types.js';
 import { createNurtureHarness, localTime, sentLog, type NurtureHarness } from '../support/nurture-harness.js';
+import { saveOutreachSettings } from '../../src/db/outreach.repo.js';
 
 const at = (local: string) => DateTime.fromISO(local, { zone: 'Europe/Amsterdam' }).toJSDate();
 
@@ -23,6 +24,8 @@ describe('twins plus an expected baby: a year of messages', () => {
   beforeAll(async () => {
     n = await createNurtureHarness({ now: '2026-12-01T07:00:00Z' });
     const ini = n.h.initiative({ municipality: 'Utrecht', name: 'Samen naar De Regenboog', school: 'De Regenboog' });
+    // A year of reminders; the outreach ladder for a parent who stays silent has its own tests (test/jobs/outreach-ladder.test.ts).
+    saveOutreachSettings(n.h.db, ini.id, { enabled: false }, 120, n.h.clock.now());
     for (const day of ['2027-03-10', '2027-10-06']) {
       tours.push(
         createEvent(n.h.db, {
