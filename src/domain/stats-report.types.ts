@@ -102,12 +102,20 @@ export interface StatsReport {
   events: EventFigures[];
   /** The outreach ladder: its messages sent per step, and its call-back tasks by outcome. */
   ladder: { messages: { ruleId: string; delivered: ShownCount }[]; callbacks: { outcome: CallbackOutcome | 'open'; tasks: ShownCount }[] };
-  /** Parents per participation level now, and at the end of each of the last months ("YYYY-MM"; the current month: now). */
+  /**
+   * Parents per participation level now, and at the end of each of the last months ("YYYY-MM"; the
+   * current month: now). `months` is empty when the report was read without its history (the chat's text).
+   */
   participation: { now: LevelCounts; months: { month: string; counts: LevelCounts }[] };
 }
 
 /** What a flow may read (Directory.stats): synchronous, counts only. */
 export interface StatsReads {
-  /** The figures of one initiative at `now` (null: no such initiative). */
-  report(initiativeId: number, now: Date): StatsReport | null;
+  /**
+   * The figures of one initiative at `now` (null: no such initiative). `history: false` leaves out
+   * participation month by month (the heavy part; the chat's text does not show it).
+   */
+  report(initiativeId: number, now: Date, read?: { history?: boolean }): StatsReport | null;
+  /** The figures with their history, read in chunks that give the event loop back (after the commit: the charts; not for flows). */
+  reportWithHistory(initiativeId: number, now: Date): Promise<StatsReport | null>;
 }

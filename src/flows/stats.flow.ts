@@ -44,7 +44,8 @@ export function handleStatsChoice(value: string, lang: string, ctx: FlowContext)
 
 function showStats(initiativeId: number, lang: string, ctx: FlowContext): FlowResult {
   if (!may(memberships(ctx), 'stats.view', initiativeId)) return refuse(lang, ctx);
-  const report = ctx.directory.stats?.report(initiativeId, ctx.now);
+  // Without the month-by-month history: the text does not show it, and the chart listener reads it after the commit.
+  const report = ctx.directory.stats?.report(initiativeId, ctx.now, { history: false });
   if (!report || report.scope.kind !== 'initiative') return refuse(lang, ctx);
   return result(state('staff', 'menu', lang), lang, statsReplies(report, lang, ctx), [{ type: 'stats', initiativeId }]);
 }

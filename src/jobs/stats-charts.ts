@@ -1,8 +1,8 @@
 /**
  * The charts after /stats (issue 12, items 3–5), after the commit: a turn that committed a
  * `stats` effect (its figures went out as text) gets the three charts as PNG photos in the same
- * chat. Flows stay pure; this listener does the slow part off the turn: the report (the same
- * moment's report the flow read, kept by Directory.stats), labels in the coordinator's language,
+ * chat. Flows stay pure; this listener does the slow part off the turn: the report with its
+ * month-by-month history (read in chunks, other chats go on meanwhile), labels in the coordinator's language,
  * rendering (src/core/charts), each PNG stored as the coordinator's media row (erased with them,
  * purged after a day: src/db/stats-charts.repo.ts), then one reply per chart through the channel's
  * outbound scheduler. The role is checked again here. Logs carry ids only.
@@ -59,7 +59,7 @@ export async function sendCharts(deps: StatsChartsDeps, personId: number, channe
   const chat = chatOf(db, personId, channel);
   const scheduler = deps.outbound.get(channel);
   if (!person || !chat || !scheduler || !may(membershipsOf(db, personId), 'stats.view', initiativeId)) return 0;
-  const report = deps.reads.report(initiativeId, now);
+  const report = await deps.reads.reportWithHistory(initiativeId, now);
   if (!report) return 0;
   const lang = person.language;
   const t = deps.i18n.getFixedT(lang, 'stats');

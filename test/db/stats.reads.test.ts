@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/client.js';
 import { erasePerson } from '../../src/db/effects.apply.js';
-import { createStatsReads, statsReport } from '../../src/db/stats.reads.js';
+import { createStatsReads, statsReport, statsReportAsync } from '../../src/db/stats.reads.js';
 import type { StatsReport } from '../../src/domain/stats-report.types.js';
 import { seedStatsWorld, STATS_NOW, type StatsWorld } from '../support/stats-seed.js';
 
@@ -155,10 +155,26 @@ describe('the figures of one initiative', () => {
     expect(statsReport(db, 999, STATS_NOW)).toBeNull();
   });
 
-  it('Directory.stats reads live data at each new moment, and the same moment once', () => {
+  it('read in chunks of parents, or without the history (the chat), or async (the charts): the same figures', async () => {
+    const whole = statsReport(db, w.a, STATS_NOW)!;
+    expect(statsReport(db, w.a, STATS_NOW, { chunk: 7 })).toEqual(whole);
+    expect(statsReport(db, null, STATS_NOW, { chunk: 4 })).toEqual(statsReport(db, null, STATS_NOW));
+    expect(await statsReportAsync(db, w.a, STATS_NOW, { chunk: 5 })).toEqual(whole);
+    // Without the history: everything but the months (the level now comes from each parent's latest action and read).
+    const text = statsReport(db, w.a, STATS_NOW, { history: false })!;
+    expect(text.participation.months).toEqual([]);
+    expect({ ...text, participation: null }).toEqual({ ...whole, participation: null });
+    expect(text.participation.now).toEqual(whole.participation.now);
+  });
+
+  it('Directory.stats reads live data at each new moment, and the same moment once', async () => {
     const reads = createStatsReads(db);
-    const first = reads.report(w.a, STATS_NOW);
-    expect(reads.report(w.a, STATS_NOW)).toBe(first);
+    const first = reads.report(w.a, STATS_NOW, { history: false });
+    expect(first!.participation.months).toEqual([]);
+    expect(reads.report(w.a, STATS_NOW, { history: false })).toBe(first);
+    const full = await reads.reportWithHistory(w.a, STATS_NOW);
+    expect(full!.participation.months).toHaveLength(12);
+    expect(reads.report(w.a, STATS_NOW)).toBe(full);
     db.transaction((tx) => erasePerson(tx, w.parents[2]!, STATS_NOW));
     expect(reads.report(w.a, new Date(STATS_NOW.getTime() + 1))!.parents).toBe(38);
   });
