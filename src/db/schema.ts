@@ -44,7 +44,26 @@ export const people = sqliteTable('people', {
    */
   lastActionAt: integer('last_action_at', { mode: 'timestamp_ms' }),
   lastReadAt: integer('last_read_at', { mode: 'timestamp_ms' }),
+  /**
+   * Incremental planning (issue 13, ADR 0012): when the planner must look at this parent again
+   * (epoch ms): the earliest moment a reminder of theirs enters the planning horizon, or a periodic
+   * re-check. Null: only a mark (plan_marks) or the next full rebuild makes the planner look.
+   */
+  nextPlanAt: integer('next_plan_at'),
   createdAt: createdAt(),
+}, (t) => [index('people_next_plan_at').on(t.nextPlanAt)]);
+
+/**
+ * Parents whose timeline changed since the planner last looked (issue 13, ADR 0012): written by
+ * triggers on the tables that hold the facts (drizzle/0013_incremental-planning.sql,
+ * src/db/plan-marks.repo.ts) and by the repos of facts SQL cannot resolve (a municipality's
+ * dates). The planner's tick takes them all at once (DELETE … RETURNING). `at`: when marked.
+ */
+export const planMarks = sqliteTable('plan_marks', {
+  personId: integer('person_id')
+    .primaryKey()
+    .references(() => people.id, { onDelete: 'cascade' }),
+  at: integer('at').notNull(),
 });
 
 /**
