@@ -17,6 +17,7 @@ import { registerInviteCommands } from './invite.command.js';
 import { registerMunicipalityCommands } from './municipality.command.js';
 import { registerNewsletterCommands } from './newsletter.command.js';
 import { registerNudgeCommands } from './nudge.command.js';
+import { registerOutreachCommands } from './outreach.command.js';
 import { registerPeopleCommands } from './people.command.js';
 import { registerRelayCommands } from './relay.command.js';
 import { registerRoleCommands } from './role.command.js';
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo): Command {
   registerScheduleCommands(program, ctx);
   registerWhatsAppCommands(program, ctx);
   registerRelayCommands(program, ctx);
+  registerOutreachCommands(program, ctx);
   registerStatsCommands(program, ctx);
   registerBroadcastTranslate(registerBroadcastCommands(program, ctx), ctx);
   return program;

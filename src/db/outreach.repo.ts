@@ -16,10 +16,12 @@ type Conn = Db | Tx;
  * The ladder rows of everyone (or one person), grouped by person. The WHERE repeats the partial
  * index's own term, so SQLite reads only the index's rows (a few per silent parent).
  */
-export function ladderHistory(db: Db, personId?: number): Map<number, LadderRow[]> {
+export function ladderHistory(db: Db, who?: number | { sql: (column: string) => string; args: unknown[] }): Map<number, LadderRow[]> {
   const base = "select person_id, rule_id, key, status, due_at, send_at, sent_at, expires_at from deliveries indexed by deliveries_ladder where rule_id like 'ladder%'";
-  const stmt = db.$client.prepare(personId === undefined ? base : `${base} and person_id = ?`).raw();
-  const rows = (personId === undefined ? stmt.all() : stmt.all(personId)) as [number, string, string, string, number, number, number | null, number | null][];
+  // One person, or a set or range of people (the incremental planner: src/db/planning.repo.ts personFilter).
+  const filter = typeof who === 'number' ? { sql: (c: string) => `${c} = ?`, args: [who] } : who;
+  const stmt = db.$client.prepare(filter === undefined ? base : `${base} and ${filter.sql('person_id')}`).raw();
+  const rows = (filter === undefined ? stmt.all() : stmt.all(...filter.args)) as [number, string, string, string, number, number, number | null, number | null][];
   const out = new Map<number, LadderRow[]>();
   for (const [pid, ruleId, key, status, due, send, sent, expires] of rows) {
     const row: LadderRow = { ruleId, occurrence: key.split('|')[3] ?? '', status, at: new Date(sent ?? send), dueAt: new Date(due), expiresAt: expires === null ? null : new Date(expires) };
@@ -45,10 +47,10 @@ export function outreachSettingsOf(db: Conn, initiativeId: number, defaultCooldo
 export function saveOutreachSettings(db: Conn, initiativeId: number, change: { enabled?: boolean; cooldownDays?: number }, defaultCooldownDays: number, now: Date): LadderSettings {
   const was = outreachSettingsOf(db, initiativeId, defaultCooldownDays);
   const next = { enabled: change.enabled ?? was.enabled, cooldownDays: change.cooldownDays ?? was.cooldownDays };
-  db.insert(outreachSettings)
-    .values({ initiativeId, ...next, updatedAt: now })
-    .onConflictDoUpdate({ target: outreachSettings.initiativeId, set: { ...next, updatedAt: now } })
-    .run();
+  // An UPDATE, else an INSERT (not an upsert: SQLite lets an upsert's conflict handling override the
+  // "insert or ignore" of the planner's mark triggers on this table, src/db/plan-marks.repo.ts).
+  if (was.own) db.update(outreachSettings).set({ ...next, updatedAt: now }).where(eq(outreachSettings.initiativeId, initiativeId)).run();
+  else db.insert(outreachSettings).values({ initiativeId, ...next, updatedAt: now }).run();
   return next;
 }
 
@@ -80,10 +82,13 @@ export function outreachVoiceOf(db: Conn, initiativeId: number, lang: string): {
 }
 
 export function saveOutreachVoice(db: Conn, initiativeId: number, lang: string, mediaId: number, now: Date): void {
-  db.insert(outreachVoices)
-    .values({ initiativeId, lang, mediaId, updatedAt: now })
-    .onConflictDoUpdate({ target: [outreachVoices.initiativeId, outreachVoices.lang], set: { mediaId, updatedAt: now } })
-    .run();
+  // Not an upsert (see saveOutreachSettings).
+  const changed = db
+    .update(outreachVoices)
+    .set({ mediaId, updatedAt: now })
+    .where(and(eq(outreachVoices.initiativeId, initiativeId), eq(outreachVoices.lang, lang)))
+    .run().changes;
+  if (!changed) db.insert(outreachVoices).values({ initiativeId, lang, mediaId, updatedAt: now }).run();
 }
 
 export function removeOutreachVoice(db: Conn, initiativeId: number, lang: string): boolean {

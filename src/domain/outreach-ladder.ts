@@ -25,7 +25,7 @@
 import { monthIndex } from './birth-month.js';
 import { addDays, localAt, localDayOf } from './local-time.js';
 import type { Candidate, DeliveryPayload, PlanChild, PlanInitiative, PlanPerson } from './nurture.types.js';
-import { participationLevel, silentFrom } from './participation.js';
+import { silentFrom } from './participation.js';
 import { registrationDeadline } from './registration-deadline.js';
 import type { ButtonSet } from './reminder-rules.js';
 
@@ -159,9 +159,11 @@ export function ladderCandidates(input: LadderInput): Candidate[] {
   const settings = input.settings ?? { enabled: true, cooldownDays: input.defaultCooldownDays };
   if (!settings.enabled) return [];
   const signals = { joinedAt: person.joinedAt, lastActionAt: person.lastActionAt ?? null, lastReadAt: person.lastReadAt ?? null };
-  if (participationLevel(signals, now) !== 'silent') return [];
-  const zone = ini.timeZone;
+  // Silent by the time a step is due (the planner writes rows a day ahead, like every rule's; the
+  // worker's re-check at the send time asks again). Active and fading parents are never laddered.
   const silentSince = silentFrom(signals);
+  if (silentSince.getTime() > now.getTime() + input.horizonMs) return [];
+  const zone = ini.timeZone;
   const cooldownMs = settings.cooldownDays * DAY_MS;
   const latest = episodesOf(input.history).at(-1);
   let start = silentSince;
