@@ -80,12 +80,30 @@ export function storeNextMoments(db: Db, next: ReadonlyMap<number, number | null
   for (let i = 0; i < all.length; i += chunk) write(all.slice(i, i + chunk));
 }
 
+const FINGERPRINT_KEY = 'planner.fingerprint';
+
+/** The fingerprint of the rules and configuration the stored next moments were computed with (src/jobs/plan-tick.ts). */
+export function readPlanFingerprint(db: Db): string | null {
+  return (db.$client.prepare('select key from app_keys where name = ?').pluck().get(FINGERPRINT_KEY) as string | undefined) ?? null;
+}
+
+export function storePlanFingerprint(db: Db, fingerprint: string): void {
+  db.$client.prepare('insert into app_keys (name, key) values (?, ?) on conflict(name) do update set key = excluded.key').run(FINGERPRINT_KEY, fingerprint);
+}
+
 // ── the triggers ────────────────────────────────────────────────────────────────────────────
 
+/*
+ * The triggers never rely on a conflict clause of their own: the statement that fires a trigger
+ * imposes its conflict handling on the trigger's statements (an upsert on event_rsvps would turn
+ * an "insert or ignore" into a UNIQUE error). So each insert skips, with NOT EXISTS, the people who
+ * are marked already, and cannot conflict at all.
+ */
+const notMarked = (id: string): string => `not exists (select 1 from plan_marks k where k.person_id = ${id})`;
 /** Marks one person, if they still exist (a row deleted by an erasure's cascade marks nobody). */
-const markOne = (id: string): string => `insert or ignore into plan_marks (person_id, at) select ${id}, ${NOW_MS} where exists (select 1 from people where id = ${id});`;
+const markOne = (id: string): string => `insert into plan_marks (person_id, at) select ${id}, ${NOW_MS} where exists (select 1 from people where id = ${id}) and ${notMarked(id)};`;
 /** Marks the parents of an initiative. */
-const markParents = (id: string): string => `insert or ignore into plan_marks (person_id, at) select person_id, ${NOW_MS} from memberships where initiative_id = ${id} and role = 'parent';`;
+const markParents = (id: string): string => `insert into plan_marks (person_id, at) select m.person_id, ${NOW_MS} from memberships m where m.initiative_id = ${id} and m.role = 'parent' and ${notMarked('m.person_id')};`;
 
 const PEOPLE_COLUMNS = ['proactive', 'reminders', 'newsletter', 'quiet_start', 'quiet_end', 'preferred_channel', 'last_action_at', 'last_read_at', 'contact_declined_at', 'language'];
 const changed = (columns: readonly string[]): string => columns.map((c) => `old.${c} is not new.${c}`).join(' or ');
@@ -98,13 +116,13 @@ function onRowOf(table: string, name: string, mark: (ref: 'new' | 'old') => stri
     return parts.length ? ` when ${parts.map((p) => `(${p})`).join(' and ')}` : '';
   };
   const out: [string, string][] = [
-    [`plan_mark_${name}_insert`, `create trigger if not exists plan_mark_${name}_insert after insert on ${table}${when('new')} begin ${mark('new')} end`],
-    [`plan_mark_${name}_delete`, `create trigger if not exists plan_mark_${name}_delete after delete on ${table}${when('old')} begin ${mark('old')} end`],
+    [`plan_mark_${name}_insert`, `create trigger plan_mark_${name}_insert after insert on ${table}${when('new')} begin ${mark('new')} end`],
+    [`plan_mark_${name}_delete`, `create trigger plan_mark_${name}_delete after delete on ${table}${when('old')} begin ${mark('old')} end`],
   ];
   if (opts.update) {
     const cols = opts.update;
     // Both sides: a row that moved to another person or initiative changes the timelines of both.
-    out.push([`plan_mark_${name}_update`, `create trigger if not exists plan_mark_${name}_update after update of ${cols.join(', ')} on ${table}${when('new', changed(cols))} begin ${mark('new')} ${mark('old')} end`]);
+    out.push([`plan_mark_${name}_update`, `create trigger plan_mark_${name}_update after update of ${cols.join(', ')} on ${table}${when('new', changed(cols))} begin ${mark('new')} ${mark('old')} end`]);
   }
   return out;
 }
@@ -115,49 +133,54 @@ function onRowOf(table: string, name: string, mark: (ref: 'new' | 'old') => stri
  */
 export const PLAN_MARK_TRIGGERS: readonly [string, string][] = [
   // A new person is planned at the next tick; a change of what the timeline reads of them re-plans them.
-  ['plan_mark_people_insert', `create trigger if not exists plan_mark_people_insert after insert on people begin ${markOne('new.id')} end`],
-  ['plan_mark_people_update', `create trigger if not exists plan_mark_people_update after update of ${PEOPLE_COLUMNS.join(', ')} on people when ${changed(PEOPLE_COLUMNS)} begin ${markOne('new.id')} end`],
+  ['plan_mark_people_insert', `create trigger plan_mark_people_insert after insert on people begin ${markOne('new.id')} end`],
+  ['plan_mark_people_update', `create trigger plan_mark_people_update after update of ${PEOPLE_COLUMNS.join(', ')} on people when ${changed(PEOPLE_COLUMNS)} begin ${markOne('new.id')} end`],
   ...onRowOf('children', 'children', (r) => markOne(`${r}.person_id`), { update: ['person_id', 'birth_year', 'birth_month', 'expected', 'registered_at', 'placement'] }),
   ...onRowOf('memberships', 'memberships', (r) => markOne(`${r}.person_id`), { update: ['person_id', 'initiative_id', 'role', 'created_at'] }),
   ...onRowOf('identities', 'identities', (r) => markOne(`${r}.person_id`), { update: ['person_id', 'channel', 'unreachable_at'] }),
   ...onRowOf('event_rsvps', 'event_rsvps', (r) => markOne(`${r}.person_id`), { update: ['event_id', 'person_id', 'answer', 'status'] }),
   // Facts of an initiative concern all its parents.
   ...onRowOf('events', 'events', (r) => markParents(`${r}.initiative_id`), { update: ['initiative_id', 'kind', 'starts_at', 'min_age_months', 'max_age_months', 'cancelled_at'] }),
-  ['plan_mark_initiatives_update', `create trigger if not exists plan_mark_initiatives_update after update of phase, time_zone, municipality, archived_at on initiatives when ${changed(['phase', 'time_zone', 'municipality', 'archived_at'])} begin ${markParents('new.id')} end`],
+  ['plan_mark_initiatives_update', `create trigger plan_mark_initiatives_update after update of phase, time_zone, municipality, archived_at on initiatives when ${changed(['phase', 'time_zone', 'municipality', 'archived_at'])} begin ${markParents('new.id')} end`],
   // The phase rule reads the moment of the last phase change from the audit log.
-  ['plan_mark_audit_phase', `create trigger if not exists plan_mark_audit_phase after insert on audit_log when new.action = 'initiative.phase' and new.subject_id is not null begin ${markParents('new.subject_id')} end`],
+  ['plan_mark_audit_phase', `create trigger plan_mark_audit_phase after insert on audit_log when new.action = 'initiative.phase' and new.subject_id is not null begin ${markParents('new.subject_id')} end`],
   ...onRowOf('newsletter_schedules', 'newsletter_schedules', (r) => markParents(`${r}.initiative_id`), { update: ['every_weeks', 'first_date', 'time', 'active'] }),
   // A newsletter written for a slot that was waiting for one (issuing it, by the planner, marks nobody).
-  ['plan_mark_newsletters_insert', `create trigger if not exists plan_mark_newsletters_insert after insert on newsletters begin ${markParents('new.initiative_id')} end`],
+  ['plan_mark_newsletters_insert', `create trigger plan_mark_newsletters_insert after insert on newsletters begin ${markParents('new.initiative_id')} end`],
   // Relative nudges are the initiative's own reminder rules.
   ...onRowOf('nudges', 'nudges', (r) => markParents(`${r}.initiative_id`), { update: ['kind', 'rule', 'status', 'template_broadcast_id'], when: (r) => `${r}.kind = 'relative'` }),
   ...onRowOf('outreach_settings', 'outreach_settings', (r) => markParents(`${r}.initiative_id`), { update: ['enabled', 'cooldown_days'] }),
   ...onRowOf('outreach_voices', 'outreach_voices', (r) => markParents(`${r}.initiative_id`), { update: ['lang', 'media_id'] }),
   [
     'plan_mark_media_voice',
-    `create trigger if not exists plan_mark_media_voice after update of status on media when old.status is not new.status and exists (select 1 from outreach_voices where media_id = new.id) begin ` +
-      `insert or ignore into plan_marks (person_id, at) select m.person_id, ${NOW_MS} from memberships m join outreach_voices v on v.initiative_id = m.initiative_id where v.media_id = new.id and m.role = 'parent'; end`,
+    `create trigger plan_mark_media_voice after update of status on media when old.status is not new.status and exists (select 1 from outreach_voices where media_id = new.id) begin ` +
+      `insert into plan_marks (person_id, at) select distinct m.person_id, ${NOW_MS} from memberships m join outreach_voices v on v.initiative_id = m.initiative_id where v.media_id = new.id and m.role = 'parent' and ${notMarked('m.person_id')}; end`,
   ],
   // The outreach ladder reads its own rows (a step sent: the next is due 10 days later; not sent: the episode ended).
   [
     'plan_mark_deliveries_ladder',
-    `create trigger if not exists plan_mark_deliveries_ladder after update of status, send_at, sent_at on deliveries when new.rule_id like 'ladder%' and (${changed(['status', 'send_at', 'sent_at'])}) begin ${markOne('new.person_id')} end`,
+    `create trigger plan_mark_deliveries_ladder after update of status, send_at, sent_at on deliveries when new.rule_id like 'ladder%' and (${changed(['status', 'send_at', 'sent_at'])}) begin ${markOne('new.person_id')} end`,
   ],
-  ['plan_mark_deliveries_ladder_delete', `create trigger if not exists plan_mark_deliveries_ladder_delete after delete on deliveries when old.rule_id like 'ladder%' begin ${markOne('old.person_id')} end`],
+  ['plan_mark_deliveries_ladder_delete', `create trigger plan_mark_deliveries_ladder_delete after delete on deliveries when old.rule_id like 'ladder%' begin ${markOne('old.person_id')} end`],
   // Room in the frequency cap: a row that stops counting, or moves later, may let a waiting message in.
   [
     'plan_mark_deliveries_cap',
-    `create trigger if not exists plan_mark_deliveries_cap after update of status, send_at on deliveries when new.kind != 'notice' and old.status in ${COUNTED} and (new.status not in ${COUNTED} or new.send_at > old.send_at) begin ${markOne('new.person_id')} end`,
+    `create trigger plan_mark_deliveries_cap after update of status, send_at on deliveries when new.kind != 'notice' and old.status in ${COUNTED} and (new.status not in ${COUNTED} or new.send_at > old.send_at) begin ${markOne('new.person_id')} end`,
   ],
 ];
 
 /**
- * Creates any trigger that is missing (a later migration that rebuilt a table drops that table's
- * triggers). Returns the names it had to create, so the planner can say so and rebuild.
+ * Creates any trigger that is missing or differs (a later migration that rebuilt a table drops
+ * that table's triggers). Returns the names it had to (re)create, so the planner can say so and
+ * rebuild.
  */
 export function ensurePlanMarkTriggers(db: Db): string[] {
-  const have = new Set(db.$client.prepare("select name from sqlite_master where type = 'trigger' and name like 'plan_mark_%'").pluck().all() as string[]);
-  const missing = PLAN_MARK_TRIGGERS.filter(([name]) => !have.has(name));
-  for (const [, statement] of missing) db.$client.exec(statement);
-  return missing.map(([name]) => name);
+  const have = new Map((db.$client.prepare("select name, sql from sqlite_master where type = 'trigger' and name like 'plan_mark_%'").all() as { name: string; sql: string }[]).map((t) => [t.name, t.sql]));
+  const stale = PLAN_MARK_TRIGGERS.filter(([name, statement]) => have.get(name) !== statement);
+  if (stale.length) {
+    db.$client.transaction(() => {
+      for (const [name, statement] of stale) db.$client.exec(`drop trigger if exists ${name}; ${statement}`);
+    })();
+  }
+  return stale.map(([name]) => name);
 }
