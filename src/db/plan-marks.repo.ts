@@ -116,13 +116,13 @@ function onRowOf(table: string, name: string, mark: (ref: 'new' | 'old') => stri
     return parts.length ? ` when ${parts.map((p) => `(${p})`).join(' and ')}` : '';
   };
   const out: [string, string][] = [
-    [`plan_mark_${name}_insert`, `create trigger plan_mark_${name}_insert after insert on ${table}${when('new')} begin ${mark('new')} end`],
-    [`plan_mark_${name}_delete`, `create trigger plan_mark_${name}_delete after delete on ${table}${when('old')} begin ${mark('old')} end`],
+    [`plan_mark_${name}_insert`, `CREATE TRIGGER plan_mark_${name}_insert after insert on ${table}${when('new')} begin ${mark('new')} end`],
+    [`plan_mark_${name}_delete`, `CREATE TRIGGER plan_mark_${name}_delete after delete on ${table}${when('old')} begin ${mark('old')} end`],
   ];
   if (opts.update) {
     const cols = opts.update;
     // Both sides: a row that moved to another person or initiative changes the timelines of both.
-    out.push([`plan_mark_${name}_update`, `create trigger plan_mark_${name}_update after update of ${cols.join(', ')} on ${table}${when('new', changed(cols))} begin ${mark('new')} ${mark('old')} end`]);
+    out.push([`plan_mark_${name}_update`, `CREATE TRIGGER plan_mark_${name}_update after update of ${cols.join(', ')} on ${table}${when('new', changed(cols))} begin ${mark('new')} ${mark('old')} end`]);
   }
   return out;
 }
@@ -133,39 +133,39 @@ function onRowOf(table: string, name: string, mark: (ref: 'new' | 'old') => stri
  */
 export const PLAN_MARK_TRIGGERS: readonly [string, string][] = [
   // A new person is planned at the next tick; a change of what the timeline reads of them re-plans them.
-  ['plan_mark_people_insert', `create trigger plan_mark_people_insert after insert on people begin ${markOne('new.id')} end`],
-  ['plan_mark_people_update', `create trigger plan_mark_people_update after update of ${PEOPLE_COLUMNS.join(', ')} on people when ${changed(PEOPLE_COLUMNS)} begin ${markOne('new.id')} end`],
+  ['plan_mark_people_insert', `CREATE TRIGGER plan_mark_people_insert after insert on people begin ${markOne('new.id')} end`],
+  ['plan_mark_people_update', `CREATE TRIGGER plan_mark_people_update after update of ${PEOPLE_COLUMNS.join(', ')} on people when ${changed(PEOPLE_COLUMNS)} begin ${markOne('new.id')} end`],
   ...onRowOf('children', 'children', (r) => markOne(`${r}.person_id`), { update: ['person_id', 'birth_year', 'birth_month', 'expected', 'registered_at', 'placement'] }),
   ...onRowOf('memberships', 'memberships', (r) => markOne(`${r}.person_id`), { update: ['person_id', 'initiative_id', 'role', 'created_at'] }),
   ...onRowOf('identities', 'identities', (r) => markOne(`${r}.person_id`), { update: ['person_id', 'channel', 'unreachable_at'] }),
   ...onRowOf('event_rsvps', 'event_rsvps', (r) => markOne(`${r}.person_id`), { update: ['event_id', 'person_id', 'answer', 'status'] }),
   // Facts of an initiative concern all its parents.
   ...onRowOf('events', 'events', (r) => markParents(`${r}.initiative_id`), { update: ['initiative_id', 'kind', 'starts_at', 'min_age_months', 'max_age_months', 'cancelled_at'] }),
-  ['plan_mark_initiatives_update', `create trigger plan_mark_initiatives_update after update of phase, time_zone, municipality, archived_at on initiatives when ${changed(['phase', 'time_zone', 'municipality', 'archived_at'])} begin ${markParents('new.id')} end`],
+  ['plan_mark_initiatives_update', `CREATE TRIGGER plan_mark_initiatives_update after update of phase, time_zone, municipality, archived_at on initiatives when ${changed(['phase', 'time_zone', 'municipality', 'archived_at'])} begin ${markParents('new.id')} end`],
   // The phase rule reads the moment of the last phase change from the audit log.
-  ['plan_mark_audit_phase', `create trigger plan_mark_audit_phase after insert on audit_log when new.action = 'initiative.phase' and new.subject_id is not null begin ${markParents('new.subject_id')} end`],
+  ['plan_mark_audit_phase', `CREATE TRIGGER plan_mark_audit_phase after insert on audit_log when new.action = 'initiative.phase' and new.subject_id is not null begin ${markParents('new.subject_id')} end`],
   ...onRowOf('newsletter_schedules', 'newsletter_schedules', (r) => markParents(`${r}.initiative_id`), { update: ['every_weeks', 'first_date', 'time', 'active'] }),
   // A newsletter written for a slot that was waiting for one (issuing it, by the planner, marks nobody).
-  ['plan_mark_newsletters_insert', `create trigger plan_mark_newsletters_insert after insert on newsletters begin ${markParents('new.initiative_id')} end`],
+  ['plan_mark_newsletters_insert', `CREATE TRIGGER plan_mark_newsletters_insert after insert on newsletters begin ${markParents('new.initiative_id')} end`],
   // Relative nudges are the initiative's own reminder rules.
   ...onRowOf('nudges', 'nudges', (r) => markParents(`${r}.initiative_id`), { update: ['kind', 'rule', 'status', 'template_broadcast_id'], when: (r) => `${r}.kind = 'relative'` }),
   ...onRowOf('outreach_settings', 'outreach_settings', (r) => markParents(`${r}.initiative_id`), { update: ['enabled', 'cooldown_days'] }),
   ...onRowOf('outreach_voices', 'outreach_voices', (r) => markParents(`${r}.initiative_id`), { update: ['lang', 'media_id'] }),
   [
     'plan_mark_media_voice',
-    `create trigger plan_mark_media_voice after update of status on media when old.status is not new.status and exists (select 1 from outreach_voices where media_id = new.id) begin ` +
+    `CREATE TRIGGER plan_mark_media_voice after update of status on media when old.status is not new.status and exists (select 1 from outreach_voices where media_id = new.id) begin ` +
       `insert into plan_marks (person_id, at) select distinct m.person_id, ${NOW_MS} from memberships m join outreach_voices v on v.initiative_id = m.initiative_id where v.media_id = new.id and m.role = 'parent' and ${notMarked('m.person_id')}; end`,
   ],
   // The outreach ladder reads its own rows (a step sent: the next is due 10 days later; not sent: the episode ended).
   [
     'plan_mark_deliveries_ladder',
-    `create trigger plan_mark_deliveries_ladder after update of status, send_at, sent_at on deliveries when new.rule_id like 'ladder%' and (${changed(['status', 'send_at', 'sent_at'])}) begin ${markOne('new.person_id')} end`,
+    `CREATE TRIGGER plan_mark_deliveries_ladder after update of status, send_at, sent_at on deliveries when new.rule_id like 'ladder%' and (${changed(['status', 'send_at', 'sent_at'])}) begin ${markOne('new.person_id')} end`,
   ],
-  ['plan_mark_deliveries_ladder_delete', `create trigger plan_mark_deliveries_ladder_delete after delete on deliveries when old.rule_id like 'ladder%' begin ${markOne('old.person_id')} end`],
+  ['plan_mark_deliveries_ladder_delete', `CREATE TRIGGER plan_mark_deliveries_ladder_delete after delete on deliveries when old.rule_id like 'ladder%' begin ${markOne('old.person_id')} end`],
   // Room in the frequency cap: a row that stops counting, or moves later, may let a waiting message in.
   [
     'plan_mark_deliveries_cap',
-    `create trigger plan_mark_deliveries_cap after update of status, send_at on deliveries when new.kind != 'notice' and old.status in ${COUNTED} and (new.status not in ${COUNTED} or new.send_at > old.send_at) begin ${markOne('new.person_id')} end`,
+    `CREATE TRIGGER plan_mark_deliveries_cap after update of status, send_at on deliveries when new.kind != 'notice' and old.status in ${COUNTED} and (new.status not in ${COUNTED} or new.send_at > old.send_at) begin ${markOne('new.person_id')} end`,
   ],
 ];
 
