@@ -70,6 +70,7 @@ const reachParams = (r: ReachCounts): Record<string, TextParam> => ({ delivered:
 export function statsReplies(report: StatsReport, lang: string, ctx: FlowContext): Reply[] {
   if (report.scope.kind !== 'initiative') return [];
   const zone = report.timeZone;
+  const heard = report.heardFrom.filter((h) => h.parents !== 0);
   const who = lines(
     text('stats:head', { name: report.scope.name, date: dayOf(report.generatedAt, zone), phase: text(`phases:p${report.scope.phase}.name`), parents: countParam(report.parents) }),
     text('stats:ages.title'),
@@ -77,7 +78,7 @@ export function statsReplies(report: StatsReport, lang: string, ctx: FlowContext
     text('stats:languages.title'),
     ...(report.byLanguage.length ? report.byLanguage.map((l) => item(languageName(l.lang, ctx), l.parents)) : [text('stats:none')]),
     text('stats:heard.title'),
-    ...report.heardFrom.filter((h) => h.parents !== 0).map((h) => item(text(h.source === 'unknown' ? 'stats:unknown' : `onboarding:heardFrom.${h.source}`), h.parents)),
+    ...(heard.length ? heard.map((h) => item(text(h.source === 'unknown' ? 'stats:unknown' : `onboarding:heardFrom.${h.source}`), h.parents)) : [text('stats:none')]),
   );
   const r = report.registration;
   const p = report.participation.now;

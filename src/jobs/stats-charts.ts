@@ -7,6 +7,7 @@
  * purged after a day: src/db/stats-charts.repo.ts), then one reply per chart through the channel's
  * outbound scheduler. The role is checked again here. Logs carry ids only.
  */
+import { eq } from 'drizzle-orm';
 import type { i18n } from 'i18next';
 import type { Clock } from '../core/clock.js';
 import type { AfterCommitListener } from '../core/after-commit.js';
@@ -19,9 +20,8 @@ import type { Logger } from '../core/ports.js';
 import { renderText } from '../core/render.js';
 import type { Db } from '../db/client.js';
 import { membershipsOf } from '../db/invites.repo.js';
-import { chatOf, purgeExpiredCharts, queueReply, storeChart } from '../db/stats-charts.repo.js';
 import { people } from '../db/schema.js';
-import { eq } from 'drizzle-orm';
+import { chatOf, purgeExpiredCharts, queueReply, storeChart } from '../db/stats-charts.repo.js';
 import { may } from '../domain/authorization.js';
 import { chartInputs, chartLabels, CHART_KINDS } from '../domain/stats-charts.js';
 import type { StatsReads } from '../domain/stats-report.types.js';
