@@ -1,0 +1,150 @@
+/**
+ * The whole bot in its own process, as `npm start` builds it (createApp + start), for the
+ * benchmarks that need a real app process (app-child.ts starts it). Configuration comes from the
+ * environment (src/config.ts), like production. Inside it measures what only the app process can
+ * see: event-loop delay (perf_hooks.monitorEventLoopDelay: the largest stall is how long every
+ * parent's update waited behind something), CPU time, RSS and its peak, and warnings logged.
+ *
+ * Commands over IPC ({ id, cmd }): `tick` runs one planner tick now (the planner's own `tick()`,
+ * as its minutely schedule does) and answers how long it took; `stats` answers the figures, and
+ * with `reset: true` starts them afresh; `stop` stops the app and exits.
+ * BENCH_CLOCK_BASE (ISO): the domain clock starts there and moves at real speed (quiet hours and
+ * the seeded world's dates stay the same whenever the benchmark runs).
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { createApp, type App } from '../../src/app.js';
+import { systemClock, type Clock } from '../../src/core/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+
+export interface AppStats {
+  rssMb: number;
+  /** The kernel's high-water mark for this process since it started. */
+  maxRssMb: number;
+  heapUsedMb: number;
+  /** Event-loop delay since the last reset: the largest stall, p99 and mean, in ms. */
+  loop: { maxMs: number; p99Ms: number; meanMs: number };
+  /** The longest stalls since the last reset (a 10 ms timer firing late), longest first: when (process.hrtime, µs: the clock of a --cpu-prof profile) and how long. */
+  stalls: { atUs: number; ms: number }[];
+  /** CPU time (user + system) since the last reset. */
+  cpuMs: number;
+  /** Warnings and errors the app logged since start, by message. */
+  warnings: Record<string, number>;
+  /** The first log line of each of those (the logger keeps personal data out), for diagnosis. */
+  samples: Record<string, string>;
+}
+
+export type AppCommand = { cmd: 'tick' } | { cmd: 'stats'; reset?: boolean } | { cmd: 'stop' };
+
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+let cpuFrom = process.cpuUsage();
+
+// The same delay as the histogram, but with a time stamp, so a stall can be found in a CPU profile.
+const STALL_MS = 50;
+let stalls: { atUs: number; ms: number }[] = [];
+let lastBeat = process.hrtime.bigint();
+setInterval(() => {
+  const now = process.hrtime.bigint();
+  const late = Number(now - lastBeat) / 1e6 - 10;
+  lastBeat = now;
+  if (late < STALL_MS) return;
+  stalls.push({ atUs: Number(now / 1000n) - Math.round(late * 1000), ms: late });
+  stalls.sort((a, b) => b.ms - a.ms);
+  stalls = stalls.slice(0, 5);
+}, 10).unref();
+
+const warnings = new Map<string, number>();
+const samples = new Map<string, string>();
+const sink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        const entry = JSON.parse(line) as { level?: number; msg?: string };
+        if ((entry.level ?? 0) < 40) continue;
+        const msg = entry.msg ?? '?';
+        warnings.set(msg, (warnings.get(msg) ?? 0) + 1);
+        if (!samples.has(msg)) samples.set(msg, line.slice(0, 600));
+      } catch {
+        warnings.set('(unparsed log line)', (warnings.get('(unparsed log line)') ?? 0) + 1);
+      }
+    }
+    done();
+  },
+});
+
+function movingClock(base: number): Clock {
+  const started = Date.now();
+  return { now: () => new Date(base + (Date.now() - started)), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+}
+
+function stats(reset: boolean): AppStats {
+  const m = process.memoryUsage();
+  const cpu = process.cpuUsage(cpuFrom);
+  const out: AppStats = {
+    rssMb: m.rss / 1024 / 1024,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    heapUsedMb: m.heapUsed / 1024 / 1024,
+    loop: { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6, meanMs: loop.mean / 1e6 },
+    stalls,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    warnings: Object.fromEntries(warnings),
+    samples: Object.fromEntries(samples),
+  };
+  if (reset) {
+    loop.reset();
+    stalls = [];
+    cpuFrom = process.cpuUsage();
+  }
+  return out;
+}
+
+const send = (msg: unknown): void => void process.send?.(msg);
+const base = process.env.BENCH_CLOCK_BASE ? Date.parse(process.env.BENCH_CLOCK_BASE) : NaN;
+let app: App | undefined;
+
+async function handle(id: number, command: AppCommand): Promise<unknown> {
+  if (!app) throw new Error('the app is not started');
+  switch (command.cmd) {
+    case 'tick': {
+      const planner = app.nurture?.planner;
+      if (!planner) throw new Error('no planner (NURTURE_ENABLED=false or Redis missing)');
+      const started = performance.now();
+      const report = await planner.tick();
+      return { ms: performance.now() - started, people: report?.plan.people ?? null, planned: report?.plan.planned.length ?? null, enqueued: report?.enqueued ?? null };
+    }
+    case 'stats':
+      return stats(command.reset === true);
+    case 'stop': {
+      await app.stop();
+      const last = stats(false);
+      send({ id, ok: true, result: last });
+      setImmediate(() => process.exit(0));
+      return undefined;
+    }
+  }
+}
+
+process.on('message', (raw) => {
+  const { id, ...command } = raw as { id: number } & AppCommand;
+  handle(id, command).then(
+    (result) => {
+      if (command.cmd !== 'stop') send({ id, ok: true, result });
+    },
+    (err: unknown) => send({ id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+  );
+});
+// The benchmark went away: stop at once.
+process.once('disconnect', () => process.exit(1));
+
+try {
+  const started = performance.now();
+  app = createApp({ config: loadConfig(process.env), logger: createLogger(process.env.LOG_LEVEL ?? 'warn', sink), clock: Number.isFinite(base) ? movingClock(base) : systemClock });
+  await app.start();
+  send({ type: 'ready', startMs: performance.now() - started });
+} catch (err) {
+  send({ type: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  process.exit(1);
+}

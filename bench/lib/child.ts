@@ -1,0 +1,56 @@
+/**
+ * Runs one exported async function of a benchmark module in a fresh process (child.process.ts)
+ * and resolves with its result and the process's peak RSS. The module must have no side effects
+ * on import (only exports), and the argument and result must survive JSON (IPC).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { trackChild } from './cleanup.js';
+import { REPO_ROOT } from './machine.js';
+
+const ENTRY = fileURLToPath(new URL('./child.process.ts', import.meta.url));
+
+export interface ChildOptions {
+  /** --max-old-space-size in MB; see HEAP_MB_LARGE. */
+  heapMb?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * The heap limit for processes that hold a planning world of up to a million parents.
+ * Today's planner loads everyone into memory (issue 13: 1.4 GB RSS at 300k), above V8's default
+ * limit at 1M: the figure to watch is the peak RSS the benchmarks report, not a crash.
+ */
+export const HEAP_MB_LARGE = 12_288;
+
+/** The node options for a child that runs TypeScript from this repository. */
+export function childExecArgv(heapMb?: number): string[] {
+  return ['--import', 'tsx', ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
+}
+
+export async function inChild<T>(moduleUrl: string, exportName: string, args: unknown, options: ChildOptions = {}): Promise<{ result: T; maxRssMb: number }> {
+  const child: ChildProcess = trackChild(fork(ENTRY, [], { cwd: REPO_ROOT, execArgv: childExecArgv(options.heapMb), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          child.kill('SIGKILL');
+          finish(new Error(`${exportName} did not finish within ${options.timeoutMs} ms`));
+        }, options.timeoutMs)
+      : undefined;
+    const finish = (err: Error | null, value?: { result: T; maxRssMb: number }): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    child.on('message', (raw) => {
+      const msg = raw as { ok: boolean; result?: T; maxRssMb?: number; error?: string };
+      if (msg.ok) finish(null, { result: msg.result as T, maxRssMb: msg.maxRssMb ?? NaN });
+      else finish(new Error(`${exportName} in a child process: ${msg.error}`));
+    });
+    child.once('exit', (code, signal) => finish(new Error(`${exportName}: the child process exited (${signal ?? code}) without a result`)));
+    child.send({ moduleUrl, exportName, args });
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * Pipeline cost against a raw loop (issue 13): with the rate limit off, messages per second through
+ * the whole delivery path, divided by messages per second of a bare loop of sendMessage HTTP calls
+ * to the same fake Bot API with the same concurrency, in the same process of the same run.
+ * Target: ≥ 0.5 (the path costs at most what the HTTP call itself costs).
+ *
+ * The whole path, in one child process: a broadcast's rows (fanOut, every row due now) → BullMQ on
+ * the private Redis → the real delivery worker (its re-check, claim, render, record) → the outbound
+ * scheduler's proactive path (the SQLite send budget) → the real Telegram adapter → HTTP → the fake
+ * Bot API in the benchmark's process (no flood control). The worker's concurrency is what the bot
+ * uses at Telegram's 28/s (workerConcurrency: 14); its limiter and the scheduler's buckets are set
+ * far above what is reached. The raw loop: 14 loops posting sendMessage (node:http, keep-alive) to
+ * the same chats, once before and once after the pipeline (their mean is the divisor). Each rate
+ * is counted from the first to the last answered send, so start-up is not in it.
+ */
+import http from 'node:http';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createTelegramChannel } from '../src/bot/telegram/telegram.adapter.js';
+import type { Clock } from '../src/core/clock.js';
+import { createI18n, DEFAULT_LOCALES_DIR, loadLocales } from '../src/core/i18n.js';
+import { createOutboundScheduler } from '../src/core/outbound/outbound.scheduler.js';
+import type { ChannelAdapter, Logger } from '../src/core/ports.js';
+import { createBroadcast, setVersion } from '../src/db/broadcasts.repo.js';
+import { openDatabase } from '../src/db/client.js';
+import { createOutbox, newOutboxOwner } from '../src/db/outbox.repo.js';
+import { createSendBudget } from '../src/db/send-budget.repo.js';
+import { DEFAULT_POLICY } from '../src/domain/send-window.js';
+import { fanOut } from '../src/jobs/broadcast.runner.js';
+import { createDeliveryWorker, workerConcurrency } from '../src/jobs/deliver.worker.js';
+import { createDeliveryQueues } from '../src/jobs/delivery.queue.js';
+import { loadReminderRules, PLAN_HORIZON_MS } from '../src/jobs/nurture.config.js';
+import { seedInitiative } from '../test/support/broadcast-seed.js';
+import { startFakeBotApi } from '../test/support/fake-bot-api.js';
+import { seedChatParents } from './lib/chatters.js';
+import { inChild } from './lib/child.js';
+import { num, sleep } from './lib/format.js';
+import type { Benchmark, BenchOutput } from './lib/types.js';
+
+const CONCURRENCY = workerConcurrency(28);
+const CHAT_BASE = 80_000_000;
+/** A Tuesday 10:00 in Amsterdam: no quiet hours hold the rows back. */
+const DAYTIME = Date.parse('2026-12-08T09:00:00Z');
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+interface PipelineResult {
+  rawRates: number[];
+  pipelineRate: number;
+  rows: number;
+  sent: number;
+  statuses: Record<string, number>;
+}
+
+/** Sends `total` messages from `concurrency` loops; the rate from the first to the last answer. */
+async function rawLoop(apiRoot: string, token: string, chatIds: number[], total: number, concurrency: number): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true });
+  const url = new URL(`${apiRoot.replace(/\/$/, "")}/bot${token}/sendMessage`);
+  let next = 0;
+  let first = 0;
+  let last = 0;
+  let done = 0;
+  const post = (chatId: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ chat_id: chatId, text: 'Zaterdag speelochtend in de <b>Regenboog</b>.', parse_mode: 'HTML' });
+      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`sendMessage answered ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        await post(chatIds[i % chatIds.length]!);
+        const now = performance.now();
+        if (done++ === 0) first = now;
+        last = now;
+      }
+    }),
+  );
+  agent.destroy();
+  return (done - 1) / ((last - first) / 1000);
+}
+
+/** In a child process: the raw loop, the pipeline, the raw loop again. */
+export async function measurePipeline({ path, apiRoot, token, redisUrl, messages }: { path: string; apiRoot: string; token: string; redisUrl: string; messages: number }): Promise<PipelineResult> {
+  const db = openDatabase(path);
+  const started = Date.now();
+  const clock: Clock = { now: () => new Date(DAYTIME + (Date.now() - started)), sleep: (ms) => sleep(ms) };
+  const chatIds = Array.from({ length: messages }, (_, i) => CHAT_BASE + i);
+  const rawRates = [await rawLoop(apiRoot, token, chatIds, messages, CONCURRENCY)];
+
+  const planDeps = { db, rules: loadReminderRules(), clock, logger: silent, policy: DEFAULT_POLICY, defaultTimeZone: 'Europe/Amsterdam', horizonMs: PLAN_HORIZON_MS };
+  const producer = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const workerConn = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const prefix = `pipe${Math.random().toString(36).slice(2, 8)}`;
+  const queues = createDeliveryQueues(producer, prefix, ['telegram']);
+  const telegram = createTelegramChannel({ token, apiRoot, logger: silent, onInbound: async () => undefined, commands: [], defaultLanguage: 'nl' });
+  // Stamps each answered send: the pipeline's rate, like the raw loop's, from the first to the last.
+  let first = 0;
+  let last = 0;
+  let answered = 0;
+  const stamped: ChannelAdapter = {
+    name: 'telegram',
+    async send(chatId, message, options) {
+      const outcome = await telegram.send(chatId, message, options);
+      const now = performance.now();
+      if (answered++ === 0) first = now;
+      last = now;
+      return outcome;
+    },
+  };
+  const i18n = createI18n(loadLocales(DEFAULT_LOCALES_DIR));
+  const scheduler = createOutboundScheduler({
+    channel: 'telegram',
+    adapter: stamped,
+    limits: { bot: { capacity: 100_000, perSecond: 100_000 }, chat: { capacity: 1_000, perSecond: 1_000 }, maxInFlight: 64 },
+    budget: createSendBudget(db),
+    outbox: createOutbox(db, clock, newOutboxOwner()),
+    clock,
+    logger: silent,
+    busyNotice: () => ({ text: 'busy', lang: 'nl', dir: 'ltr' }),
+    maxReplyAgeMs: 600_000,
+  });
+  scheduler.start();
+  const worker = createDeliveryWorker({ ...planDeps, connection: workerConn, prefix, channel: 'telegram', adapter: scheduler.proactive, i18n, ratePerSecond: 100_000, concurrency: CONCURRENCY, onUnreachable: () => undefined });
+  try {
+    const broadcastId = db.$client.prepare('select max(id) from broadcasts').pluck().get() as number;
+    const report = await fanOut({ ...planDeps, queues }, broadcastId, clock.now());
+    if (!report || report.recipients !== messages) throw new Error(`fan-out: ${JSON.stringify(report)}`);
+    const unfinished = db.$client.prepare("select count(*) from deliveries where rule_id = ? and status in ('planned', 'queued', 'sending')").pluck();
+    void worker.run();
+    const deadline = Date.now() + 300_000;
+    while ((unfinished.get(`b${broadcastId}`) as number) > 0 && Date.now() < deadline) await sleep(20);
+    const pipelineRate = (answered - 1) / ((last - first) / 1000);
+    const statuses = Object.fromEntries(
+      (db.$client.prepare('select status, count(*) as n from deliveries where rule_id = ? group by status').all(`b${broadcastId}`) as { status: string; n: number }[]).map((r) => [r.status, r.n]),
+    );
+    await worker.close();
+    rawRates.push(await rawLoop(apiRoot, token, chatIds, messages, CONCURRENCY));
+    return { rawRates, pipelineRate, rows: report.recipients, sent: statuses.sent ?? 0, statuses };
+  } finally {
+    await worker.close().catch(() => undefined);
+    await scheduler.stop();
+    await queues.queue('telegram').obliterate({ force: true }).catch(() => undefined);
+    await queues.close();
+    producer.disconnect();
+    workerConn.disconnect();
+    db.$client.close();
+  }
+}
+
+export const pipelineCost: Benchmark = {
+  name: 'pipeline-cost',
+  title: 'Pipeline cost: the whole delivery path against a bare loop of sendMessage calls',
+  async run(ctx): Promise<BenchOutput> {
+    const messages = ctx.quick ? 2_000 : 5_000;
+    const path = join(ctx.tempDir, 'pipeline.db');
+    const db = openDatabase(path);
+    const initiative = seedInitiative(db, 'pipeline', 'Samen naar De Regenboog');
+    const langs = ['nl', 'tr', 'ar', 'pl', 'en', 'uk', 'so', 'ti'];
+    seedChatParents(db.$client, initiative, CHAT_BASE, messages, (i) => langs[i % langs.length]!);
+    const id = createBroadcast(db, { initiativeId: initiative, authorId: null, audience: {}, sendAt: new Date(DAYTIME), status: 'scheduled' });
+    for (const l of langs.slice(0, 6)) setVersion(db, id, l, { text: `Zaterdag speelochtend in de Regenboog (${l}).` });
+    db.$client.pragma('wal_checkpoint(TRUNCATE)');
+    db.$client.close();
+    const api = await startFakeBotApi();
+    for (let i = 0; i < messages; i++) api.meet(CHAT_BASE + i);
+    try {
+      ctx.log(`pipeline cost: ${num(messages)} messages, concurrency ${CONCURRENCY}…`);
+      const { result: r } = await inChild<PipelineResult>(import.meta.url, 'measurePipeline', { path, apiRoot: api.apiRoot, token: api.token, redisUrl: ctx.redisUrl, messages });
+      const raw = r.rawRates.reduce((a, b) => a + b, 0) / r.rawRates.length;
+      return {
+        figures: [
+          { metric: 'raw', label: `bare sendMessage loop (${CONCURRENCY} at once)`, value: raw, unit: '/s' },
+          { metric: 'pipeline', label: 'row → BullMQ → worker → scheduler → adapter → fake', value: r.pipelineRate, unit: '/s' },
+          { metric: 'ratio', label: 'pipeline ÷ bare loop', value: r.pipelineRate / raw, unit: '' },
+          { metric: 'lost', label: 'rows not sent', value: r.rows - r.sent, unit: '' },
+        ],
+        notes: [`${num(messages)} messages; bare loop ${r.rawRates.map((x) => `${x.toFixed(0)}/s`).join(' before, ')} after; rows ${JSON.stringify(r.statuses)}`],
+      };
+    } finally {
+      await api.close();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    }
+  },
+};
