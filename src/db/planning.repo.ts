@@ -55,17 +55,42 @@ interface PersonRow {
   language: string;
 }
 
-/** `withHistory: false` skips the cap history (the planner loads it only for people with something new). */
-export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; capWindowMs: number; withHistory?: boolean }): PlanningWorld {
+/**
+ * Whom to load: everyone who wants messages (the full pass), one person (the worker's re-check,
+ * `schedule`), a set of ids (the incremental tick: marked and due parents, bound as one JSON
+ * array, never one query per person) or an id range (a batch of the full rebuild).
+ */
+export type PeopleSelection = { personId?: number; personIds?: readonly number[]; idRange?: { from: number; to: number } };
+
+/** A WHERE term on a person id column, and its arguments. */
+export interface PersonFilter {
+  sql: (column: string) => string;
+  args: unknown[];
+}
+
+export function personFilter(sel: PeopleSelection): PersonFilter | null {
+  if (sel.personId !== undefined) return { sql: (c) => `${c} = ?`, args: [sel.personId] };
+  if (sel.personIds !== undefined) return { sql: (c) => `${c} in (select value from json_each(?))`, args: [JSON.stringify(sel.personIds)] };
+  if (sel.idRange !== undefined) return { sql: (c) => `${c} >= ? and ${c} < ?`, args: [sel.idRange.from, sel.idRange.to] };
+  return null;
+}
+
+/**
+ * `withHistory: false` skips the cap history (the planner loads it only for people with something
+ * new). `aheadMs`: the incremental planner looks this far ahead for each parent's next moment, so
+ * events and newsletter slots are loaded that much further (default: what a pass a day ahead needs).
+ */
+export function loadPlanningWorld(db: Db, now: Date, opts: PeopleSelection & { capWindowMs: number; withHistory?: boolean; aheadMs?: number }): PlanningWorld {
   const sqlite = db.$client;
   const one = opts.personId !== undefined;
-  const where = one ? 'where p.id = ?' : 'where p.proactive = 1';
-  const args = one ? [opts.personId] : [];
+  const filter = personFilter(opts);
+  const where = filter ? `where ${filter.sql('p.id')}` : 'where p.proactive = 1';
+  const args = filter?.args ?? [];
   const peopleRows = sqlite.prepare(`select p.id, p.proactive, p.reminders, p.newsletter, p.quiet_start, p.quiet_end, p.preferred_channel, p.last_action_at, p.last_read_at, p.contact_declined_at, p.language from people p ${where}`).all(...args) as PersonRow[];
 
   const kids = new Map<number, PlanChild[]>();
   const childRows = sqlite
-    .prepare(`select c.id, c.person_id, c.birth_year, c.birth_month, c.expected, c.registered_at, c.placement from children c ${one ? 'where c.person_id = ?' : ''} order by c.birth_year, c.birth_month, c.id`)
+    .prepare(`select c.id, c.person_id, c.birth_year, c.birth_month, c.expected, c.registered_at, c.placement from children c ${filter ? `where ${filter.sql('c.person_id')}` : ''} order by c.birth_year, c.birth_month, c.id`)
     .all(...args) as { id: number; person_id: number; birth_year: number; birth_month: number; expected: number; registered_at: number | null; placement: PlanChild['placement'] }[];
   for (const c of childRows) {
     const list = kids.get(c.person_id) ?? [];
@@ -75,13 +100,13 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
 
   const membership = new Map<number, { initiativeId: number; joinedAt: Date }>();
   const memberRows = sqlite
-    .prepare(`select person_id, initiative_id, created_at from memberships where role = 'parent' ${one ? 'and person_id = ?' : ''} order by id`)
+    .prepare(`select person_id, initiative_id, created_at from memberships where role = 'parent' ${filter ? `and ${filter.sql('person_id')}` : ''} order by id`)
     .all(...args) as { person_id: number; initiative_id: number; created_at: number }[];
   for (const m of memberRows) if (!membership.has(m.person_id)) membership.set(m.person_id, { initiativeId: m.initiative_id, joinedAt: new Date(m.created_at) });
 
   const channelOf = new Map<number, ChannelName>();
   const identityRows = sqlite
-    .prepare(`select person_id, channel from identities where unreachable_at is null ${one ? 'and person_id = ?' : ''} order by id`)
+    .prepare(`select person_id, channel from identities where unreachable_at is null ${filter ? `and ${filter.sql('person_id')}` : ''} order by id`)
     .all(...args) as { person_id: number; channel: ChannelName }[];
   const preferred = new Map(peopleRows.map((p) => [p.id, p.preferred_channel]));
   for (const i of identityRows) {
@@ -109,15 +134,16 @@ export function loadPlanningWorld(db: Db, now: Date, opts: { personId?: number; 
     };
   });
 
-  const { initiatives, slotsOf } = one ? sharedParts(db, now) : { initiatives: loadInitiatives(db), slotsOf: loadSlots(db, now) };
+  const aheadMs = Math.max(opts.aheadMs ?? 0, 0);
+  const { initiatives, slotsOf } = one && !aheadMs ? sharedParts(db, now) : { initiatives: loadInitiatives(db), slotsOf: loadSlots(db, now, aheadMs) };
   return {
     people,
     channelOf,
     initiatives,
-    eventsOf: loadEvents(db, now, initiatives),
+    eventsOf: loadEvents(db, now, initiatives, aheadMs),
     slotsOf,
     nudgeRulesOf: activeNudgeRules(db),
-    ladder: { history: ladderHistory(db, opts.personId), settings: outreachSettingsMap(db), voices: outreachVoiceLanguages(db) },
+    ladder: { history: ladderHistory(db, filter ?? undefined), settings: outreachSettingsMap(db), voices: outreachVoiceLanguages(db) },
     history: opts.withHistory === false ? new Map() : one ? personHistory(db, now, opts) : capHistory(db, new Date(now.getTime() - opts.capWindowMs)),
   };
 }
@@ -166,12 +192,13 @@ function loadInitiatives(db: Db): Map<number, PlanInitiative> {
   );
 }
 
-function loadEvents(db: Db, now: Date, initiatives: Map<number, PlanInitiative>): Map<number, PlanEvent[]> {
+function loadEvents(db: Db, now: Date, initiatives: Map<number, PlanInitiative>, aheadMs = 0): Map<number, PlanEvent[]> {
   // Invitations start 7 days before; the day's reminder runs until the start. The planner looks
-  // 8 days further (LOOKAHEAD_MS) to keep room in the cap for the invitations of the coming days.
+  // 8 days further (LOOKAHEAD_MS) to keep room in the cap for the invitations of the coming days,
+  // and the incremental planner `aheadMs` further still for each parent's next moment.
   const rows = db.$client
     .prepare('select id, initiative_id, kind, starts_at, min_age_months, max_age_months from events where cancelled_at is null and starts_at > ? and starts_at < ?')
-    .all(now.getTime() - DAY_MS, now.getTime() + 16 * DAY_MS) as { id: number; initiative_id: number; kind: EventKindName; starts_at: number; min_age_months: number; max_age_months: number }[];
+    .all(now.getTime() - DAY_MS, now.getTime() + aheadMs + 16 * DAY_MS) as { id: number; initiative_id: number; kind: EventKindName; starts_at: number; min_age_months: number; max_age_months: number }[];
   const rsvps = eventRsvpsForPlanning(db, rows.map((r) => r.id));
   const out = new Map<number, PlanEvent[]>();
   for (const r of rows) {
@@ -197,11 +224,11 @@ function labels(state: RsvpState | undefined): RsvpLabel[] {
   return state.status === 'none' ? [state.answer] : [state.answer, state.status];
 }
 
-function loadSlots(db: Db, now: Date): Map<number, NewsletterSlot[]> {
+function loadSlots(db: Db, now: Date, aheadMs = 0): Map<number, NewsletterSlot[]> {
   const out = new Map<number, NewsletterSlot[]>();
   for (const s of allNewsletterSchedules(db)) {
     if (!s.active) continue;
-    const slots = newsletterSlots(s, s.timeZone, new Date(now.getTime() - 7 * DAY_MS), new Date(now.getTime() + 2 * DAY_MS));
+    const slots = newsletterSlots(s, s.timeZone, new Date(now.getTime() - 7 * DAY_MS), new Date(now.getTime() + Math.max(2 * DAY_MS, aheadMs + DAY_MS)));
     out.set(
       s.initiativeId,
       slots.map((x) => ({ initiativeId: s.initiativeId, slot: x.slot, at: x.at })),

@@ -38,6 +38,9 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
   if (!person.proactive) return [];
   const zone = input.initiative?.timeZone ?? input.defaultTimeZone;
   const nowIdx = monthIndex(localMonth(input.now, zone));
+  // The last month a child-age message may be due in: next month for a pass a day ahead; the month
+  // of now + horizon when the incremental planner looks weeks ahead for a parent's next moment.
+  const lastDueIdx = input.horizonMs > 27 * DAY_MS ? Math.max(nowIdx + 1, monthIndex(localMonth(new Date(input.now.getTime() + input.horizonMs), zone))) : nowIdx + 1;
   const out: Candidate[] = [];
   // No closures in this loop: it runs for every rule of 100,000 parents every minute.
 
@@ -94,7 +97,7 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
       if (t.type === 'childAge') {
         // Cheap month test first: most children are nowhere near this rule's window.
         const dueIdx = monthIndex(child) + t.months;
-        if (dueIdx > nowIdx + 1 || monthIndex(child) + t.untilMonths < nowIdx) continue;
+        if (dueIdx > lastDueIdx || monthIndex(child) + t.untilMonths < nowIdx) continue;
         const w = { dueAt: firstOfMonth(dueIdx, t.at, zone), expiresAt: firstOfMonth(monthIndex(child) + t.untilMonths, '00:00', zone) };
         if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, 'once', w, childPayload(rule, person, child, rule.message as string, {}, !child.expected && t.months >= 12), null));
         continue;

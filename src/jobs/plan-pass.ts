@@ -1,8 +1,10 @@
 /**
- * One planning pass: run every parent's timeline, keep what is new (the unique key says so),
- * give it a send time outside the quiet hours and within the frequency cap, and write the
- * rows in one transaction. No Redis here: enqueueing is the planner's next step, so a pass
- * is also what `plan --dry-run` shows and what the benchmark measures.
+ * One planning pass: run the timeline of every parent (or of one, a set, or a range of ids),
+ * keep what is new (the unique key says so), give it a send time outside the quiet hours and
+ * within the frequency cap, and write the rows. No Redis here: enqueueing is the planner's next
+ * step, so a pass is also what `plan --dry-run` shows and what the benchmark measures. The
+ * incremental planner (src/jobs/plan-tick.ts) runs it over the parents that are due or marked and
+ * stores each one's next moment (`nextMoments`).
  */
 import type { Clock } from '../core/clock.js';
 import type { ChannelName } from '../core/messages.js';
@@ -16,7 +18,7 @@ import { candidatesFor, mergeSiblings } from '../domain/timeline.js';
 import type { Db } from '../db/client.js';
 import { capHistoryOf, insertPlannedRows, keyExists, type NewDelivery } from '../db/deliveries.repo.js';
 import { issueNextNewsletter } from '../db/newsletters.repo.js';
-import { loadPlanningWorld, type PlanningWorld } from '../db/planning.repo.js';
+import { loadPlanningWorld, type PeopleSelection, type PlanningWorld } from '../db/planning.repo.js';
 
 export interface PlanPassDeps {
   db: Db;
@@ -30,8 +32,8 @@ export interface PlanPassDeps {
   /** The outreach ladder's cool-down for initiatives that set none (OUTREACH_COOLDOWN_DAYS; default 120). */
   outreachCooldownDays?: number;
   /**
-   * Keys known to have a row (the planner keeps this across its minutely passes, so the steady
-   * state asks SQLite nothing per candidate). Safe: a row only disappears with its person or child.
+   * Keys known to have a row, kept by a caller across passes (scripts/bench-nurture.ts). The
+   * planner no longer keeps one: its tick looks only at parents with something due (ADR 0012).
    */
   knownKeys?: Set<string>;
 }
@@ -47,12 +49,29 @@ export interface PlanReport {
   /** Newsletter slots with no newsletter written yet. */
   noNewsletter: string[];
   ms: number;
+  /**
+   * With `nextMoments`: per person planned, when the planner must look again (epoch ms; null:
+   * only when marked). Written to people.next_plan_at by the incremental planner (plan-tick.ts).
+   */
+  next?: Map<number, number | null>;
 }
 
-export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolean; personId?: number } = {}): PlanReport {
+export interface PlanPassOptions extends Pick<PeopleSelection, 'personIds' | 'idRange'> {
+  now?: Date;
+  dryRun?: boolean;
+  personId?: number;
+  /** Compute each person's next moment (the incremental planner). */
+  nextMoments?: boolean;
+}
+
+/** Rows are written in transactions of this many (the planner thread never holds the write lock long). */
+const INSERT_CHUNK = 500;
+
+export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanReport {
   const started = performance.now();
   const now = opts.now ?? deps.clock.now();
-  const world = loadPlanningWorld(deps.db, now, { personId: opts.personId, capWindowMs: deps.policy.cap.windowMs, withHistory: false });
+  const selection = { personId: opts.personId, personIds: opts.personIds, idRange: opts.idRange };
+  const world = loadPlanningWorld(deps.db, now, { ...selection, capWindowMs: deps.policy.cap.windowMs, withHistory: false, aheadMs: opts.nextMoments ? NEXT_LOOKAHEAD_MS : 0 });
   const lookup = keyExists(deps.db);
   const known = deps.knownKeys;
   const exists = (key: string): boolean => {
@@ -63,11 +82,14 @@ export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolea
   };
   const report: PlanReport = { at: now, people: world.people.length, candidates: 0, planned: [], expired: 0, noNewsletter: [], ms: 0 };
   const withNews: { person: PlanPerson; channel: ChannelName; fresh: Candidate[]; upcoming: Candidate[] }[] = [];
+  /** This pass's candidates per person (the next moments look at them again after the insert). */
+  const current = new Map<number, Candidate[]>();
   for (const person of world.people) {
     const channel = world.channelOf.get(person.id);
     if (!channel || !person.proactive) continue;
     const candidates = timelineOf(deps, world, person, now, deps.horizonMs);
     report.candidates += candidates.length;
+    if (opts.nextMoments) current.set(person.id, candidates);
     const fresh = candidates.filter((c) => !exists(deliveryKey(c)));
     if (!fresh.length) continue;
     // Time-bound messages of the coming days keep their room in the cap (only for those with news: few).
@@ -85,14 +107,59 @@ export function planPass(deps: PlanPassDeps, opts: { now?: Date; dryRun?: boolea
   resolveNewsletters(deps, report, opts.dryRun === true);
   if (!opts.dryRun && report.planned.length) {
     const rows = report.planned;
-    const ids = insertPlannedRows(deps.db, rows, now);
+    const ids: (number | null)[] = [];
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) ids.push(...insertPlannedRows(deps.db, rows.slice(i, i + INSERT_CHUNK), now));
     // A key that appeared meanwhile (another planner) is simply not inserted again.
     report.planned = rows.flatMap((r, i) => (ids[i] === null ? [] : [{ ...r, id: ids[i] as number }]));
     if (report.planned.length !== rows.length) deps.logger.warn({ expected: rows.length, inserted: report.planned.length }, 'some planned rows already existed');
     if (known) for (const r of rows) remember(known, r.key);
   }
+  if (opts.nextMoments && !opts.dryRun) {
+    const written = new Set(report.planned.map((r) => r.key));
+    const hasRow = (key: string): boolean => written.has(key) || exists(key);
+    report.next = new Map();
+    for (const person of world.people) {
+      const planned = current.get(person.id);
+      report.next.set(person.id, planned ? nextMomentOf(deps, world, person, now, planned, hasRow) : null);
+    }
+  }
   report.ms = Math.round(performance.now() - started);
   return report;
+}
+
+/**
+ * How far ahead a parent's next moment is looked for. Shorter than the keep-warm interval (42 days
+ * at least), so the keep-warm occurrence current at now + this is the next one after the current
+ * one; a parent with nothing ahead is looked at again after this (less the horizon): a periodic
+ * re-check that costs 1/29 of the parents a day.
+ */
+export const NEXT_LOOKAHEAD_MS = 30 * 86_400_000;
+/** A message that could not be placed (the cap or the quiet hours left no room) is tried again after this, at the latest. */
+export const RETRY_UNPLACED_MS = 3600_000;
+
+/**
+ * When the planner must look at this person again, from their candidates now (`planned`: this
+ * pass's, at the planning horizon) and those of the coming weeks: the earliest moment a candidate
+ * without a row enters the horizon (its due time less the horizon); for one that is already in it
+ * but got no row (no room before it expires, no newsletter written yet), within the hour or at its
+ * expiry, whichever is first (a window that rolls on, like the ladder's first step, opens anew
+ * there); with nothing ahead, a re-check when the lookahead has passed. Always after now: the next
+ * tick at the earliest. Facts that change meanwhile mark the person (src/db/plan-marks.repo.ts).
+ */
+export function nextMomentOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, now: Date, planned: Candidate[], hasRow: (key: string) => boolean): number {
+  const t = now.getTime();
+  let next = t + NEXT_LOOKAHEAD_MS - deps.horizonMs;
+  const seen = new Set<string>();
+  for (const c of [...planned, ...timelineOf(deps, world, person, now, NEXT_LOOKAHEAD_MS)]) {
+    const key = deliveryKey(c);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (hasRow(key)) continue;
+    const enters = c.dueAt.getTime() - deps.horizonMs;
+    const at = enters > t ? enters : Math.min(t + RETRY_UNPLACED_MS, c.expiresAt?.getTime() ?? Infinity);
+    if (at < next) next = at;
+  }
+  return Math.max(next, t + 1);
 }
 
 /** How far ahead the planner looks for time-bound messages that the cap must keep room for. */

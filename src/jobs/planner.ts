@@ -1,27 +1,34 @@
 /**
  * The planner: every minute (node-cron, no overlapping runs) and once at start it
- *   1. runs a planning pass (new delivery rows; a duplicate run inserts nothing),
- *   2. enqueues the rows due within the next minutes (job id = `d<delivery id>`),
+ *   1. does the tick's SQLite work where the planner's work runs (src/jobs/plan-runner.ts: the
+ *      planner thread, off the thread that answers parents): the retention job once an hour, the
+ *      incremental planning pass over the parents marked or due (ADR 0012), missing dates,
+ *      escalations,
+ *   2. enqueues the rows due within the next minutes (job id = `d<delivery id>`), in slices,
  *   3. rebuilds the queue from the database when Redis holds fewer jobs than there are
  *      queued rows (Redis lost its data, or an add failed half-way).
+ * At start, when the rules or the planner's configuration changed since the last full rebuild
+ * (or it never ran), a full rebuild runs in batches beside the ticks.
  * Redis being away never loses anything: rows stay `planned` and the next tick tries again.
  */
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { ChannelName } from '../core/messages.js';
 import type { Logger } from '../core/ports.js';
 import { describeError } from '../core/dispatcher.js';
-import { countQueued, markQueued, plannedDue, queuedItems } from '../db/deliveries.repo.js';
+import { countQueued, markQueued, plannedDue, queuedItems, type QueueItem } from '../db/deliveries.repo.js';
+import { ensurePlanMarkTriggers, storePlanFingerprint } from '../db/plan-marks.repo.js';
 import type { DeliveryQueues } from './delivery.queue.js';
-import { planPass, type PlanPassDeps, type PlanReport } from './plan-pass.js';
-import { retentionPass } from './retention.js';
+import type { PlanPassDeps } from './plan-pass.js';
+import { createPlanRunner, type PlanRunner } from './plan-runner.js';
+import { planFingerprint, rebuildNeeded, type TickPlanReport } from './plan-tick.js';
 
 /** The retention job (notices, erasures, old rows) runs at most this often. */
 export const RETENTION_EVERY_MS = 3600_000;
-import { missingDatesPass } from './missing-dates.pass.js';
-import { relayEscalationPass } from './relay.escalation.js';
 
 /** Rows due within this window are handed to BullMQ as delayed jobs. */
 export const ENQUEUE_AHEAD_MS = 2 * 60_000;
+/** Rows handed to BullMQ per slice (the thread that answers parents gets a turn between slices). */
+const ENQUEUE_SLICE = 1000;
 
 export interface PlannerDeps extends PlanPassDeps {
   queues: DeliveryQueues;
@@ -29,12 +36,24 @@ export interface PlannerDeps extends PlanPassDeps {
   logger: Logger;
   /** Defaults to ENQUEUE_AHEAD_MS; tests with a hand-moved clock use 0 (only what is due now). */
   enqueueAheadMs?: number;
+  /**
+   * Plan on the planner thread (default true; it needs the database in a file: an in-memory one
+   * is planned inline). False: on this thread, as a test that counts SQLite's reads needs it.
+   */
+  thread?: boolean;
 }
 
 export interface TickReport {
-  plan: PlanReport;
+  plan: TickPlanReport;
   enqueued: number;
   rebuilt: number;
+}
+
+export interface RebuildReport {
+  people: number;
+  planned: number;
+  batches: number;
+  ms: number;
 }
 
 export interface Planner {
@@ -42,9 +61,16 @@ export interface Planner {
   /**
    * Hands rows that are due now to the queue without a planning pass (a notice written by a
    * turn: a relayed question or answer, an approval request). Cheap; runs coalesced, never
-   * beside a tick. Resolves with the number enqueued (0 when Redis is away: the tick retries).
+   * beside another enqueue. Resolves with the number enqueued (0 when Redis is away: the tick retries).
    */
   kick(): Promise<number>;
+  /**
+   * The full rebuild, in batches beside the ticks (start() runs it when the rules changed). Resolves
+   * when done (null when the planner stopped first); a rebuild asked for while one runs is that one.
+   */
+  rebuild(): Promise<RebuildReport | null>;
+  /** Where planning runs: 'thread' (the planner thread) or 'inline'. */
+  readonly mode: 'thread' | 'inline';
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -53,43 +79,23 @@ export function createPlanner(deps: PlannerDeps): Planner {
   let task: ScheduledTask | null = null;
   let running: Promise<TickReport | null> | null = null;
   let redisDown = false;
-  const knownKeys = new Set<string>();
+  let stopping = false;
+  const runner: PlanRunner = createPlanRunner(deps, { thread: deps.thread ?? true });
 
   let lastRetention = -Infinity;
 
   async function runTick(): Promise<TickReport | null> {
     const now = deps.clock.now();
-    if (now.getTime() - lastRetention >= RETENTION_EVERY_MS || now.getTime() < lastRetention) {
-      lastRetention = now.getTime();
-      try {
-        retentionPass(deps, now);
-      } catch (err) {
-        deps.logger.error({ err: describeError(err) }, 'retention pass failed');
-      }
-    }
-    const plan = planPass({ ...deps, knownKeys }, { now });
-    try {
-      missingDatesPass(deps.db, now, deps.defaultTimeZone);
-    } catch (err) {
-      // The notices are asked again next tick (their unique key keeps them one per coordinator and month).
-      deps.logger.error({ err: describeError(err) }, 'missing-dates pass failed');
-    }
-    try {
-      // Parents' questions unanswered for 24 h move to the next tier (notices enqueued below).
-      relayEscalationPass(deps.db, now, deps.logger);
-    } catch (err) {
-      deps.logger.error({ err: describeError(err) }, 'relay escalation pass failed');
-    }
+    const retention = now.getTime() - lastRetention >= RETENTION_EVERY_MS || now.getTime() < lastRetention;
+    if (retention) lastRetention = now.getTime();
+    const plan = await runner.tick(now, { retention });
     let enqueued = 0;
     let rebuilt = 0;
     try {
-      const due = plannedDue(deps.db, new Date(now.getTime() + (deps.enqueueAheadMs ?? ENQUEUE_AHEAD_MS) + 1));
-      if (due.length) {
-        await deps.queues.add(due, now);
-        markQueued(deps.db, due.map((d) => d.id));
-        enqueued = due.length;
-      }
-      rebuilt = await rebuildIfLost(now);
+      ({ enqueued, rebuilt } = await exclusive(async () => {
+        const due = plannedDue(deps.db, new Date(now.getTime() + (deps.enqueueAheadMs ?? ENQUEUE_AHEAD_MS) + 1));
+        return { enqueued: await enqueue(due, now), rebuilt: await rebuildIfLost(now) };
+      }));
       if (redisDown) deps.logger.info({}, 'planner reaches redis again');
       redisDown = false;
     } catch (err) {
@@ -97,10 +103,22 @@ export function createPlanner(deps: PlannerDeps): Planner {
       if (!redisDown) deps.logger.error({ err: describeError(err) }, 'planner cannot enqueue; will retry every minute');
       redisDown = true;
     }
-    if (plan.planned.length || enqueued || rebuilt) {
-      deps.logger.info({ people: plan.people, planned: plan.planned.length, enqueued, rebuilt, ms: plan.ms }, 'planner tick');
+    if (plan.planned.length || enqueued || rebuilt || plan.more) {
+      deps.logger.info({ people: plan.people, marked: plan.marked, due: plan.due, planned: plan.planned.length, more: plan.more, enqueued, rebuilt, ms: Math.round(plan.ms) }, 'planner tick');
     }
     return { plan, enqueued, rebuilt };
+  }
+
+  /** Hands rows to BullMQ in slices, each marked queued once added (a failure leaves the rest planned for the next tick). */
+  async function enqueue(due: QueueItem[], now: Date): Promise<number> {
+    let done = 0;
+    for (let i = 0; i < due.length; i += ENQUEUE_SLICE) {
+      const slice = due.slice(i, i + ENQUEUE_SLICE);
+      await deps.queues.add(slice, now);
+      markQueued(deps.db, slice.map((d) => d.id));
+      done += slice.length;
+    }
+    return done;
   }
 
   async function rebuildIfLost(now: Date): Promise<number> {
@@ -118,16 +136,22 @@ export function createPlanner(deps: PlannerDeps): Planner {
     return rebuilt;
   }
 
+  /** One enqueue at a time (a tick's, a kick's): planning runs elsewhere and never holds this. */
+  let lock: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = lock.then(fn, fn);
+    lock = run.catch(() => undefined);
+    return run;
+  }
+
   let kicking: Promise<number> | null = null;
   let kickAgain = false;
 
   async function enqueueDueNow(): Promise<number> {
-    const now = deps.clock.now();
-    const due = plannedDue(deps.db, new Date(now.getTime() + 1));
-    if (!due.length) return 0;
-    await deps.queues.add(due, now);
-    markQueued(deps.db, due.map((d) => d.id));
-    return due.length;
+    return exclusive(async () => {
+      const now = deps.clock.now();
+      return enqueue(plannedDue(deps.db, new Date(now.getTime() + 1)), now);
+    });
   }
 
   function kick(): Promise<number> {
@@ -139,7 +163,6 @@ export function createPlanner(deps: PlannerDeps): Planner {
       let total = 0;
       do {
         kickAgain = false;
-        if (running) await running;
         total += await enqueueDueNow();
       } while (kickAgain);
       return total;
@@ -180,18 +203,65 @@ export function createPlanner(deps: PlannerDeps): Planner {
     return running;
   }
 
+  let rebuilding: Promise<RebuildReport | null> | null = null;
+
+  /** The full rebuild: batches of ids on the planner's thread, each at the clock of its moment; ticks go on in between. */
+  async function runRebuild(): Promise<RebuildReport | null> {
+    const started = performance.now();
+    const fingerprint = planFingerprint(deps);
+    const report: RebuildReport = { people: 0, planned: 0, batches: 0, ms: 0 };
+    await runner.rebuildBegin();
+    for (let from: number | null = 0; from !== null; ) {
+      if (stopping) return null;
+      const batch = await runner.rebuildBatch(deps.clock.now(), from);
+      report.batches++;
+      report.people += batch.people;
+      report.planned += batch.planned.length;
+      from = batch.nextFrom;
+    }
+    storePlanFingerprint(deps.db, fingerprint);
+    report.ms = Math.round(performance.now() - started);
+    deps.logger.info({ ...report }, 'planner: full rebuild done');
+    return report;
+  }
+
+  function rebuild(): Promise<RebuildReport | null> {
+    rebuilding ??= runRebuild()
+      .catch((err: unknown) => {
+        deps.logger.error({ err: describeError(err) }, 'planner: full rebuild failed; the next start tries again (ticks go on)');
+        return null;
+      })
+      .finally(() => {
+        rebuilding = null;
+      });
+    return rebuilding;
+  }
+
   return {
     tick,
     kick,
+    rebuild,
+    mode: runner.mode,
     async start() {
+      stopping = false;
+      // A migration that rebuilt a table drops its triggers: without them nobody would be marked.
+      const recreated = ensurePlanMarkTriggers(deps.db);
+      if (recreated.length) deps.logger.warn({ triggers: recreated }, 'planner: plan-mark triggers were missing or differed; recreated them (a full rebuild follows)');
+      if (recreated.length || rebuildNeeded(deps)) {
+        deps.logger.info({ mode: runner.mode }, 'planner: the rules or the planner changed since the last full rebuild: rebuilding in the background');
+        void rebuild();
+      }
       task = createTask('* * * * *', () => tick(), { name: 'planner', noOverlap: true });
       await task.start();
       await tick();
     },
     async stop() {
+      stopping = true;
       if (task) await task.destroy();
       task = null;
       if (running) await running;
+      if (rebuilding) await rebuilding;
+      await runner.close();
     },
   };
 }

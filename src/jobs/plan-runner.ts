@@ -1,0 +1,176 @@
+/**
+ * Where the incremental planner's work runs (ADR 0012): on the planner thread (a worker_thread
+ * with its own SQLite connection, src/jobs/plan-thread.ts) when the database is a file, so the
+ * tick and the full rebuild never block the thread that answers parents; inline (the same calls,
+ * on this thread) for an in-memory database or when asked. The planner (src/jobs/planner.ts) sees
+ * one interface either way.
+ *
+ * The thread is started on first use and again after it died (the pending requests fail, the next
+ * tick starts a new one). It holds no state between requests: everything is in SQLite.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../core/ports.js';
+import type { ReminderRule } from '../domain/reminder-rules.js';
+import type { SendPolicy } from '../domain/send-window.js';
+import type { PlanPassDeps } from './plan-pass.js';
+import { rebuildBatch, rebuildBegin, REBUILD_BATCH, type RebuildBatchReport, type TickPlanReport } from './plan-tick.js';
+import { tickWork } from './tick-work.js';
+
+export interface PlanRunner {
+  readonly mode: 'thread' | 'inline';
+  /** The tick's SQLite work (src/jobs/tick-work.ts): retention when asked, planning, missing dates, escalations. */
+  tick(now: Date, opts?: { retention?: boolean }): Promise<TickPlanReport>;
+  rebuildBegin(): Promise<{ dropped: number }>;
+  rebuildBatch(now: Date, fromId: number): Promise<RebuildBatchReport>;
+  close(): Promise<void>;
+}
+
+/** What the thread is started with (structured-cloned: data only). */
+export interface PlanThreadData {
+  dbPath: string;
+  rules: ReminderRule[];
+  policy: SendPolicy;
+  defaultTimeZone: string;
+  horizonMs: number;
+  outreachCooldownDays?: number;
+}
+
+export type PlanThreadRequest =
+  | { id: number; op: 'tick'; now: number; retention: boolean; maxPeople?: number }
+  | { id: number; op: 'rebuildBegin' }
+  | { id: number; op: 'rebuildBatch'; now: number; fromId: number; size?: number }
+  | { id: number; op: 'close' };
+
+export type PlanThreadReply =
+  | { ready: true }
+  | { log: { level: keyof Logger; obj: object; msg?: string } }
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { message: string; stack: string } };
+
+/**
+ * Inline, a rebuild batch blocks this thread for its whole length: smaller batches keep each
+ * stall short (an in-memory database is a test's or a trial's, with few parents).
+ */
+const INLINE_REBUILD_BATCH = 500;
+
+/** The file of a database a second connection can open; null for an in-memory one. */
+export function databaseFile(deps: Pick<PlanPassDeps, 'db'>): string | null {
+  const name = deps.db.$client.name;
+  return !name || name === ':memory:' || deps.db.$client.memory ? null : name;
+}
+
+export function createPlanRunner(deps: PlanPassDeps, opts: { thread: boolean }): PlanRunner {
+  const file = databaseFile(deps);
+  if (opts.thread && file) return threadRunner(deps, file);
+  return inlineRunner(deps);
+}
+
+function inlineRunner(deps: PlanPassDeps): PlanRunner {
+  // After a turn of the event loop: a rebuild's batches must let replies through between them.
+  const run = <T>(fn: () => T): Promise<T> =>
+    new Promise<T>((resolve, reject) =>
+      setImmediate(() => {
+        try {
+          resolve(fn());
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }),
+    );
+  return {
+    mode: 'inline',
+    tick: (now, o) => run(() => tickWork(deps, now, { retention: o?.retention ?? false })),
+    rebuildBegin: () => run(() => rebuildBegin(deps.db)),
+    rebuildBatch: (now, fromId) => run(() => rebuildBatch(deps, now, fromId, INLINE_REBUILD_BATCH)),
+    close: async () => undefined,
+  };
+}
+
+function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
+  const data: PlanThreadData = {
+    dbPath,
+    rules: deps.rules,
+    policy: deps.policy,
+    defaultTimeZone: deps.defaultTimeZone,
+    horizonMs: deps.horizonMs,
+    ...(deps.outreachCooldownDays !== undefined ? { outreachCooldownDays: deps.outreachCooldownDays } : {}),
+  };
+  let worker: Worker | null = null;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  const failAll = (err: Error): void => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+
+  function start(): Worker {
+    const w = spawnPlanThread(data);
+    w.on('message', (reply: PlanThreadReply) => {
+      if ('log' in reply) return deps.logger[reply.log.level](reply.log.obj, reply.log.msg);
+      if ('ready' in reply) return;
+      const p = pending.get(reply.id);
+      if (!p) return;
+      pending.delete(reply.id);
+      if (!pending.size) w.unref();
+      if (reply.ok) p.resolve(reply.result);
+      else p.reject(Object.assign(new Error(reply.error.message), { stack: reply.error.stack }));
+    });
+    w.on('error', (err) => {
+      deps.logger.error({ err: { message: err.message } }, 'planner thread failed; the next tick starts a new one');
+      if (worker === w) worker = null;
+      failAll(err);
+    });
+    w.on('exit', (code) => {
+      if (worker === w) worker = null;
+      if (pending.size) failAll(new Error(`the planner thread stopped (exit code ${code})`));
+    });
+    w.unref();
+    return w;
+  }
+
+  type Request = PlanThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+  function call<T>(req: Request): Promise<T> {
+    worker ??= start();
+    const w = worker;
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      w.ref();
+      w.postMessage({ ...req, id });
+    });
+  }
+
+  return {
+    mode: 'thread',
+    tick: (now, o) => call<TickPlanReport>({ op: 'tick', now: now.getTime(), retention: o?.retention ?? false }),
+    rebuildBegin: () => call<{ dropped: number }>({ op: 'rebuildBegin' }),
+    rebuildBatch: (now, fromId) => call<RebuildBatchReport>({ op: 'rebuildBatch', now: now.getTime(), fromId, size: REBUILD_BATCH }),
+    async close() {
+      const w = worker;
+      worker = null;
+      if (!w) return;
+      // Let the thread close its connection after what it is doing, then end it.
+      await new Promise<void>((resolve) => {
+        const id = nextId++;
+        pending.set(id, { resolve: () => resolve(), reject: () => resolve() });
+        w.ref();
+        w.postMessage({ op: 'close', id } satisfies PlanThreadRequest);
+      });
+      await w.terminate();
+    },
+  };
+}
+
+/**
+ * Starts src/jobs/plan-thread: the compiled .js directly; from TypeScript sources (tsx in
+ * production and tests alike) through tsx's loader, which a new thread does not inherit.
+ */
+function spawnPlanThread(data: PlanThreadData): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./plan-thread.js', here), { workerData: data });
+  const entry = new URL('./plan-thread.ts', here).href;
+  const api = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
