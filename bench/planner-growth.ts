@@ -18,6 +18,7 @@ import { plannerUnderTest, type PassSummary } from './lib/planner-under-test.js'
 import { PLANNING_NOW } from './lib/planning-world.js';
 import { profiled } from './lib/profile.js';
 import { planningSizes, REBUILD_TARGET_SIZE } from './lib/sizes.js';
+import { median } from './lib/stats.js';
 import type { Benchmark, BenchOutput, Figure } from './lib/types.js';
 
 const TICKS = 3;
@@ -56,11 +57,6 @@ export async function measurePlanner({ path, ticks, profile }: { path: string; t
   db.$client.close();
   return { rebuildMs: rebuild.ms, rebuild: rebuild.summary, tickMs, ticks: summaries };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
-};
 
 export const plannerGrowth: Benchmark = {
   name: 'planner-growth',

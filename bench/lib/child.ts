@@ -23,9 +23,15 @@ export interface ChildOptions {
  */
 export const HEAP_MB_LARGE = 12_288;
 
-/** The node options for a child that runs TypeScript from this repository. */
+/**
+ * The node options for a child that runs TypeScript from this repository: this process's own
+ * (under `npm run bench` the tsx CLI's --require/--import of its loader, as under `npm start`),
+ * else `--import tsx`; and the heap limit when asked.
+ */
 export function childExecArgv(heapMb?: number): string[] {
-  return ['--import', 'tsx', ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
+  const own = process.execArgv.filter((a) => !a.startsWith('--max-old-space-size'));
+  const loader = own.some((a) => a.includes('tsx')) ? own : ['--import', 'tsx', ...own];
+  return [...loader, ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
 }
 
 export async function inChild<T>(moduleUrl: string, exportName: string, args: unknown, options: ChildOptions = {}): Promise<{ result: T; maxRssMb: number }> {
