@@ -9,6 +9,7 @@ import { CHANNEL_INFO, type ChannelName } from '../core/messages.js';
 import type { DeliveryPayload, MessageKind } from '../domain/nurture.types.js';
 import type { Db } from './client.js';
 import type { Tx } from './effects.apply.js';
+import { newProcessOwner, ownerIsLocal, ownerMayBeAlive } from './process-owner.js';
 import { deliveries, identities, type DELIVERY_STATUSES } from './schema.js';
 import { recordRead } from './participation.repo.js';
 
@@ -127,8 +128,14 @@ export function countQueued(db: Db, channel: ChannelName): number {
 }
 
 /** queued/planned → sending. False when another worker (or an earlier run) has it. */
+/** This process, as named on the rows it claims (see recoverStaleSending). */
+export const DELIVERY_CLAIMER = newProcessOwner();
+
+/** queued → sending, by this process; false when another run (or process) got there first, or the row moved on. */
 export function claimDelivery(db: Db, id: number): boolean {
-  const res = db.$client.prepare("update deliveries set status = 'sending', attempts = attempts + 1 where id = ? and status in ('planned', 'queued')").run(id);
+  const res = db.$client
+    .prepare("update deliveries set status = 'sending', attempts = attempts + 1, claimed_by = ?, claimed_at = ? where id = ? and status in ('planned', 'queued')")
+    .run(DELIVERY_CLAIMER, Date.now(), id);
   return res.changes === 1;
 }
 
@@ -260,16 +267,42 @@ export function deferDelivery(db: Db, id: number, sendAt: Date, reason: string):
 }
 
 /**
- * Rows a dead process left in `sending` (called at start, before any worker runs: one
- * process owns the database). Whether their message arrived is unknown (Telegram has no
- * idempotency key), so they are queued once more and marked "uncertain".
+ * A claim by a process on another machine (or in another container: its own hostname) cannot be
+ * checked; after this long it is taken for dead. A send never takes minutes (the outbound
+ * scheduler's waits are seconds); a live holder that still finishes records its outcome on top.
  */
-export function recoverStaleSending(db: Db): number[] {
-  const rows = db.select({ id: deliveries.id }).from(deliveries).where(eq(deliveries.status, 'sending')).all();
-  for (const r of rows) {
-    db.update(deliveries).set({ status: 'queued', lastError: 'uncertain: process stopped while sending' }).where(and(eq(deliveries.id, r.id), eq(deliveries.status, 'sending'))).run();
-  }
-  return rows.map((r) => r.id);
+export const FOREIGN_CLAIM_STALE_MS = 10 * 60_000;
+
+/**
+ * Rows left in `sending` by a process that is gone (killed, crashed; ADR 0004): queued once more
+ * and marked "uncertain", because whether their message arrived is unknown (Telegram has no
+ * idempotency key). Rows a live process holds are never touched, so any process may call this at
+ * any time (the planner role does, every few seconds). Rows without a claimer (claimed before the
+ * claimer was recorded) count as left behind. Returns the ids queued again.
+ */
+export function recoverStaleSending(db: Db, nowMs: number = Date.now()): number[] {
+  const rows = db
+    .select({ id: deliveries.id, claimedBy: deliveries.claimedBy, claimedAt: deliveries.claimedAt })
+    .from(deliveries)
+    .where(eq(deliveries.status, 'sending'))
+    .all();
+  const stale = rows.filter((r) => {
+    if (r.claimedBy === null) return true;
+    if (ownerIsLocal(r.claimedBy)) return !ownerMayBeAlive(r.claimedBy, DELIVERY_CLAIMER);
+    return nowMs - (r.claimedAt?.getTime() ?? 0) > FOREIGN_CLAIM_STALE_MS;
+  });
+  const requeue = db.$client.prepare("update deliveries set status = 'queued', last_error = 'uncertain: process stopped while sending' where id = ? and status = 'sending' and claimed_by is ?");
+  return stale.filter((r) => requeue.run(r.id, r.claimedBy).changes === 1).map((r) => r.id);
+}
+
+/** What a queue needs to hand these rows to a worker again (the ids recoverStaleSending returned). */
+export function queueItemsOf(db: Db, ids: readonly number[]): (QueueItem & { attempts: number })[] {
+  if (!ids.length) return [];
+  return db
+    .select({ id: deliveries.id, channel: deliveries.channel, sendAt: deliveries.sendAt, attempts: deliveries.attempts })
+    .from(deliveries)
+    .where(inArray(deliveries.id, [...ids]))
+    .all();
 }
 
 /** /stop: every message not yet sent is cancelled in the same transaction as the choice. */

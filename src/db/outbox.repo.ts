@@ -4,24 +4,22 @@
  * that died leaves its rows to the next one: at once when its pid is gone from this host,
  * otherwise when the lease runs out.
  */
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import type { OutboundMessage } from '../core/messages.js';
 import type { OutboxPort, PendingReply } from '../core/outbound/outbox-port.js';
 import type { Db } from './client.js';
 import { markUnreachable } from './identities.repo.js';
+import { newProcessOwner, ownerMayBeAlive } from './process-owner.js';
 import { outbox } from './schema.js';
 
 /** Replies before consent older than this are deleted at start: nobody waits for them any more. */
 const PRE_CONSENT_KEEP_MS = 60 * 60 * 1000;
 const CLEAN_EVERY_MS = 60 * 60 * 1000;
 
-export const newOutboxOwner = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+export const newOutboxOwner = newProcessOwner;
 
 export function createOutbox(db: Db, clock: Clock, owner: string): OutboxPort {
-  const host = hostname();
   const sqlite = db.$client;
   const owners = sqlite.prepare<[string], { owner: string | null }>(`SELECT DISTINCT owner FROM outbox WHERE status = 'pending' AND channel = ?`);
   const claim = sqlite.prepare<[string, number, string, string, number, string], PendingRow>(
@@ -34,17 +32,8 @@ export function createOutbox(db: Db, clock: Clock, owner: string): OutboxPort {
   // Redeliveries come within minutes; a week of update ids is plenty.
   const forgetUpdates = sqlite.prepare<[number]>(`DELETE FROM processed_updates WHERE at < ?`);
 
-  const alive = (other: string): boolean => {
-    const [h, pid] = other.split(':');
-    if (h !== host || !pid) return true; // another machine: trust its lease
-    if (Number(pid) === process.pid) return other === owner;
-    try {
-      process.kill(Number(pid), 0);
-      return true;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  };
+  // Another machine: trust its lease.
+  const alive = (other: string): boolean => ownerMayBeAlive(other, owner);
 
   return {
     owner,

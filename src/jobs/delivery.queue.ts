@@ -24,8 +24,12 @@ export const JOB_ATTEMPTS = 5;
 
 export interface DeliveryQueues {
   queue(channel: ChannelName): Queue<DeliveryJobData>;
-  /** Adds jobs (delayed until each send time); existing job ids are ignored by BullMQ. */
-  add(items: QueueItem[], now: Date): Promise<void>;
+  /**
+   * Adds jobs (delayed until each send time); existing job ids are ignored by BullMQ. `jobId`
+   * names them otherwise (default `d<id>`): a row queued again while BullMQ still holds its old job
+   * (active under a dead worker's lock) gets a job of its own; the claim keeps it to one send.
+   */
+  add(items: QueueItem[], now: Date, jobId?: (item: QueueItem) => string): Promise<void>;
   /** Jobs BullMQ still holds for a channel (waiting, delayed, active, prioritized). */
   pending(channel: ChannelName): Promise<number>;
   remove(channel: ChannelName, deliveryIds: number[]): Promise<void>;
@@ -53,7 +57,7 @@ export function createDeliveryQueues(connection: Redis, prefix: string, channels
   };
   return {
     queue,
-    async add(items, now) {
+    async add(items, now, jobId = (it) => jobIdOf(it.id)) {
       const byChannel = new Map<ChannelName, QueueItem[]>();
       for (const it of items) {
         const list = byChannel.get(it.channel);
@@ -72,7 +76,7 @@ export function createDeliveryQueues(connection: Redis, prefix: string, channels
               name: 'deliver',
               data: { deliveryId: it.id },
               opts: {
-                jobId: jobIdOf(it.id),
+                jobId: jobId(it),
                 delay: Math.max(0, it.sendAt.getTime() - now.getTime()),
                 attempts: JOB_ATTEMPTS,
                 backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },

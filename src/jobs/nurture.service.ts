@@ -12,7 +12,6 @@ import type { ChannelName } from '../core/messages.js';
 import type { ChannelAdapter, Logger, Store } from '../core/ports.js';
 import { describeError } from '../core/dispatcher.js';
 import type { Db } from '../db/client.js';
-import { recoverStaleSending } from '../db/deliveries.repo.js';
 import { DEFAULT_MUNICIPALITIES_PATH, seedMunicipalities } from '../db/municipalities.repo.js';
 import { createDeliveryWorker } from './deliver.worker.js';
 import { createDeliveryQueues, type DeliveryQueues } from './delivery.queue.js';
@@ -22,6 +21,7 @@ import { createNudgeRunner, type NudgeRunner } from './nudge.runner.js';
 import { createPlanner, type Planner } from './planner.js';
 import { createBroadcastRunner, type BroadcastRunner } from './broadcast.runner.js';
 import { createRedis } from './redis.js';
+import { startStaleSendingSweep } from './stale-sending.js';
 
 export interface NurtureDeps {
   db: Db;
@@ -35,11 +35,18 @@ export interface NurtureDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
+  /**
+   * Which parts run in this process (`npm start -- --role …`, src/roles.ts); default all.
+   * `planner`: the minutely tick, broadcasts, nudges and the look for rows of dead workers.
+   * `workers`: the channels whose delivery workers run here. The queues (and the planner's
+   * kick, which hands rows due now to them) are there in every process.
+   */
+  parts?: { planner: boolean; workers: ReadonlySet<ChannelName> };
 }
 
 export interface Nurture {
   readonly planDeps: PlanPassDeps;
-  /** Available after start(). */
+  /** Available after start(); its tick runs only where the planner part runs, its kick everywhere. */
   planner?: Planner;
   /** Once and recurring coordinator nudges (available after start()); `run()` after a turn that triggered one. */
   nudges?: NudgeRunner;
@@ -64,6 +71,7 @@ const CLOSE_TIMEOUT_MS = 5_000;
 
 export function createNurture(deps: NurtureDeps): Nurture {
   const { config, logger } = deps;
+  const parts = deps.parts ?? { planner: true, workers: new Set(deps.channels.keys()) };
   const planDeps: PlanPassDeps = {
     db: deps.db,
     rules: loadReminderRules(config.nurture.rulesPath),
@@ -74,8 +82,9 @@ export function createNurture(deps: NurtureDeps): Nurture {
     horizonMs: PLAN_HORIZON_MS,
     outreachCooldownDays: config.nurture.outreachCooldownDays,
   };
-  seedMunicipalities(deps.db, config.nurture.municipalitiesPath ?? DEFAULT_MUNICIPALITIES_PATH, deps.clock.now());
+  if (parts.planner) seedMunicipalities(deps.db, config.nurture.municipalitiesPath ?? DEFAULT_MUNICIPALITIES_PATH, deps.clock.now());
   const connections: Redis[] = [];
+  let staleSweep: { stop(): Promise<void> } | undefined;
   const workers: ReturnType<typeof createDeliveryWorker>[] = [];
   /** Workers that stopped on their own: a closed or failed worker delivers nothing until a restart. */
   const tracks: { channel: ChannelName; worker: ReturnType<typeof createDeliveryWorker>; failed: boolean }[] = [];
@@ -87,15 +96,16 @@ export function createNurture(deps: NurtureDeps): Nurture {
       // Each connection says once, clearly, when Redis cannot be reached (what to install, what to run).
       const url = config.nurture.redisUrl;
       const producer = createRedis(url, { role: 'producer', logger, name: 'ouderbrug-planner' });
-      const workerConn = createRedis(url, { role: 'worker', logger, name: 'ouderbrug-worker' });
-      connections.push(producer, workerConn);
+      connections.push(producer);
       const channels = [...deps.channels.keys()];
       const queues = createDeliveryQueues(producer, config.nurture.redisPrefix, channels);
       service.queues = queues;
-      // Rows a crashed process left half-sent go back to the queue before any worker runs.
-      const recovered = recoverStaleSending(deps.db);
-      if (recovered.length) logger.warn({ count: recovered.length }, 'deliveries left in "sending" by a stopped process: queued again (uncertain)');
+      // Rows a crashed process left half-sent go back to the queue (before this process's workers run), and again every few seconds.
+      if (parts.planner) staleSweep = startStaleSendingSweep({ db: deps.db, queues, logger, now: () => deps.clock.now() });
+      const workerConn = parts.workers.size ? createRedis(url, { role: 'worker', logger, name: 'ouderbrug-worker' }) : undefined;
+      if (workerConn) connections.push(workerConn);
       for (const [name, { adapter, ratePerSecond }] of deps.channels) {
+        if (!workerConn || !parts.workers.has(name)) continue;
         const worker = createDeliveryWorker({
           ...planDeps,
           connection: workerConn,
@@ -129,6 +139,7 @@ export function createNurture(deps: NurtureDeps): Nurture {
       }
       service.planner = createPlanner({ ...planDeps, queues, channels });
       await waitReady(producer, 2_000);
+      if (!parts.planner) return;
       await service.planner.start();
       const kicker = service.planner;
       service.broadcasts = createBroadcastRunner({
@@ -145,6 +156,7 @@ export function createNurture(deps: NurtureDeps): Nurture {
     },
     async stop() {
       stopping = true;
+      await staleSweep?.stop();
       await service.broadcasts?.stop();
       await service.nudges?.stop();
       await service.planner?.stop();
