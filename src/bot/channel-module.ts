@@ -49,6 +49,13 @@ export interface ChannelModule {
   /** For logs: "telegram", "whatsapp-cloud", … */
   id: string;
   channel: ChannelName;
+  /**
+   * The messenger lives inside one process: the web chat's conversations are in memory, and
+   * whatsapp-web.js is one browser session. Such a channel runs only where the bot role runs,
+   * its delivery worker too (`npm start -- --role …`, src/roles.ts). Absent: any process can send
+   * with the configuration alone (Telegram, the WhatsApp Cloud API).
+   */
+  processBound?: true;
   /** Whether it runs with this configuration; `taken` holds the channels started before it. */
   enabled(config: Config, taken: ReadonlySet<ChannelName>): boolean;
   create(ctx: ChannelContext): RunningChannel;

@@ -11,6 +11,8 @@ import { createLocalChannel, type LocalChannel } from './local.adapter.js';
 export const localModule: ChannelModule & { create(ctx: Parameters<ChannelModule['create']>[0]): RunningChannel<LocalChannel> } = {
   id: 'local',
   channel: 'local',
+  // The browser reads its messages from this process's memory.
+  processBound: true,
   enabled: () => true,
   create({ logger, store, i18n, config }) {
     const adapter = createLocalChannel({
