@@ -37,6 +37,7 @@ import { createMediaStore, mediaDirFor, type MediaStore } from './core/media-sto
 import { createMediaLibrary, mediaIds } from './db/media.repo.js';
 import { createMediaFetcher, type MediaFetcher } from './jobs/media-fetch.js';
 import { broadcastTranslateListener, createMachineDrafts, type BroadcastTranslator } from './jobs/broadcast-translate.js';
+import { ALL_ROLES, deliveryChannels, type Roles } from './roles.js';
 import { statsChartsListener } from './jobs/stats-charts.js';
 
 /** How long a stop lets waiting replies go out before leaving them to the next start. */
@@ -53,6 +54,12 @@ export interface AppOptions {
    * test that moves the domain clock (to next spring) still sends at real speed. Default: the system clock.
    */
   outboundClock?: Clock;
+  /**
+   * The parts this process runs (`npm start -- --role bot`, src/roles.ts); default all. With the
+   * bot role alone the planner's tick, broadcasts and nudges run elsewhere (their loops pick up
+   * what a turn committed) and only the web chat's and whatsapp-web.js's delivery workers run here.
+   */
+  roles?: Roles;
 }
 
 export interface App {
@@ -86,7 +93,8 @@ export interface App {
 const NOTICE_EFFECTS: ReadonlySet<string> = new Set(['broadcast', 'nudge', 'relay', 'rsvp', 'helpRequest', 'interest']);
 const BROADCAST_RUN_OPS: ReadonlySet<string> = new Set(['submit', 'approve', 'resume', 'pause', 'cancel']);
 
-export function createApp({ config, logger, clock = systemClock, whatsappWebTransport, outboundClock = systemClock }: AppOptions): App {
+export function createApp({ config, logger, clock = systemClock, whatsappWebTransport, outboundClock = systemClock, roles = ALL_ROLES }: AppOptions): App {
+  if (!roles.has('bot')) throw new Error('createApp runs the bot role; src/app.roles.ts builds the others');
   const startedAt = clock.now().getTime();
   const db = openDatabase(config.databasePath);
   const locales = loadLocales(config.localesDir ?? DEFAULT_LOCALES_DIR);
@@ -148,6 +156,7 @@ export function createApp({ config, logger, clock = systemClock, whatsappWebTran
         store,
         clock,
         logger,
+        parts: { planner: roles.has('planner'), workers: deliveryChannels(roles, running) },
       })
     : undefined;
 
