@@ -15,6 +15,7 @@ import { AppError } from '../core/errors.js';
 import { isLocalDate } from '../domain/newsletter-slots.js';
 import { publishedMonths, type CohortRule, type FromAge3Rule, type QuarterRule, type RegistrationRule, type SchoolYearRoundsRule } from '../domain/registration-deadline.js';
 import type { Db } from './client.js';
+import { markInitiatives } from './plan-marks.repo.js';
 import { auditLog, municipalities, registrationDates } from './schema.js';
 
 export const DEFAULT_MUNICIPALITIES_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../config/municipalities.json');
@@ -191,36 +192,43 @@ export function seedMunicipalities(db: Db, path: string, now: Date): { municipal
   const file = readMunicipalitiesFile(path);
   return db.transaction((tx) => {
     const added = { municipalities: 0, dates: 0 };
+    const changed: string[] = [];
     for (const [name, entry] of Object.entries(file.municipalities)) {
       const { dates: known, ...rule } = entry;
       const stored = { ...ruleOnly(parseStored(rule)), ...metaOf(rule) };
       const row = tx.select().from(municipalities).where(eq(municipalities.name, name)).get();
-      if (row) refreshStored(tx, name, row.rule, stored, now);
+      const before = added.municipalities + added.dates;
+      const refreshed = row ? refreshStored(tx, name, row.rule, stored, now) : false;
       added.municipalities += tx.insert(municipalities).values({ name, rule: stored, updatedAt: now }).onConflictDoNothing().returning().all().length;
       for (const [deadlineMonth, date] of Object.entries(known)) {
         added.dates += tx.insert(registrationDates).values({ municipality: name, deadlineMonth, date }).onConflictDoNothing().returning().all().length;
       }
+      if (refreshed || added.municipalities + added.dates > before) changed.push(name);
     }
+    // Parents whose city's rule or published days changed are planned again (issue 13).
+    for (const name of changed) markMunicipality(db, name, now);
     return added;
   });
 }
 
-function refreshStored(tx: Pick<Db, 'insert' | 'update'>, name: string, current: unknown, fromFile: RuleWithoutDates & { note?: string; aliases?: string[]; url?: string }, now: Date): void {
+/** Whether it changed the stored rule (or its aliases). */
+function refreshStored(tx: Pick<Db, 'insert' | 'update'>, name: string, current: unknown, fromFile: RuleWithoutDates & { note?: string; aliases?: string[]; url?: string }, now: Date): boolean {
   const raw = storedRuleSchema.safeParse(current);
   if (raw.success && raw.data.kind === 'rounds') {
     tx.update(municipalities).set({ rule: fromFile, updatedAt: now }).where(eq(municipalities.name, name)).run();
     audit(tx, 'seed', 'municipality.rule', { municipality: name, kind: fromFile.kind, previousKind: 'rounds' }, now);
-    return;
+    return true;
   }
-  if (!raw.success) return;
+  if (!raw.success) return false;
   const { aliases, url } = metaOf(fromFile);
   const was = metaOf(raw.data);
-  if (JSON.stringify([was.aliases, was.url]) === JSON.stringify([aliases, url])) return;
+  if (JSON.stringify([was.aliases, was.url]) === JSON.stringify([aliases, url])) return false;
   const { aliases: _a, url: _u, ...rest } = raw.data;
   tx.update(municipalities)
     .set({ rule: { ...rest, ...(aliases ? { aliases } : {}), ...(url ? { url } : {}) } })
     .where(eq(municipalities.name, name))
     .run();
+  return true;
 }
 
 function datesOf(db: Db, name: string): Record<string, string> {
@@ -316,6 +324,21 @@ function audit(tx: Tx, actor: string, action: string, detail: Record<string, str
   tx.insert(auditLog).values({ actor, action, subjectType: 'municipality', subjectId: null, detail, at }).run();
 }
 
+/**
+ * Marks for planning again (issue 13, src/db/plan-marks.repo.ts) the parents of every active
+ * initiative whose municipality resolves to `name` the way the planner resolves it
+ * (allRegistrationRules: the normalised name, aliases and their loose forms). The tables' own
+ * triggers cannot: the match is made here, in code.
+ */
+export function markMunicipality(db: Db, name: string, at: Date): void {
+  const byKey = new Map<string, string>();
+  const all = listMunicipalities(db);
+  for (const m of all) for (const k of keysOf(m)) if (!byKey.has(k)) byKey.set(k, m.name);
+  for (const m of all) byKey.set(m.name, m.name);
+  const rows = db.$client.prepare('select id, municipality from initiatives where archived_at is null').all() as { id: number; municipality: string }[];
+  markInitiatives(db, rows.filter((r) => byKey.get(normalizeMunicipality(r.municipality)) === name).map((r) => r.id), at);
+}
+
 /** Sets (or creates) a municipality's rule; the same rule again writes nothing. A note from the file is dropped on change. */
 export function setRule(db: Db, name: string, rule: RuleWithoutDates, now: Date, actor: string): { changed: boolean; previous: RuleWithoutDates | null } {
   const key = resolveMunicipality(db, name) ?? normalizeMunicipality(name);
@@ -328,6 +351,7 @@ export function setRule(db: Db, name: string, rule: RuleWithoutDates, now: Date,
     const value = { ...next, ...keptMeta(row?.rule) };
     tx.insert(municipalities).values({ name: key, rule: value, updatedAt: now }).onConflictDoUpdate({ target: municipalities.name, set: { rule: value, updatedAt: now } }).run();
     audit(tx, actor, 'municipality.rule', { municipality: key, kind: next.kind, previousKind: previous?.kind ?? null }, now);
+    markMunicipality(db, key, now);
     return { changed: true, previous };
   });
 }
@@ -349,6 +373,7 @@ export function addRegistrationDate(db: Db, name: string, date: string, actor: s
       .onConflictDoUpdate({ target: [registrationDates.municipality, registrationDates.deadlineMonth], set: { date } })
       .run();
     audit(tx, actor, 'municipality.date.add', { municipality: key, date, previous }, now);
+    markMunicipality(db, key, now);
     return { deadlineMonth, previous, changed: true };
   });
 }
@@ -362,7 +387,10 @@ export function removeRegistrationDate(db: Db, name: string, date: string, actor
       .where(and(eq(registrationDates.municipality, key), eq(registrationDates.date, date)))
       .returning()
       .all();
-    if (removed.length > 0) audit(tx, actor, 'municipality.date.remove', { municipality: key, date }, now);
+    if (removed.length > 0) {
+      audit(tx, actor, 'municipality.date.remove', { municipality: key, date }, now);
+      markMunicipality(db, key, now);
+    }
     return removed.length > 0;
   });
 }
