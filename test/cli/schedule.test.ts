@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.js';
 import { createInitiative } from '../../src/db/initiatives.repo.js';
 import { DEFAULT_MUNICIPALITIES_PATH, seedMunicipalities } from '../../src/db/municipalities.repo.js';
+import { saveOutreachSettings } from '../../src/db/outreach.repo.js';
 import { children, identities, memberships, people } from '../../src/db/schema.js';
 import { runCliOn, withDbAt, type CliResult } from '../support/cli-run.js';
 
@@ -38,6 +39,8 @@ function arrange(): World {
   return withDb((db) => {
     seedMunicipalities(db, DEFAULT_MUNICIPALITIES_PATH, new Date(NOW));
     const ini = createInitiative(db, { name: 'Samen naar De Boog', school: 'De Boog', municipality: 'Utrecht', phase: 2, postcodes: ['3511'] }, 'test');
+    // The reminders' schedule; the outreach ladder's projection is in test/jobs/outreach-ladder.test.ts.
+    saveOutreachSettings(db, ini.id, { enabled: false }, 120, new Date(NOW));
     const person = (role: 'parent' | 'coordinator', birth?: { year: number; month: number }): number => {
       const id = db.insert(people).values({ language: 'nl', displayName: 'Samira' }).returning().get().id;
       db.insert(identities).values({ personId: id, channel: 'telegram', chatId: `chat-${id}` }).run();
