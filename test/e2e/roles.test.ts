@@ -58,7 +58,7 @@ function startRole(roles: string, env: Record<string, string>): Promise<RoleChil
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${roles} did not start: ${err.slice(-2000)}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${roles} did not start: ${err.slice(-2000)}`)), 60_000);
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) {
         clearTimeout(timer);
@@ -83,7 +83,7 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
 async function exchange(chat: number, act: () => unknown): Promise<RecordedMessage[]> {
   const before = api!.sent(chat).length;
   act();
-  await until(() => api!.sent(chat).length > before, 10_000, `an answer in chat ${chat}`);
+  await until(() => api!.sent(chat).length > before, 20_000, `an answer in chat ${chat}`);
   let seen = api!.sent(chat).length;
   for (;;) {
     await sleep(300);
@@ -163,7 +163,10 @@ it('bot, planner and two workers as processes: the parent onboards, every remind
   const planner = await startRole('planner', env);
   const total = SEEDED + 1;
   // Once the batch is under way, at a moment worker A holds a claimed row (waiting for its token, or on the wire).
-  await until(() => reminders() >= KILL_AFTER && (holding.get(`%:${workerA.pid}:%`) as number) > 0, 30_000, 'the batch to be under way');
+  await until(() => reminders() >= KILL_AFTER && (holding.get(`%:${workerA.pid}:%`) as number) > 0, 60_000, 'the batch to be under way').catch((err: Error) => {
+    const counts = check.$client.prepare('select status, count(*) as n from deliveries group by status').all();
+    throw new Error(`${err.message}: ${reminders()} reminders arrived, rows ${JSON.stringify(counts)}\nplanner: ${planner.logs().slice(-2000)}\nworker A: ${workerA.logs().slice(-2000)}`);
+  });
   workerA.child.kill('SIGKILL');
   const killedAt = reminders();
   const rows = () =>
@@ -174,7 +177,7 @@ it('bot, planner and two workers as processes: the parent onboards, every remind
       attempts: number;
       claimedBy: string | null;
     }[];
-  await until(() => rows().length === total && rows().every((r) => r.status === 'sent'), 40_000, 'every reminder to be sent').catch((err: Error) => {
+  await until(() => rows().length === total && rows().every((r) => r.status === 'sent'), 60_000, 'every reminder to be sent').catch((err: Error) => {
     const left = rows().filter((r) => r.status !== 'sent');
     const detail = check.$client.prepare(`select id, status, attempts, claimed_by, last_error from deliveries where status != 'sent'`).all();
     throw new Error(`${err.message}: ${rows().length} rows, not sent ${JSON.stringify(detail.slice(0, 10))} (${left.length})\nplanner: ${planner.logs().slice(-3000)}\nworker B: ${workerB.logs().slice(-3000)}`);
@@ -220,4 +223,4 @@ it('bot, planner and two workers as processes: the parent onboards, every remind
 
   for (const c of [bot, workerB, planner]) c.child.kill('SIGTERM');
   await Promise.all([bot, workerB, planner].map((c) => (c.child.exitCode !== null ? Promise.resolve() : new Promise((r) => c.child.once('exit', r)))));
-}, 90_000);
+}, 180_000);
