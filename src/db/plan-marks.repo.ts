@@ -53,31 +53,9 @@ export function takeMarks(db: Db, limit: number): number[] {
   return db.$client.prepare('delete from plan_marks where person_id in (select person_id from plan_marks limit ?) returning person_id').pluck().all(limit) as number[];
 }
 
-/** Drops every mark (a full rebuild starts: it plans everybody from what it reads after this). */
-export function dropMarks(db: Db): number {
-  return db.$client.prepare('delete from plan_marks').run().changes;
-}
-
-export function countMarks(db: Db): number {
-  return db.$client.prepare('select count(*) from plan_marks').pluck().get() as number;
-}
-
 /** People whose next moment has come, earliest first (a range scan of people_next_plan_at). */
 export function duePeople(db: Db, now: Date, limit: number): number[] {
   return db.$client.prepare('select id from people where next_plan_at <= ? order by next_plan_at limit ?').pluck().all(now.getTime(), limit) as number[];
-}
-
-/**
- * Stores next moments (null: only a mark or a rebuild looks again), in short transactions: the
- * planner thread must never hold the write lock long enough to make a reply wait.
- */
-export function storeNextMoments(db: Db, next: ReadonlyMap<number, number | null>, chunk = 1000): void {
-  const stmt = db.$client.prepare('update people set next_plan_at = ? where id = ?');
-  const write = db.$client.transaction((list: [number, number | null][]) => {
-    for (const [id, at] of list) stmt.run(at, id);
-  });
-  const all = [...next];
-  for (let i = 0; i < all.length; i += chunk) write(all.slice(i, i + chunk));
 }
 
 const FINGERPRINT_KEY = 'planner.fingerprint';

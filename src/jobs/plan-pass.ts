@@ -36,6 +36,12 @@ export interface PlanPassDeps {
    * planner no longer keeps one: its tick looks only at parents with something due (ADR 0012).
    */
   knownKeys?: Set<string>;
+  /**
+   * Runs one of the pass's short write transactions. On the planner thread it first has the thread
+   * that answers parents pause for it (src/jobs/write-gate.ts), so that thread never waits for
+   * SQLite's write lock while the planner writes group after group. Absent: the write just runs.
+   */
+  writeGate?: <T>(write: () => T) => T;
 }
 
 export interface PlanReport {
@@ -64,8 +70,13 @@ export interface PlanPassOptions extends Pick<PeopleSelection, 'personIds' | 'id
   nextMoments?: boolean;
 }
 
-/** Rows are written in transactions of this many (the planner thread never holds the write lock long). */
-const INSERT_CHUNK = 500;
+/**
+ * People are planned and written in groups of this many: each group's rows (and next moments) in
+ * one short transaction, between the groups' planning. So a long pass on the planner thread holds
+ * SQLite's write lock a millisecond or two at a time, never so long that a reply's commit on the
+ * other thread waits (its busy handler backs off 1, 2, 5, 10 … ms while the lock stays taken).
+ */
+export const PLAN_GROUP = 100;
 
 export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanReport {
   const started = performance.now();
@@ -74,57 +85,83 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
   const world = loadPlanningWorld(deps.db, now, { ...selection, capWindowMs: deps.policy.cap.windowMs, withHistory: false, aheadMs: opts.nextMoments ? NEXT_LOOKAHEAD_MS : 0 });
   const lookup = keyExists(deps.db);
   const known = deps.knownKeys;
+  // A group's answers are kept until its next moments are computed (they ask about the same keys again).
+  const asked = new Map<string, boolean>();
   const exists = (key: string): boolean => {
     if (known?.has(key)) return true;
-    const found = lookup(key);
+    let found = asked.get(key);
+    if (found === undefined) asked.set(key, (found = lookup(key)));
     if (found && known) remember(known, key);
     return found;
   };
   const report: PlanReport = { at: now, people: world.people.length, candidates: 0, planned: [], expired: 0, noNewsletter: [], ms: 0 };
-  const withNews: { person: PlanPerson; channel: ChannelName; fresh: Candidate[]; upcoming: Candidate[] }[] = [];
-  /** This pass's candidates per person (the next moments look at them again after the insert). */
-  const current = new Map<number, Candidate[]>();
-  for (const person of world.people) {
-    const channel = world.channelOf.get(person.id);
-    if (!channel || !person.proactive) continue;
-    const candidates = timelineOf(deps, world, person, now, deps.horizonMs);
-    report.candidates += candidates.length;
-    if (opts.nextMoments) current.set(person.id, candidates);
-    const fresh = candidates.filter((c) => !exists(deliveryKey(c)));
-    if (!fresh.length) continue;
-    // Time-bound messages of the coming days keep their room in the cap (only for those with news: few).
-    const horizonEnd = now.getTime() + deps.horizonMs;
-    const upcoming = timelineOf(deps, world, person, now, LOOKAHEAD_MS).filter((c) => c.timeBound && c.dueAt.getTime() > horizonEnd && !exists(deliveryKey(c)));
-    withNews.push({ person, channel, fresh, upcoming });
-  }
-  // The cap history only of those with something new (in the steady state: few).
-  world.history = capHistoryOf(deps.db, new Date(now.getTime() - deps.policy.cap.windowMs), withNews.map((w) => w.person.id));
-  for (const { person, channel, fresh, upcoming } of withNews) {
-    const rows = schedulePerson(deps, world, person, fresh, now, upcoming);
-    for (const r of rows) report.planned.push({ ...r, channel });
-    report.expired += fresh.length - rows.length;
-  }
-  resolveNewsletters(deps, report, opts.dryRun === true);
-  if (!opts.dryRun && report.planned.length) {
-    const rows = report.planned;
-    const ids: (number | null)[] = [];
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) ids.push(...insertPlannedRows(deps.db, rows.slice(i, i + INSERT_CHUNK), now));
+  if (opts.nextMoments && !opts.dryRun) report.next = new Map();
+  const newsletters = new Map<string, boolean>();
+  const horizonEnd = now.getTime() + deps.horizonMs;
+  for (let g = 0; g < world.people.length; g += PLAN_GROUP) {
+    const group = world.people.slice(g, g + PLAN_GROUP);
+    asked.clear();
+    const withNews: { person: PlanPerson; channel: ChannelName; fresh: Candidate[]; upcoming: Candidate[] }[] = [];
+    /** This pass's candidates per person (the next moments look at them again). */
+    const current = new Map<number, Candidate[]>();
+    for (const person of group) {
+      const channel = world.channelOf.get(person.id);
+      if (!channel || !person.proactive) continue;
+      const candidates = timelineOf(deps, world, person, now, deps.horizonMs);
+      report.candidates += candidates.length;
+      if (report.next) current.set(person.id, candidates);
+      const fresh = candidates.filter((c) => !exists(deliveryKey(c)));
+      if (!fresh.length) continue;
+      // Time-bound messages of the coming days keep their room in the cap (only for those with news: few).
+      const upcoming = timelineOf(deps, world, person, now, LOOKAHEAD_MS).filter((c) => c.timeBound && c.dueAt.getTime() > horizonEnd && !exists(deliveryKey(c)));
+      withNews.push({ person, channel, fresh, upcoming });
+    }
+    // The cap history only of those with something new (in the steady state: few).
+    world.history = capHistoryOf(deps.db, new Date(now.getTime() - deps.policy.cap.windowMs), withNews.map((w) => w.person.id));
+    let rows: (NewDelivery & { id?: number })[] = [];
+    for (const { person, channel, fresh, upcoming } of withNews) {
+      const planned = schedulePerson(deps, world, person, fresh, now, upcoming);
+      for (const r of planned) rows.push({ ...r, channel });
+      report.expired += fresh.length - planned.length;
+    }
+    rows = resolveNewsletters(deps, rows, newsletters, report.noNewsletter, opts.dryRun === true);
+    let next: [number, number | null][] = [];
+    if (report.next) {
+      const written = new Set(rows.map((r) => r.key));
+      const hasRow = (key: string): boolean => written.has(key) || exists(key);
+      next = group.map((person) => {
+        const planned = current.get(person.id);
+        return [person.id, planned ? nextMomentOf(deps, world, person, now, planned, hasRow) : null];
+      });
+      for (const [id, at] of next) report.next.set(id, at);
+    }
+    if (opts.dryRun) {
+      for (const r of rows) report.planned.push(r);
+      continue;
+    }
+    const ids = writeGroup(deps, rows, next, now);
     // A key that appeared meanwhile (another planner) is simply not inserted again.
-    report.planned = rows.flatMap((r, i) => (ids[i] === null ? [] : [{ ...r, id: ids[i] as number }]));
-    if (report.planned.length !== rows.length) deps.logger.warn({ expected: rows.length, inserted: report.planned.length }, 'some planned rows already existed');
+    const inserted = rows.flatMap((r, i) => (ids[i] === null ? [] : [{ ...r, id: ids[i] as number }]));
+    if (inserted.length !== rows.length) deps.logger.warn({ expected: rows.length, inserted: inserted.length }, 'some planned rows already existed');
+    for (const r of inserted) report.planned.push(r);
     if (known) for (const r of rows) remember(known, r.key);
   }
-  if (opts.nextMoments && !opts.dryRun) {
-    const written = new Set(report.planned.map((r) => r.key));
-    const hasRow = (key: string): boolean => written.has(key) || exists(key);
-    report.next = new Map();
-    for (const person of world.people) {
-      const planned = current.get(person.id);
-      report.next.set(person.id, planned ? nextMomentOf(deps, world, person, now, planned, hasRow) : null);
-    }
-  }
+  if (report.noNewsletter.length) deps.logger.warn({ slots: report.noNewsletter }, 'newsletter due but none written');
   report.ms = Math.round(performance.now() - started);
   return report;
+}
+
+/** One group's rows and next moments, in one short transaction. */
+function writeGroup(deps: PlanPassDeps, rows: NewDelivery[], next: [number, number | null][], now: Date): (number | null)[] {
+  if (!rows.length && !next.length) return [];
+  const sqlite = deps.db.$client;
+  const setNext = next.length ? sqlite.prepare('update people set next_plan_at = ? where id = ?') : null;
+  const write = sqlite.transaction(() => {
+    const ids = rows.length ? insertPlannedRows(deps.db, rows, now) : [];
+    for (const [id, at] of next) setNext!.run(at, id);
+    return ids;
+  });
+  return deps.writeGate ? deps.writeGate(() => write()) : write();
 }
 
 /**
@@ -264,18 +301,16 @@ function schedulePerson(deps: PlanPassDeps, world: PlanningWorld, person: PlanPe
   });
 }
 
-/** A newsletter slot goes out only if a newsletter is written for it; the first pass issues it. */
-function resolveNewsletters(deps: PlanPassDeps, report: PlanReport, dryRun: boolean): void {
-  const ready = new Map<string, boolean>();
-  report.planned = report.planned.filter((r) => {
+/** A newsletter slot goes out only if a newsletter is written for it; the first pass issues it (`ready`: per pass, by slot). */
+function resolveNewsletters(deps: PlanPassDeps, rows: NewDelivery[], ready: Map<string, boolean>, missing: string[], dryRun: boolean): NewDelivery[] {
+  return rows.filter((r) => {
     const { newsletterSlot, initiativeId } = r.payload;
     if (newsletterSlot === undefined || initiativeId === undefined) return true;
     const key = `${initiativeId}|${newsletterSlot}`;
     if (!ready.has(key)) ready.set(key, dryRun || issueNextNewsletter(deps.db, initiativeId, newsletterSlot) !== null);
-    if (!ready.get(key) && !report.noNewsletter.includes(key)) report.noNewsletter.push(key);
+    if (!ready.get(key) && !missing.includes(key)) missing.push(key);
     return ready.get(key);
   });
-  if (report.noNewsletter.length) deps.logger.warn({ slots: report.noNewsletter }, 'newsletter due but none written');
 }
 
 /** Bounded: a long-running planner forgets everything once in a while and asks SQLite again. */

@@ -14,12 +14,15 @@ import type { ReminderRule } from '../domain/reminder-rules.js';
 import type { SendPolicy } from '../domain/send-window.js';
 import type { PlanPassDeps } from './plan-pass.js';
 import { rebuildBatch, rebuildBegin, REBUILD_BATCH, type RebuildBatchReport, type TickPlanReport } from './plan-tick.js';
-import { tickWork } from './tick-work.js';
+import { countQueuedByChannel, tickWork } from './tick-work.js';
+import { grant, newGateBuffer } from './write-gate.js';
 
 export interface PlanRunner {
   readonly mode: 'thread' | 'inline';
   /** The tick's SQLite work (src/jobs/tick-work.ts): retention when asked, planning, missing dates, escalations. */
   tick(now: Date, opts?: { retention?: boolean }): Promise<TickPlanReport>;
+  /** Rows in 'queued' per channel (src/jobs/tick-work.ts countQueuedByChannel). */
+  countQueued(): Promise<Record<string, number>>;
   rebuildBegin(): Promise<{ dropped: number }>;
   rebuildBatch(now: Date, fromId: number): Promise<RebuildBatchReport>;
   close(): Promise<void>;
@@ -33,16 +36,21 @@ export interface PlanThreadData {
   defaultTimeZone: string;
   horizonMs: number;
   outreachCooldownDays?: number;
+  /** The write gate's cell (src/jobs/write-gate.ts). */
+  gate: SharedArrayBuffer;
 }
 
 export type PlanThreadRequest =
   | { id: number; op: 'tick'; now: number; retention: boolean; maxPeople?: number }
   | { id: number; op: 'rebuildBegin' }
+  | { id: number; op: 'countQueued' }
   | { id: number; op: 'rebuildBatch'; now: number; fromId: number; size?: number }
   | { id: number; op: 'close' };
 
 export type PlanThreadReply =
   | { ready: true }
+  /** The planner thread asks to write (src/jobs/write-gate.ts). */
+  | { gate: number }
   | { log: { level: keyof Logger; obj: object; msg?: string } }
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { message: string; stack: string } };
@@ -80,7 +88,8 @@ function inlineRunner(deps: PlanPassDeps): PlanRunner {
   return {
     mode: 'inline',
     tick: (now, o) => run(() => tickWork(deps, now, { retention: o?.retention ?? false })),
-    rebuildBegin: () => run(() => rebuildBegin(deps.db)),
+    rebuildBegin: () => run(() => rebuildBegin(deps)),
+    countQueued: () => run(() => countQueuedByChannel(deps)),
     rebuildBatch: (now, fromId) => run(() => rebuildBatch(deps, now, fromId, INLINE_REBUILD_BATCH)),
     close: async () => undefined,
   };
@@ -94,6 +103,7 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
     defaultTimeZone: deps.defaultTimeZone,
     horizonMs: deps.horizonMs,
     ...(deps.outreachCooldownDays !== undefined ? { outreachCooldownDays: deps.outreachCooldownDays } : {}),
+    gate: newGateBuffer(),
   };
   let worker: Worker | null = null;
   let nextId = 1;
@@ -104,9 +114,16 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
     pending.clear();
   };
 
+  // While the thread lives it checkpoints the WAL; this thread's commits then never do (a commit
+  // that runs into the 1,000-page checkpoint took 20–40 ms here). Restored when the thread ends.
+  const autocheckpoint = deps.db.$client.pragma('wal_autocheckpoint', { simple: true }) as number;
+  const checkpointHere = (on: boolean): void => void deps.db.$client.pragma(`wal_autocheckpoint = ${on ? autocheckpoint : 0}`);
+
   function start(): Worker {
     const w = spawnPlanThread(data);
+    checkpointHere(false);
     w.on('message', (reply: PlanThreadReply) => {
+      if ('gate' in reply) return grant(data.gate, reply.gate);
       if ('log' in reply) return deps.logger[reply.log.level](reply.log.obj, reply.log.msg);
       if ('ready' in reply) return;
       const p = pending.get(reply.id);
@@ -123,6 +140,7 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
     });
     w.on('exit', (code) => {
       if (worker === w) worker = null;
+      if (!worker) checkpointHere(true);
       if (pending.size) failAll(new Error(`the planner thread stopped (exit code ${code})`));
     });
     w.unref();
@@ -145,6 +163,7 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
     mode: 'thread',
     tick: (now, o) => call<TickPlanReport>({ op: 'tick', now: now.getTime(), retention: o?.retention ?? false }),
     rebuildBegin: () => call<{ dropped: number }>({ op: 'rebuildBegin' }),
+    countQueued: () => call<Record<string, number>>({ op: 'countQueued' }),
     rebuildBatch: (now, fromId) => call<RebuildBatchReport>({ op: 'rebuildBatch', now: now.getTime(), fromId, size: REBUILD_BATCH }),
     async close() {
       const w = worker;

@@ -14,13 +14,35 @@ import type { Logger } from '../core/ports.js';
 import { openDatabase } from '../db/client.js';
 import type { PlanPassDeps } from './plan-pass.js';
 import { rebuildBatch, rebuildBegin } from './plan-tick.js';
-import { tickWork } from './tick-work.js';
+import { countQueuedByChannel, tickWork } from './tick-work.js';
+import { plannerGate } from './write-gate.js';
 import type { PlanThreadData, PlanThreadReply, PlanThreadRequest } from './plan-runner.js';
 
 const port = parentPort;
 if (!port) throw new Error('plan-thread.ts runs as a worker_thread (src/jobs/plan-runner.ts starts it)');
 const data = workerData as PlanThreadData;
 const db = openDatabase(data.dbPath);
+// The planner thread is this process's checkpointer (ADR 0012): its own commits never checkpoint
+// (a gated write would keep the other thread paused for the whole checkpoint), the other thread's
+// connection neither while this thread lives (src/jobs/plan-runner.ts turns it off there), and a
+// passive checkpoint here, after its writes and every second, keeps the WAL short without making
+// any writer wait.
+db.$client.pragma('wal_autocheckpoint = 0');
+/** Gated writes between two checkpoints: a group's write is some tens of pages. */
+const WRITES_PER_CHECKPOINT = 8;
+/** The WAL may grow to this many pages (4 KiB each) before the timer checkpoints it. */
+const CHECKPOINT_PAGES = 256;
+let writesSinceCheckpoint = 0;
+const checkpoint = (): void => void db.$client.pragma('wal_checkpoint(PASSIVE)');
+function checkpointSoon(): void {
+  if (++writesSinceCheckpoint < WRITES_PER_CHECKPOINT) return;
+  writesSinceCheckpoint = 0;
+  checkpoint();
+}
+setInterval(() => {
+  const [wal] = db.$client.pragma('wal_checkpoint(NOOP)') as { log: number; checkpointed: number }[];
+  if (wal && wal.log - wal.checkpointed > CHECKPOINT_PAGES) checkpoint();
+}, 1000);
 
 const post = (reply: PlanThreadReply): void => port.postMessage(reply);
 const log =
@@ -39,14 +61,25 @@ const deps: PlanPassDeps = {
   defaultTimeZone: data.defaultTimeZone,
   horizonMs: data.horizonMs,
   ...(data.outreachCooldownDays !== undefined ? { outreachCooldownDays: data.outreachCooldownDays } : {}),
+  // Each group's write waits until the thread that answers parents pauses for it (no lock to wait for there).
+  writeGate: checkpointed(plannerGate(data.gate, (n) => post({ gate: n }))),
 };
+
+function checkpointed(gate: <T>(write: () => T) => T): <T>(write: () => T) => T {
+  return <T>(write: () => T): T => {
+    const out = gate(write);
+    checkpointSoon();
+    return out;
+  };
+}
 
 function handle(req: PlanThreadRequest): unknown {
   if (req.op === 'close') {
     db.$client.close();
     return null;
   }
-  if (req.op === 'rebuildBegin') return rebuildBegin(db);
+  if (req.op === 'rebuildBegin') return rebuildBegin(deps);
+  if (req.op === 'countQueued') return countQueuedByChannel(deps);
   current = new Date(req.now);
   if (req.op === 'tick') return tickWork(deps, current, { retention: req.retention, ...(req.maxPeople !== undefined ? { maxPeople: req.maxPeople } : {}) });
   return rebuildBatch(deps, current, req.fromId, req.size);

@@ -9,12 +9,13 @@
  *   planner's configuration changed (a fingerprint in app_keys) or never ran, in batches of ids.
  *
  * Synchronous on a Db: run on the planner thread (src/jobs/plan-thread.ts) by the planner, inline by
- * the benchmark and the tests. Both write in short transactions (rows, next moments), so a reply on
- * the other thread never waits long for SQLite's write lock.
+ * the benchmark and the tests. Both write group by group in short transactions (rows and next
+ * moments of 100 parents: planPass), so a reply on the other thread never waits long for SQLite's
+ * write lock.
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/client.js';
-import { duePeople, dropMarks, markPerson, readPlanFingerprint, storeNextMoments, storePlanFingerprint, takeMarks } from '../db/plan-marks.repo.js';
+import { duePeople, markPerson, readPlanFingerprint, storePlanFingerprint, takeMarks } from '../db/plan-marks.repo.js';
 import { NEXT_LOOKAHEAD_MS, planPass, RETRY_UNPLACED_MS, type PlanPassDeps } from './plan-pass.js';
 
 /** At most this many parents per tick (marks first, then the earliest due); the rest wait a minute. */
@@ -49,7 +50,7 @@ export interface TickPlanReport {
 export function planTick(deps: PlanPassDeps, now: Date, opts: { maxPeople?: number } = {}): TickPlanReport {
   const started = performance.now();
   const max = opts.maxPeople ?? TICK_MAX_PEOPLE;
-  const marked = takeMarks(deps.db, max);
+  const marked = takeMarksGated(deps, max);
   const due = marked.length < max ? duePeople(deps.db, now, max - marked.length) : [];
   const report: TickPlanReport = { at: now, people: 0, marked: marked.length, due: due.length, candidates: 0, planned: [], expired: 0, noNewsletter: [], more: marked.length + due.length >= max, ms: 0 };
   if (!marked.length && !due.length) {
@@ -72,11 +73,25 @@ export function planTick(deps: PlanPassDeps, now: Date, opts: { maxPeople?: numb
   return report;
 }
 
+/** Marks to take per statement: each take is a short write (through the write gate). */
+const TAKE_SLICE = 1000;
+
+/** Takes up to `max` marks, a slice at a time; with nothing marked, one lookup of an empty table. */
+function takeMarksGated(deps: PlanPassDeps, max: number): number[] {
+  const out: number[] = [];
+  while (out.length < max) {
+    const limit = Math.min(TAKE_SLICE, max - out.length);
+    const taken = deps.writeGate ? deps.writeGate(() => takeMarks(deps.db, limit)) : takeMarks(deps.db, limit);
+    for (const id of taken) out.push(id);
+    if (taken.length < limit) break;
+  }
+  return out;
+}
+
 function planChunks(deps: PlanPassDeps, now: Date, ids: readonly number[], report: TickPlanReport): void {
   for (let i = 0; i < ids.length; i += PLAN_CHUNK) {
-    const pass = planPass(deps, { now, personIds: ids.slice(i, i + PLAN_CHUNK), nextMoments: true });
-    absorb(report, pass);
-    storeNextMoments(deps.db, pass.next ?? new Map());
+    // Rows and next moments are written by the pass, group by group (short transactions).
+    absorb(report, planPass(deps, { now, personIds: ids.slice(i, i + PLAN_CHUNK), nextMoments: true }));
   }
 }
 
@@ -100,8 +115,13 @@ export interface RebuildBatchReport extends Omit<TickPlanReport, 'marked' | 'due
  * A rebuild starts: marks written before now are dropped (every parent is planned from what the
  * batches read after this moment; marks written from now on stay for the ticks).
  */
-export function rebuildBegin(db: Db): { dropped: number } {
-  return { dropped: dropMarks(db) };
+export function rebuildBegin(deps: PlanPassDeps): { dropped: number } {
+  // All of them, a slice at a time (short writes): a mark written from now on stays for the ticks.
+  let dropped = 0;
+  for (let taken = TAKE_SLICE; taken === TAKE_SLICE; dropped += taken) {
+    taken = deps.writeGate ? deps.writeGate(() => takeMarks(deps.db, TAKE_SLICE)).length : takeMarks(deps.db, TAKE_SLICE).length;
+  }
+  return { dropped };
 }
 
 /** Plans the parents with ids from `fromId` on (REBUILD_BATCH of them) and stores their next moments. */
@@ -113,7 +133,6 @@ export function rebuildBatch(deps: PlanPassDeps, now: Date, fromId: number, size
     const last = ids[ids.length - 1]!;
     const pass = planPass(deps, { now, idRange: { from: fromId, to: last + 1 }, nextMoments: true });
     absorb(report, pass);
-    storeNextMoments(deps.db, pass.next ?? new Map());
     report.people = pass.people;
   }
   const { marked: _m, due: _d, more: _x, ...rest } = report;
@@ -123,7 +142,7 @@ export function rebuildBatch(deps: PlanPassDeps, now: Date, fromId: number, size
 /** The whole rebuild at once (the benchmark, tests, a one-off run): begin, every batch, the fingerprint. */
 export function rebuildAll(deps: PlanPassDeps, now: Date): RebuildBatchReport & { batches: number } {
   const started = performance.now();
-  rebuildBegin(deps.db);
+  rebuildBegin(deps);
   const total: RebuildBatchReport & { batches: number } = { at: now, people: 0, candidates: 0, planned: [], expired: 0, noNewsletter: [], ms: 0, nextFrom: null, batches: 0 };
   for (let from: number | null = 0; from !== null; ) {
     const b = rebuildBatch(deps, now, from);

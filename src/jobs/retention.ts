@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../core/ports.js';
 import { LADDER_KEEP_ROWS_DAYS, RETENTION_KEEP_ROWS_DAYS } from '../domain/retention-rows.js';
-import { purgeOldActivity } from '../db/participation.repo.js';
+import { ACTIVITY_KEEP_DAYS, dayNumber } from '../db/participation.repo.js';
 import { retentionDue, retentionStep, type RetentionChild } from '../domain/retention.js';
 import type { Db } from '../db/client.js';
 import { checkpoint } from '../db/client.js';
@@ -26,7 +26,23 @@ export interface RetentionReport {
   purgedOutbox: number;
 }
 
-export function retentionPass(deps: { db: Db; logger: Logger; defaultTimeZone: string }, now: Date): RetentionReport {
+type RetentionDeps = { db: Db; logger: Logger; defaultTimeZone: string; writeGate?: <T>(write: () => T) => T };
+
+/** Deletes the rows a read selects, by id, in slices of this many (each a short write transaction). */
+const PURGE_SLICE = 500;
+
+function purgeByIds(deps: RetentionDeps, table: 'deliveries' | 'outbox' | 'activity_days', select: string, args: unknown[], idColumn = 'id'): number {
+  const ids = deps.db.$client.prepare(select).pluck().all(...args) as number[];
+  const del = deps.db.$client.prepare(`delete from ${table} where ${idColumn} in (select value from json_each(?))`);
+  let purged = 0;
+  for (let i = 0; i < ids.length; i += PURGE_SLICE) {
+    const slice = JSON.stringify(ids.slice(i, i + PURGE_SLICE));
+    purged += deps.writeGate ? deps.writeGate(() => del.run(slice).changes) : del.run(slice).changes;
+  }
+  return purged;
+}
+
+export function retentionPass(deps: RetentionDeps, now: Date): RetentionReport {
   const sqlite = deps.db.$client;
   const report: RetentionReport = { noticed: 0, erased: 0, purgedDeliveries: 0, purgedOutbox: 0 };
   const people = sqlite
@@ -68,17 +84,26 @@ export function retentionPass(deps: { db: Db; logger: Logger; defaultTimeZone: s
     }
   }
   const cutoff = now.getTime() - RETENTION_KEEP_ROWS_DAYS * DAY_MS;
-  report.purgedDeliveries = sqlite
-    .prepare("delete from deliveries where status not in ('planned', 'queued', 'sending') and coalesce(sent_at, send_at) < ? and (expires_at is null or expires_at < ?) and rule_id not like 'ladder%'")
-    .run(cutoff, cutoff).changes;
+  // Old rows are found by a read (no lock) and deleted by id in slices, each its own short write
+  // (through the planner's write gate when there is one): a single DELETE over a large table holds
+  // SQLite's write lock for its whole scan, and replies on the other thread would wait for it.
+  report.purgedDeliveries = purgeByIds(
+    deps,
+    'deliveries',
+    "select id from deliveries where status not in ('planned', 'queued', 'sending') and coalesce(sent_at, send_at) < ? and (expires_at is null or expires_at < ?) and rule_id not like 'ladder%'",
+    [cutoff, cutoff],
+  );
   // The outreach ladder's rows (no text: a key and the step) are its memory for the cool-down: kept longer.
   const ladderCutoff = now.getTime() - LADDER_KEEP_ROWS_DAYS * DAY_MS;
-  report.purgedDeliveries += sqlite
-    .prepare("delete from deliveries where rule_id like 'ladder%' and status not in ('planned', 'queued', 'sending') and coalesce(sent_at, send_at) < ?")
-    .run(ladderCutoff).changes;
+  report.purgedDeliveries += purgeByIds(
+    deps,
+    'deliveries',
+    "select id from deliveries indexed by deliveries_ladder where rule_id like 'ladder%' and status not in ('planned', 'queued', 'sending') and coalesce(sent_at, send_at) < ?",
+    [ladderCutoff],
+  );
   // Participation over time looks back 12 months; older activity days go.
-  purgeOldActivity(deps.db, now);
-  report.purgedOutbox = sqlite.prepare("delete from outbox where status != 'pending' and coalesce(sent_at, created_at) < ?").run(cutoff).changes;
+  purgeByIds(deps, 'activity_days', 'select rowid from activity_days where day < ?', [dayNumber(now) - ACTIVITY_KEEP_DAYS], 'rowid');
+  report.purgedOutbox = purgeByIds(deps, 'outbox', "select id from outbox where status != 'pending' and coalesce(sent_at, created_at) < ?", [cutoff]);
   // Charts made for /stats live a day (src/db/stats-charts.repo.ts).
   const charts = purgeExpiredCharts(deps.db, now);
   if (charts) deps.logger.info({ charts }, 'expired stats charts removed');

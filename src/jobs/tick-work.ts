@@ -34,3 +34,12 @@ export function tickWork(deps: PlanPassDeps, now: Date, opts: { retention: boole
   }
   return plan;
 }
+
+/**
+ * Rows in 'queued' per channel, for the planner's check that Redis still holds their jobs. Counted
+ * where the planner's work runs: with a long queue (a broadcast, a rebuild) it reads many rows.
+ */
+export function countQueuedByChannel(deps: Pick<PlanPassDeps, 'db'>): Record<string, number> {
+  const rows = deps.db.$client.prepare("select channel, count(*) as n from deliveries where status = 'queued' group by channel").all() as { channel: string; n: number }[];
+  return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
+}
