@@ -94,6 +94,7 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
     if (found && known) remember(known, key);
     return found;
   };
+  const anyRows = deps.db.$client.prepare('select j.value from json_each(?) j where exists (select 1 from deliveries d where d.person_id = j.value)').pluck();
   const report: PlanReport = { at: now, people: world.people.length, candidates: 0, planned: [], expired: 0, noNewsletter: [], ms: 0 };
   if (opts.nextMoments && !opts.dryRun) report.next = new Map();
   const newsletters = new Map<string, boolean>();
@@ -101,6 +102,10 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
   for (let g = 0; g < world.people.length; g += PLAN_GROUP) {
     const group = world.people.slice(g, g + PLAN_GROUP);
     asked.clear();
+    // Whose keys can exist at all: a parent without a single row (a new one; everyone at the first
+    // rebuild) needs no lookup per candidate. One indexed probe per parent.
+    const withRows = new Set(anyRows.all(JSON.stringify(group.map((p) => p.id))) as number[]);
+    const has = (person: PlanPerson, key: string): boolean => withRows.has(person.id) && exists(key);
     const withNews: { person: PlanPerson; channel: ChannelName; fresh: Candidate[]; upcoming: Candidate[] }[] = [];
     /** This pass's candidates per person (the next moments look at them again). */
     const current = new Map<number, Candidate[]>();
@@ -110,10 +115,10 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
       const candidates = timelineOf(deps, world, person, now, deps.horizonMs);
       report.candidates += candidates.length;
       if (report.next) current.set(person.id, candidates);
-      const fresh = candidates.filter((c) => !exists(deliveryKey(c)));
+      const fresh = candidates.filter((c) => !has(person, deliveryKey(c)));
       if (!fresh.length) continue;
       // Time-bound messages of the coming days keep their room in the cap (only for those with news: few).
-      const upcoming = timelineOf(deps, world, person, now, LOOKAHEAD_MS).filter((c) => c.timeBound && c.dueAt.getTime() > horizonEnd && !exists(deliveryKey(c)));
+      const upcoming = timelineOf(deps, world, person, now, LOOKAHEAD_MS).filter((c) => c.timeBound && c.dueAt.getTime() > horizonEnd && !has(person, deliveryKey(c)));
       withNews.push({ person, channel, fresh, upcoming });
     }
     // The cap history only of those with something new (in the steady state: few).
@@ -128,10 +133,9 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
     let next: [number, number | null][] = [];
     if (report.next) {
       const written = new Set(rows.map((r) => r.key));
-      const hasRow = (key: string): boolean => written.has(key) || exists(key);
       next = group.map((person) => {
         const planned = current.get(person.id);
-        return [person.id, planned ? nextMomentOf(deps, world, person, now, planned, hasRow) : null];
+        return [person.id, planned ? nextMomentOf(deps, world, person, now, planned, (key) => written.has(key) || has(person, key)) : null];
       });
       for (const [id, at] of next) report.next.set(id, at);
     }
