@@ -110,7 +110,7 @@ export const plannerGrowth: Benchmark = {
         unit: 's',
       });
     }
-    notes.push('The rebuild runs on the reply thread today (planPass is synchronous): see "replies while planning" for what that does to parents.');
+    notes.push('Measured on this thread; the app runs the rebuild and the ticks on the planner thread (ADR 0012): see "replies while planning" for what parents notice.');
     return { figures, notes };
   },
 };

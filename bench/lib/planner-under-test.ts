@@ -2,19 +2,17 @@
  * The planner as the benchmarks drive it: `rebuild` (plan everyone from scratch: at start, after
  * a rule change) and `tick` (the minutely pass). Both names exist in both worlds:
  *
- *   TODAY: the planner is one full pass over every parent every minute, so BOTH are `planPass`
- *   (src/jobs/plan-pass.ts) with the planner's known-keys set kept between passes, as
- *   src/jobs/planner.ts runs it. `rebuild` is the first pass on a world with nothing planned yet.
- *
- *   WHEN THE INCREMENTAL PLANNER LANDS (issue 13, item 1: a stored next moment per parent, marks,
- *   a rebuild off the reply thread): swap the two lines marked SWAP for its `rebuild()` and
- *   `tick()`. Nothing else in bench/ needs to change; both may return a promise.
+ *   The incremental planner (issue 13, item 1; ADR 0012): `rebuild` is `rebuildAll` (every parent in
+ *   batches, each with its next moment stored), `tick` is `planTick` (only the parents marked or
+ *   whose next moment has come). Measured here on the calling thread; the app runs both on the
+ *   planner's own thread (src/jobs/plan-thread.ts), which "replies while planning" measures.
  */
 import type { Logger } from '../../src/core/ports.js';
 import { checkpoint, openDatabase, type Db } from '../../src/db/client.js';
 import { DEFAULT_POLICY } from '../../src/domain/send-window.js';
 import { loadReminderRules, PLAN_HORIZON_MS } from '../../src/jobs/nurture.config.js';
-import { planPass, type PlanPassDeps } from '../../src/jobs/plan-pass.js';
+import type { PlanPassDeps } from '../../src/jobs/plan-pass.js';
+import { planTick, rebuildAll } from '../../src/jobs/plan-tick.js';
 import { fixedClock } from '../../test/support/clock.js';
 import { PLANNING_NOW, PLANNING_ZONE } from './planning-world.js';
 
@@ -34,15 +32,16 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 export function plannerUnderTest(db: Db, start: Date): PlannerUnderTest {
   const clock = fixedClock(start);
   const deps: PlanPassDeps = { db, rules: loadReminderRules(), clock, logger: silent, policy: DEFAULT_POLICY, defaultTimeZone: PLANNING_ZONE, horizonMs: PLAN_HORIZON_MS, knownKeys: new Set<string>() };
-  const summary = (r: ReturnType<typeof planPass>): PassSummary => ({ people: r.people, planned: r.planned.length });
   return {
     async rebuild(now) {
       clock.set(now);
-      return summary(planPass(deps, { now })); // SWAP: the incremental planner's rebuild()
+      const r = rebuildAll(deps, now);
+      return { people: r.people, planned: r.planned.length };
     },
     async tick(now) {
       clock.set(now);
-      return summary(planPass(deps, { now })); // SWAP: the incremental planner's tick()
+      const r = planTick(deps, now);
+      return { people: r.people, planned: r.planned.length };
     },
   };
 }
