@@ -73,10 +73,10 @@ export interface PlanPassOptions extends Pick<PeopleSelection, 'personIds' | 'id
 /**
  * People are planned and written in groups of this many: each group's rows (and next moments) in
  * one short transaction, between the groups' planning. So a long pass on the planner thread holds
- * SQLite's write lock a millisecond or two at a time, never so long that a reply's commit on the
- * other thread waits (its busy handler backs off 1, 2, 5, 10 … ms while the lock stays taken).
+ * SQLite's write lock a few milliseconds at a time (the reply thread pauses for each such write:
+ * src/jobs/write-gate.ts; with 100 a pause took 5–18 ms, with 50 mostly under 5).
  */
-export const PLAN_GROUP = 100;
+export const PLAN_GROUP = 50;
 
 export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanReport {
   const started = performance.now();

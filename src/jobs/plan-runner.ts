@@ -55,6 +55,9 @@ export type PlanThreadReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { message: string; stack: string } };
 
+/** Starts of the planner thread that may fail in a row before planning moves to the main thread. */
+const START_ATTEMPTS = 3;
+
 /**
  * Inline, a rebuild batch blocks this thread for its whole length: smaller batches keep each
  * stall short (an in-memory database is a test's or a trial's, with few parents).
@@ -108,6 +111,9 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
   let worker: Worker | null = null;
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Threads that died before they were ready, in a row: after START_ATTEMPTS, plan on this thread. */
+  let failedStarts = 0;
+  let inline: PlanRunner | null = null;
 
   const failAll = (err: Error): void => {
     for (const p of pending.values()) p.reject(err);
@@ -121,11 +127,16 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
 
   function start(): Worker {
     const w = spawnPlanThread(data);
+    let ready = false;
     checkpointHere(false);
     w.on('message', (reply: PlanThreadReply) => {
       if ('gate' in reply) return grant(data.gate, reply.gate);
       if ('log' in reply) return deps.logger[reply.log.level](reply.log.obj, reply.log.msg);
-      if ('ready' in reply) return;
+      if ('ready' in reply) {
+        ready = true;
+        failedStarts = 0;
+        return;
+      }
       const p = pending.get(reply.id);
       if (!p) return;
       pending.delete(reply.id);
@@ -134,7 +145,9 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
       else p.reject(Object.assign(new Error(reply.error.message), { stack: reply.error.stack }));
     });
     w.on('error', (err) => {
-      deps.logger.error({ err: { message: err.message } }, 'planner thread failed; the next tick starts a new one');
+      if (!ready && ++failedStarts >= START_ATTEMPTS) {
+        deps.logger.error({ err: { message: err.message } }, 'the planner thread cannot start: planning on the main thread from now on (replies wait while it plans)');
+      } else deps.logger.error({ err: { message: err.message } }, 'planner thread failed; the next tick starts a new one');
       if (worker === w) worker = null;
       failAll(err);
     });
@@ -149,6 +162,7 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
 
   type Request = PlanThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
   function call<T>(req: Request): Promise<T> {
+    if (failedStarts >= START_ATTEMPTS) return viaInline<T>(req);
     worker ??= start();
     const w = worker;
     const id = nextId++;
@@ -157,6 +171,16 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
       w.ref();
       w.postMessage({ ...req, id });
     });
+  }
+
+  /** The same requests on this thread (the thread could not start). */
+  function viaInline<T>(req: Request): Promise<T> {
+    inline ??= inlineRunner(deps);
+    if (req.op === 'tick') return inline.tick(new Date(req.now), { retention: req.retention }) as Promise<T>;
+    if (req.op === 'rebuildBegin') return inline.rebuildBegin() as Promise<T>;
+    if (req.op === 'countQueued') return inline.countQueued() as Promise<T>;
+    if (req.op === 'rebuildBatch') return inline.rebuildBatch(new Date(req.now), req.fromId) as Promise<T>;
+    return Promise.resolve(null as T);
   }
 
   return {

@@ -9,6 +9,7 @@
  * counts and row ids only, so little crosses between the threads. Log lines go to the caller's
  * logger.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from '../core/ports.js';
 import { openDatabase } from '../db/client.js';
@@ -21,6 +22,17 @@ import type { PlanThreadData, PlanThreadReply, PlanThreadRequest } from './plan-
 const port = parentPort;
 if (!port) throw new Error('plan-thread.ts runs as a worker_thread (src/jobs/plan-runner.ts starts it)');
 const data = workerData as PlanThreadData;
+/** The planner thread's nice value (0 normal, 19 lowest). */
+const PLANNER_NICE = 10;
+// Below the thread that answers parents when the cores are busy: on Linux the nice value is per
+// thread, so this lowers the planner thread only (elsewhere it would lower the whole process).
+if (process.platform === 'linux') {
+  try {
+    setPriority(0, PLANNER_NICE);
+  } catch {
+    // Not allowed here (a container's policy): the thread runs at the process's priority.
+  }
+}
 const db = openDatabase(data.dbPath);
 // The planner thread is this process's checkpointer (ADR 0012): its own commits never checkpoint
 // (a gated write would keep the other thread paused for the whole checkpoint), the other thread's
