@@ -103,6 +103,18 @@ function openThreadAbout(tx: Tx, personId: number, c: Extract<RelayCommand, { op
   );
 }
 
+/** The staff a thread was offered to already (escalation and the ladder ask new people only). */
+function offeredTo(tx: Tx, threadId: number): Set<number> {
+  return new Set(
+    tx
+      .select({ id: relayOffers.staffId })
+      .from(relayOffers)
+      .where(eq(relayOffers.threadId, threadId))
+      .all()
+      .map((r) => r.id),
+  );
+}
+
 /**
  * Offers a thread to the first tier from `fromTier` on with someone not asked before; with
  * nobody left it is marked NOBODY_TIER (the operator log and the audit get a line; the parent
@@ -110,14 +122,7 @@ function openThreadAbout(tx: Tx, personId: number, c: Extract<RelayCommand, { op
  */
 export function offerFrom(tx: Tx, t: ThreadRow, fromTier: number, now: Date, log: OperatorLog, tellParent: boolean): number {
   const staff = staffOf(tx, t.initiativeId);
-  const asked = new Set(
-    tx
-      .select({ id: relayOffers.staffId })
-      .from(relayOffers)
-      .where(eq(relayOffers.threadId, t.id))
-      .all()
-      .map((r) => r.id),
-  );
+  const asked = offeredTo(tx, t.id);
   for (let tier = Math.max(0, fromTier); tier < NOBODY_TIER; tier++) {
     const ids = tierMembers(staff, tier, t.language, t.personId).filter((id) => !asked.has(id));
     if (!ids.length) continue;
@@ -253,14 +258,7 @@ export function offerLadder(tx: Tx, t: ThreadRow, now: Date, log: OperatorLog = 
   const staff = staffOf(tx, t.initiativeId);
   const areas = areasOf(tx, staff.map((s) => s.personId));
   const parent = tx.select({ pc4: people.pc4, fallback: people.fallbackLanguage }).from(people).where(eq(people.id, t.personId)).get();
-  const asked = new Set(
-    tx
-      .select({ id: relayOffers.staffId })
-      .from(relayOffers)
-      .where(eq(relayOffers.threadId, t.id))
-      .all()
-      .map((r) => r.id),
-  );
+  const asked = offeredTo(tx, t.id);
   const next = nextLadderOffer(
     staff.map((s) => ({ ...s, pc4: areas.get(s.personId) ?? null })),
     { personId: t.personId, language: t.language, fallback: parent?.fallback ?? null, pc4: parent?.pc4 ?? null },
