@@ -6,6 +6,7 @@ import { mediaOfPerson } from './media.repo.js';
 import { exportThreads } from './relay.repo.js';
 import { broadcastsOfPerson } from './broadcasts.repo.js';
 import { activityDaysOf } from './participation.repo.js';
+import { dayOfNumber } from '../domain/participation.js';
 import { children, consentLog, deliveries, eventRsvps, identities, initiatives, interests, memberships, outbox, people } from './schema.js';
 
 export function exportPerson(db: Db, personId: number, now: Date): PersonExport | null {
@@ -79,7 +80,7 @@ export function exportPerson(db: Db, personId: number, now: Date): PersonExport 
     participation: {
       lastActionAt: p.lastActionAt?.toISOString() ?? null,
       lastReadAt: p.lastReadAt?.toISOString() ?? null,
-      activeDays: activityDaysOf(db, personId).map((d) => new Date(d * 86_400_000).toISOString().slice(0, 10)),
+      activeDays: activityDaysOf(db, personId).map(dayOfNumber),
     },
     files: mediaOfPerson(db, personId).map((m) => ({ type: m.type, status: m.status, at: m.at.toISOString() })),
     broadcasts: broadcastsOfPerson(db, personId),

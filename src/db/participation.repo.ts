@@ -6,16 +6,13 @@
  *   - a read receipt (WhatsApp Cloud's status webhook) moves `people.last_read_at` forward.
  * Both only move forward, so a late or repeated signal changes nothing.
  */
-import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import { dayNumber } from '../domain/participation.js';
 import type { Db } from './client.js';
 import { activityDays, people } from './schema.js';
 
 type Conn = Pick<Db, 'insert' | 'update'>;
 
-const DAY_MS = 86_400_000;
-
-/** The UTC day number an activity row holds. */
-export const dayNumber = (at: Date): number => Math.floor(at.getTime() / DAY_MS);
 
 export function recordAction(db: Conn, personId: number, at: Date): void {
   db.insert(activityDays).values({ personId, day: dayNumber(at) }).onConflictDoNothing().run();
@@ -32,15 +29,8 @@ export function recordRead(db: Conn, personId: number, at: Date): void {
     .run();
 }
 
-/** Activity days older than this are deleted (participation over time looks back 12 months). */
+/** Activity days older than this are deleted by the retention job (participation over time looks back 12 months). */
 export const ACTIVITY_KEEP_DAYS = 400;
-
-export function purgeOldActivity(db: Pick<Db, 'delete'>, now: Date): number {
-  return db
-    .delete(activityDays)
-    .where(sql`${activityDays.day} < ${dayNumber(now) - ACTIVITY_KEEP_DAYS}`)
-    .run().changes;
-}
 
 /** For tests and the export: the days a person was active, oldest first. */
 export function activityDaysOf(db: Pick<Db, 'select'>, personId: number, since = 0): number[] {

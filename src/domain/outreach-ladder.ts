@@ -25,7 +25,7 @@
 import { monthIndex } from './birth-month.js';
 import { addDays, localAt, localDayOf } from './local-time.js';
 import type { Candidate, DeliveryPayload, PlanChild, PlanInitiative, PlanPerson } from './nurture.types.js';
-import { silentFrom } from './participation.js';
+import { dayNumber, silentFrom } from './participation.js';
 import { registrationDeadline } from './registration-deadline.js';
 import type { ButtonSet } from './reminder-rules.js';
 
@@ -94,7 +94,6 @@ const DAY_MS = 86_400_000;
 const SENT = new Set(['sent', 'held']);
 const PENDING = new Set(['planned', 'queued', 'sending', 'paused']);
 
-export const dayNumber = (at: Date): number => Math.floor(at.getTime() / DAY_MS);
 export const occurrenceOf = (start: Date): string => `s${dayNumber(start)}`;
 const dayOf = (occurrence: string): number => Number(occurrence.slice(1));
 export const stepOf = (ruleId: string): number => LADDER_RULE_IDS.indexOf(ruleId as LadderRuleId) + 1;

@@ -25,6 +25,12 @@ export const SILENT_DAYS = 90;
 
 const DAY_MS = 86_400_000;
 
+/** The UTC day number of an instant: what `activity_days` holds and the ladder's episode keys use. */
+export const dayNumber = (at: Date): number => Math.floor(at.getTime() / DAY_MS);
+
+/** The "YYYY-MM-DD" (UTC) of a day number, as the export shows it. */
+export const dayOfNumber = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
 export interface ParticipationSignals {
   /** When the parent joined the initiative (their first consent): counts as an action. */
   joinedAt: Date;

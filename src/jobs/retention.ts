@@ -9,7 +9,8 @@
  */
 import type { Logger } from '../core/ports.js';
 import { LADDER_KEEP_ROWS_DAYS, RETENTION_KEEP_ROWS_DAYS } from '../domain/retention-rows.js';
-import { ACTIVITY_KEEP_DAYS, dayNumber } from '../db/participation.repo.js';
+import { ACTIVITY_KEEP_DAYS } from '../db/participation.repo.js';
+import { dayNumber } from '../domain/participation.js';
 import { retentionDue, retentionStep, type RetentionChild } from '../domain/retention.js';
 import type { Db } from '../db/client.js';
 import { checkpoint } from '../db/client.js';
