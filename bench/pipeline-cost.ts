@@ -36,6 +36,7 @@ import { startFakeBotApi } from '../test/support/fake-bot-api.js';
 import { seedChatParents } from './lib/chatters.js';
 import { inChild } from './lib/child.js';
 import { num, sleep } from './lib/format.js';
+import { profiled } from './lib/profile.js';
 import type { Benchmark, BenchOutput } from './lib/types.js';
 
 const CONCURRENCY = workerConcurrency(28);
@@ -50,6 +51,12 @@ interface PipelineResult {
   rows: number;
   sent: number;
   statuses: Record<string, number>;
+  /** The pipeline process's CPU time over the pipeline's wall time (1 = one core busy throughout). */
+  cpuShare: number;
+  /** The pipeline process's CPU time per message sent, in µs (worker, scheduler, adapter, BullMQ client). */
+  cpuPerMessageUs: number;
+  /** --profile: the pipeline's CPU profile, summarized (bench/lib/profile.ts). */
+  profileLines: string[];
 }
 
 /** Sends `total` messages from `concurrency` loops; the rate from the first to the last answer. */
@@ -86,7 +93,7 @@ async function rawLoop(apiRoot: string, token: string, chatIds: number[], total:
 }
 
 /** In a child process: the raw loop, the pipeline, the raw loop again. */
-export async function measurePipeline({ path, apiRoot, token, redisUrl, messages }: { path: string; apiRoot: string; token: string; redisUrl: string; messages: number }): Promise<PipelineResult> {
+export async function measurePipeline({ path, apiRoot, token, redisUrl, messages, profile }: { path: string; apiRoot: string; token: string; redisUrl: string; messages: number; profile?: boolean }): Promise<PipelineResult> {
   const db = openDatabase(path);
   const started = Date.now();
   const clock: Clock = { now: () => new Date(DAYTIME + (Date.now() - started)), sleep: (ms) => sleep(ms) };
@@ -132,16 +139,26 @@ export async function measurePipeline({ path, apiRoot, token, redisUrl, messages
     const report = await fanOut({ ...planDeps, queues }, broadcastId, clock.now());
     if (!report || report.recipients !== messages) throw new Error(`fan-out: ${JSON.stringify(report)}`);
     const unfinished = db.$client.prepare("select count(*) from deliveries where rule_id = ? and status in ('planned', 'queued', 'sending')").pluck();
-    void worker.run();
-    const deadline = Date.now() + 300_000;
-    while ((unfinished.get(`b${broadcastId}`) as number) > 0 && Date.now() < deadline) await sleep(20);
+    const cpuFrom = process.cpuUsage();
+    const wallFrom = performance.now();
+    const drain = async (): Promise<void> => {
+      void worker.run();
+      const deadline = Date.now() + 300_000;
+      while ((unfinished.get(`b${broadcastId}`) as number) > 0 && Date.now() < deadline) await sleep(20);
+    };
+    let profileLines: string[] = [];
+    if (profile) profileLines = (await profiled(drain)).lines;
+    else await drain();
     const pipelineRate = (answered - 1) / ((last - first) / 1000);
+    const cpu = process.cpuUsage(cpuFrom);
+    const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wallFrom);
+    const cpuPerMessageUs = (cpu.user + cpu.system) / Math.max(1, answered);
     const statuses = Object.fromEntries(
       (db.$client.prepare('select status, count(*) as n from deliveries where rule_id = ? group by status').all(`b${broadcastId}`) as { status: string; n: number }[]).map((r) => [r.status, r.n]),
     );
     await worker.close();
     rawRates.push(await rawLoop(apiRoot, token, chatIds, messages, CONCURRENCY));
-    return { rawRates, pipelineRate, rows: report.recipients, sent: statuses.sent ?? 0, statuses };
+    return { rawRates, pipelineRate, rows: report.recipients, sent: statuses.sent ?? 0, statuses, cpuShare, cpuPerMessageUs, profileLines };
   } finally {
     await worker.close().catch(() => undefined);
     await scheduler.stop();
@@ -171,7 +188,7 @@ export const pipelineCost: Benchmark = {
     for (let i = 0; i < messages; i++) api.meet(CHAT_BASE + i);
     try {
       ctx.log(`pipeline cost: ${num(messages)} messages, concurrency ${CONCURRENCY}…`);
-      const { result: r } = await inChild<PipelineResult>(import.meta.url, 'measurePipeline', { path, apiRoot: api.apiRoot, token: api.token, redisUrl: ctx.redisUrl, messages });
+      const { result: r } = await inChild<PipelineResult>(import.meta.url, 'measurePipeline', { path, apiRoot: api.apiRoot, token: api.token, redisUrl: ctx.redisUrl, messages, profile: ctx.profile });
       const raw = r.rawRates.reduce((a, b) => a + b, 0) / r.rawRates.length;
       return {
         figures: [
@@ -179,8 +196,10 @@ export const pipelineCost: Benchmark = {
           { metric: 'pipeline', label: 'row → BullMQ → worker → scheduler → adapter → fake', value: r.pipelineRate, unit: '/s' },
           { metric: 'ratio', label: 'pipeline ÷ bare loop', value: r.pipelineRate / raw, unit: '' },
           { metric: 'lost', label: 'rows not sent', value: r.rows - r.sent, unit: '' },
+          { metric: 'cpuPerMessage', label: 'CPU of the pipeline process per message', value: r.cpuPerMessageUs, unit: 'µs' },
+          { metric: 'cpuShare', label: 'CPU of the pipeline process while it runs (1 = one core)', value: r.cpuShare, unit: '' },
         ],
-        notes: [`${num(messages)} messages; bare loop ${r.rawRates.map((x) => `${x.toFixed(0)}/s`).join(' before, ')} after; rows ${JSON.stringify(r.statuses)}`],
+        notes: [...r.profileLines, `${num(messages)} messages; bare loop ${r.rawRates.map((x) => `${x.toFixed(0)}/s`).join(' before, ')} after; rows ${JSON.stringify(r.statuses)}`],
       };
     } finally {
       await api.close();

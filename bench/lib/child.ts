@@ -31,7 +31,9 @@ export const HEAP_MB_LARGE = 12_288;
 export function childExecArgv(heapMb?: number): string[] {
   const own = process.execArgv.filter((a) => !a.startsWith('--max-old-space-size'));
   const loader = own.some((a) => a.includes('tsx')) ? own : ['--import', 'tsx', ...own];
-  return [...loader, ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
+  // BENCH_CPU_PROF=<dir>: every benchmark child writes a V8 CPU profile there (open in Chrome's DevTools).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return [...loader, ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []), ...prof];
 }
 
 export async function inChild<T>(moduleUrl: string, exportName: string, args: unknown, options: ChildOptions = {}): Promise<{ result: T; maxRssMb: number }> {

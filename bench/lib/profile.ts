@@ -4,7 +4,8 @@
  * biggest self times anywhere. An anonymous function is named after its caller.
  */
 import { Session } from 'node:inspector/promises';
-import { basename } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -31,6 +32,8 @@ export async function profiled<T>(step: () => Promise<T>): Promise<{ value: T; l
   const wallMs = performance.now() - started;
   const { profile } = await session.post('Profiler.stop');
   session.disconnect();
+  // BENCH_PROFILE_DIR=<dir>: the whole profile as well, for Chrome's DevTools.
+  if (process.env.BENCH_PROFILE_DIR) writeFileSync(join(process.env.BENCH_PROFILE_DIR, `step-${process.pid}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
   return { value, lines: summarize(profile as unknown as CpuProfile, wallMs) };
 }
 

@@ -10,6 +10,7 @@ import type { AudienceFilter, BroadcastStatus, BroadcastSummary, BroadcastVersio
 import type { Db } from './client.js';
 import type { Tx } from './effects.apply.js';
 import { broadcasts, broadcastSettings, broadcastVersions, initiatives } from './schema.js';
+import { cached } from './statements.js';
 
 type Conn = Db | Tx;
 
@@ -91,18 +92,49 @@ function versionsOf(db: Conn, ids: number[]): Map<number, BroadcastVersionView[]
   const rows = db.select().from(broadcastVersions).where(inArray(broadcastVersions.broadcastId, ids)).orderBy(asc(broadcastVersions.lang)).all();
   for (const r of rows) {
     const list = out.get(r.broadcastId) ?? [];
-    list.push({
-      lang: r.lang,
-      text: r.text,
-      media: r.mediaId !== null ? { mediaId: r.mediaId, type: (r.mediaType ?? 'voice') as MediaType } : null,
-      machine: r.machine,
-      approved: r.approved,
-    });
+    list.push(versionView(r));
     out.set(r.broadcastId, list);
   }
-  // Dutch first (the required version), then by code.
-  for (const list of out.values()) list.sort((a, b) => (a.lang === 'nl' ? -1 : b.lang === 'nl' ? 1 : a.lang.localeCompare(b.lang)));
+  for (const list of out.values()) sortVersions(list);
   return out;
+}
+
+function versionView(r: { lang: string; text: string | null; mediaId: number | null; mediaType: string | null; machine: boolean; approved: boolean }): BroadcastVersionView {
+  return {
+    lang: r.lang,
+    text: r.text,
+    media: r.mediaId !== null ? { mediaId: r.mediaId, type: (r.mediaType ?? 'voice') as MediaType } : null,
+    machine: r.machine,
+    approved: r.approved,
+  };
+}
+
+/** Dutch first (the required version), then by code. */
+function sortVersions(list: BroadcastVersionView[]): void {
+  list.sort((a, b) => (a.lang === 'nl' ? -1 : b.lang === 'nl' ? 1 : a.lang.localeCompare(b.lang)));
+}
+
+/**
+ * A broadcast as the delivery worker renders one parent's copy: read for every message (a
+ * cancellation or an approved translation counts from the next message on), with statements kept
+ * per connection (src/db/statements.ts). Null: erased with its initiative.
+ */
+export function broadcastForSend(db: Db, id: number): { id: number; status: BroadcastStatus; initiativeId: number; initiativeName: string; versions: BroadcastVersionView[] } | null {
+  const b = cached(db, 'select b.id, b.status, b.initiative_id, i.name from broadcasts b left join initiatives i on i.id = b.initiative_id where b.id = ?').get(id) as
+    | { id: number; status: BroadcastStatus; initiative_id: number; name: string | null }
+    | undefined;
+  if (!b) return null;
+  const rows = cached(db, 'select lang, text, media_id, media_type, machine, approved from broadcast_versions where broadcast_id = ? order by lang').all(id) as {
+    lang: string;
+    text: string | null;
+    media_id: number | null;
+    media_type: string | null;
+    machine: number;
+    approved: number;
+  }[];
+  const versions = rows.map((r) => versionView({ lang: r.lang, text: r.text, mediaId: r.media_id, mediaType: r.media_type, machine: r.machine === 1, approved: r.approved === 1 }));
+  sortVersions(versions);
+  return { id: b.id, status: b.status, initiativeId: b.initiative_id, initiativeName: b.name ?? '', versions };
 }
 
 function toView(r: BroadcastRow, versions: BroadcastVersionView[]): BroadcastView {

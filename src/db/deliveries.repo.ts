@@ -12,6 +12,7 @@ import type { Tx } from './effects.apply.js';
 import { newProcessOwner, ownerIsLocal, ownerMayBeAlive } from './process-owner.js';
 import { deliveries, identities, type DELIVERY_STATUSES } from './schema.js';
 import { recordRead } from './participation.repo.js';
+import { cached } from './statements.js';
 
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
@@ -93,8 +94,62 @@ export function insertPlannedRows(db: Db, rows: NewDelivery[], now: Date): (numb
 }
 
 export function getDelivery(db: Db, id: number): DeliveryRow | null {
-  const row = db.select().from(deliveries).where(eq(deliveries.id, id)).get();
-  return row ? { ...row, payload: row.payload as DeliveryPayload } : null;
+  // Once per message the worker sends: a statement kept per connection (src/db/statements.ts).
+  const r = cached(db, 'select * from deliveries where id = ?').get(id) as RawDelivery | undefined;
+  return r ? deliveryRowOf(r) : null;
+}
+
+/** A deliveries row as SQLite returns it (snake case; times in epoch ms; payload as JSON text). */
+interface RawDelivery {
+  id: number;
+  key: string;
+  person_id: number;
+  child_id: number | null;
+  rule_id: string;
+  channel: ChannelName;
+  kind: MessageKind;
+  priority: number;
+  due_at: number;
+  send_at: number;
+  expires_at: number | null;
+  urgent_from: number | null;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  parts_sent: number;
+  last_error: string | null;
+  sent_at: number | null;
+  external_id: string | null;
+  channel_status: DeliveryRow['channelStatus'];
+  created_at: number;
+}
+
+const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+function deliveryRowOf(r: RawDelivery): DeliveryRow {
+  return {
+    id: r.id,
+    key: r.key,
+    personId: r.person_id,
+    childId: r.child_id,
+    ruleId: r.rule_id,
+    channel: r.channel,
+    kind: r.kind,
+    priority: r.priority,
+    dueAt: new Date(r.due_at),
+    sendAt: new Date(r.send_at),
+    expiresAt: dateOrNull(r.expires_at),
+    urgentFrom: dateOrNull(r.urgent_from),
+    payload: JSON.parse(r.payload) as DeliveryPayload,
+    status: r.status,
+    attempts: r.attempts,
+    partsSent: r.parts_sent,
+    lastError: r.last_error,
+    sentAt: dateOrNull(r.sent_at),
+    externalId: r.external_id,
+    channelStatus: r.channel_status,
+    createdAt: new Date(r.created_at),
+  };
 }
 
 /** Planned rows due before `until`, oldest first: the planner enqueues these. */
@@ -133,18 +188,21 @@ export const DELIVERY_CLAIMER = newProcessOwner();
 
 /** queued → sending, by this process; false when another run (or process) got there first, or the row moved on. */
 export function claimDelivery(db: Db, id: number): boolean {
-  const res = db.$client
-    .prepare("update deliveries set status = 'sending', attempts = attempts + 1, claimed_by = ?, claimed_at = ? where id = ? and status in ('planned', 'queued')")
-    .run(DELIVERY_CLAIMER, Date.now(), id);
+  const res = cached(db, "update deliveries set status = 'sending', attempts = attempts + 1, claimed_by = ?, claimed_at = ? where id = ? and status in ('planned', 'queued')").run(
+    DELIVERY_CLAIMER,
+    Date.now(),
+    id,
+  );
   return res.changes === 1;
 }
 
 export function finishDelivery(db: Db, id: number, status: Exclude<DeliveryStatus, 'planned' | 'queued' | 'sending'>, now: Date, error?: string, externalId?: string): void {
-  db.update(deliveries)
+  const lastError = error ? error.slice(0, 200) : null;
+  const sentAt = status === 'sent' ? now.getTime() : null;
+  if (externalId) {
     // A new message id starts its own status history (a resend after 131047 is a new message).
-    .set({ status, sentAt: status === 'sent' ? now : null, lastError: error ? error.slice(0, 200) : null, ...(externalId ? { externalId, channelStatus: null, channelStatusAt: null } : {}) })
-    .where(eq(deliveries.id, id))
-    .run();
+    cached(db, 'update deliveries set status = ?, sent_at = ?, last_error = ?, external_id = ?, channel_status = null, channel_status_at = null where id = ?').run(status, sentAt, lastError, externalId, id);
+  } else cached(db, 'update deliveries set status = ?, sent_at = ?, last_error = ? where id = ?').run(status, sentAt, lastError, id);
 }
 
 const STATUS_ORDER = { sent: 1, delivered: 2, read: 3, failed: 4 } as const;
