@@ -16,8 +16,9 @@ import { DEFAULT_COOLDOWN_DAYS, ladderCandidates } from '../domain/outreach-ladd
 import { planSendTime, type SendPolicy } from '../domain/send-window.js';
 import { candidatesFor, mergeSiblings } from '../domain/timeline.js';
 import type { Db } from '../db/client.js';
-import { capHistoryOf, insertPlannedRows, keyExists, type NewDelivery } from '../db/deliveries.repo.js';
+import { capHistoryOf, type NewDelivery } from '../db/deliveries.repo.js';
 import { issueNextNewsletter } from '../db/newsletters.repo.js';
+import { insertPlanRows, peopleWithRows, planKeyExists, setNextPlanAt } from '../db/plan-writes.repo.js';
 import { loadPlanningWorld, type PeopleSelection, type PlanningWorld } from '../db/planning.repo.js';
 
 export interface PlanPassDeps {
@@ -83,7 +84,7 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
   const now = opts.now ?? deps.clock.now();
   const selection = { personId: opts.personId, personIds: opts.personIds, idRange: opts.idRange };
   const world = loadPlanningWorld(deps.db, now, { ...selection, capWindowMs: deps.policy.cap.windowMs, withHistory: false, aheadMs: opts.nextMoments ? NEXT_LOOKAHEAD_MS : 0 });
-  const lookup = keyExists(deps.db);
+  const lookup = planKeyExists(deps.db);
   const known = deps.knownKeys;
   // A group's answers are kept until its next moments are computed (they ask about the same keys again).
   const asked = new Map<string, boolean>();
@@ -94,7 +95,6 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
     if (found && known) remember(known, key);
     return found;
   };
-  const anyRows = deps.db.$client.prepare('select j.value from json_each(?) j where exists (select 1 from deliveries d where d.person_id = j.value)').pluck();
   const report: PlanReport = { at: now, people: world.people.length, candidates: 0, planned: [], expired: 0, noNewsletter: [], ms: 0 };
   if (opts.nextMoments && !opts.dryRun) report.next = new Map();
   const newsletters = new Map<string, boolean>();
@@ -104,7 +104,7 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
     asked.clear();
     // Whose keys can exist at all: a parent without a single row (a new one; everyone at the first
     // rebuild) needs no lookup per candidate. One indexed probe per parent.
-    const withRows = new Set(anyRows.all(JSON.stringify(group.map((p) => p.id))) as number[]);
+    const withRows = peopleWithRows(deps.db, group.map((p) => p.id));
     const has = (person: PlanPerson, key: string): boolean => withRows.has(person.id) && exists(key);
     const withNews: { person: PlanPerson; channel: ChannelName; fresh: Candidate[]; upcoming: Candidate[] }[] = [];
     /** This pass's candidates per person (the next moments look at them again). */
@@ -115,7 +115,8 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
       const candidates = timelineOf(deps, world, person, now, deps.horizonMs);
       report.candidates += candidates.length;
       if (report.next) current.set(person.id, candidates);
-      const fresh = candidates.filter((c) => !has(person, deliveryKey(c)));
+      // No key is built for a parent without rows (everyone at the first rebuild): all candidates are new.
+      const fresh = withRows.has(person.id) ? candidates.filter((c) => !exists(deliveryKey(c))) : candidates;
       if (!fresh.length) continue;
       // Time-bound messages of the coming days keep their room in the cap (only for those with news: few).
       const upcoming = timelineOf(deps, world, person, now, LOOKAHEAD_MS).filter((c) => c.timeBound && c.dueAt.getTime() > horizonEnd && !has(person, deliveryKey(c)));
@@ -158,14 +159,13 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
 /** One group's rows and next moments, in one short transaction. */
 function writeGroup(deps: PlanPassDeps, rows: NewDelivery[], next: [number, number | null][], now: Date): (number | null)[] {
   if (!rows.length && !next.length) return [];
-  const sqlite = deps.db.$client;
-  const setNext = next.length ? sqlite.prepare('update people set next_plan_at = ? where id = ?') : null;
-  const write = sqlite.transaction(() => {
-    const ids = rows.length ? insertPlannedRows(deps.db, rows, now) : [];
-    for (const [id, at] of next) setNext!.run(at, id);
-    return ids;
-  });
-  return deps.writeGate ? deps.writeGate(() => write()) : write();
+  const write = (): (number | null)[] =>
+    deps.db.$client.transaction(() => {
+      const ids = insertPlanRows(deps.db, rows, now);
+      setNextPlanAt(deps.db, next);
+      return ids;
+    })();
+  return deps.writeGate ? deps.writeGate(write) : write();
 }
 
 /**
