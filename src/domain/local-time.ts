@@ -3,7 +3,7 @@
  * in Amsterdam on both sides of a daylight-saving change. A local time that does not exist
  * (02:30 on the spring-forward night) moves forward to the next valid time.
  */
-import { DateTime } from 'luxon';
+import { DateTime, Info, type Zone } from 'luxon';
 
 export interface LocalDay {
   year: number;
@@ -16,20 +16,31 @@ const hm = (time: string): { hour: number; minute: number } => {
   return { hour, minute };
 };
 
-// The planner asks for the same few thousand (day, time, zone) triples for 100,000 parents;
-// luxon takes microseconds per call, so remember the answers (bounded: cleared when large).
-const memo = new Map<string, number>();
+// The planner asks for the same few thousand (day, time, zone) triples for every parent; luxon
+// takes microseconds per call, so the answers are remembered by zone, time and day number (numbers
+// and the same few strings: no key is built per call). Bounded: cleared when large.
+const memo = new Map<string, Map<string, Map<number, number>>>();
+let memoSize = 0;
 
 /** The instant of a local day and "HH:MM" in a zone. */
 export function localAt(day: LocalDay, time: string, zone: string): Date {
-  const key = `${day.year}-${day.month}-${day.day} ${time} ${zone}`;
-  let ms = memo.get(key);
+  let byTime = memo.get(zone);
+  if (!byTime) memo.set(zone, (byTime = new Map()));
+  let byDay = byTime.get(time);
+  if (!byDay) byTime.set(time, (byDay = new Map()));
+  // Month and day may overflow (the 31st of a 30-day month, day 0): the number keeps them apart.
+  const dayKey = day.year * 40_000 + (day.month + 50) * 200 + (day.day + 100);
+  let ms = byDay.get(dayKey);
   if (ms === undefined) {
     // Normalise overflowing days (the 31st of a 30-day month, day 0) before asking luxon.
     const base = DateTime.fromObject({ year: day.year, month: day.month, day: 1 }, { zone: 'UTC' }).plus({ days: day.day - 1 });
     ms = DateTime.fromObject({ year: base.year, month: base.month, day: base.day, ...hm(time) }, { zone }).toMillis();
-    if (memo.size > 50_000) memo.clear();
-    memo.set(key, ms);
+    if (++memoSize > 50_000) {
+      memo.clear();
+      memoSize = 0;
+      return new Date(ms);
+    }
+    byDay.set(dayKey, ms);
   }
   return new Date(ms);
 }
@@ -37,19 +48,46 @@ export function localAt(day: LocalDay, time: string, zone: string): Date {
 /** Local midnight starting a day. */
 export const localMidnight = (day: LocalDay, zone: string): Date => localAt(day, '00:00', zone);
 
-const dayMemo = new Map<string, LocalDay>();
+/**
+ * A zone's UTC offset (minutes, as luxon gives it) per UTC hour, where it is the same at both ends
+ * of the hour (NaN where it changes within the hour: a DST transition). Offsets change at most once
+ * an hour, so an offset equal at both ends holds for the whole hour. Per zone; bounded.
+ */
+const hourOffsets = new Map<string, { zone: Zone | null; hours: Map<number, number> }>();
+const HOUR_MS = 3_600_000;
 
-/** The local day of an instant (remembered: many parents share an event's start or "now"). */
-export function localDayOf(instant: Date, zone: string): LocalDay {
-  const key = `${instant.getTime()} ${zone}`;
-  let day = dayMemo.get(key);
-  if (!day) {
-    const d = DateTime.fromJSDate(instant, { zone });
-    day = { year: d.year, month: d.month, day: d.day };
-    if (dayMemo.size > 50_000) dayMemo.clear();
-    dayMemo.set(key, day);
+function hourOffsetsOf(zone: string): { zone: Zone | null; hours: Map<number, number> } {
+  let entry = hourOffsets.get(zone);
+  if (!entry) {
+    const z = Info.normalizeZone(zone);
+    // Only zones whose rules cannot change while the process runs (not the system zone).
+    entry = { zone: z.isValid && (z.type === 'iana' || z.type === 'fixed') ? z : null, hours: new Map() };
+    hourOffsets.set(zone, entry);
   }
-  return day;
+  return entry;
+}
+
+/** The local day of an instant: the UTC calendar day of the instant shifted by the zone's offset (what luxon computes). */
+export function localDayOf(instant: Date, zone: string): LocalDay {
+  const ms = instant.getTime();
+  const entry = hourOffsetsOf(zone);
+  if (entry.zone && Number.isFinite(ms)) {
+    const hour = Math.floor(ms / HOUR_MS);
+    let offset = entry.hours.get(hour);
+    if (offset === undefined) {
+      const first = entry.zone.offset(hour * HOUR_MS);
+      const last = entry.zone.offset(hour * HOUR_MS + HOUR_MS - 1);
+      offset = first === last ? first : NaN;
+      if (entry.hours.size > 200_000) entry.hours.clear();
+      entry.hours.set(hour, offset);
+    }
+    if (!Number.isNaN(offset)) {
+      const d = new Date(ms + offset * 60_000);
+      return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+    }
+  }
+  const d = DateTime.fromJSDate(instant, { zone });
+  return { year: d.year, month: d.month, day: d.day };
 }
 
 /** Calendar days later (or earlier), month and year boundaries handled (plain UTC date arithmetic: no zone involved). */
@@ -71,7 +109,16 @@ export function localMinutes(instant: Date, zone: string): number {
   return d.hour * 60 + d.minute;
 }
 
+const minutesMemo = new Map<string, number>();
+
+/** Minutes after midnight of "HH:MM" (remembered: the same few times are asked for every message). */
 export const minutesOf = (time: string): number => {
-  const { hour, minute } = hm(time);
-  return hour * 60 + minute;
+  let m = minutesMemo.get(time);
+  if (m === undefined) {
+    const { hour, minute } = hm(time);
+    m = hour * 60 + minute;
+    if (minutesMemo.size > 10_000) minutesMemo.clear();
+    minutesMemo.set(time, m);
+  }
+  return m;
 };

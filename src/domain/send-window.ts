@@ -7,7 +7,7 @@
  * planner, and again by the worker just before sending.
  */
 import { DateTime } from 'luxon';
-import { minutesOf } from './local-time.js';
+import { addDays, localAt, localDayOf, minutesOf } from './local-time.js';
 import type { QuietHours } from './nurture.types.js';
 
 export interface SendPolicy {
@@ -20,7 +20,9 @@ export const DEFAULT_POLICY: SendPolicy = {
   cap: { max: 3, windowMs: 7 * 86_400_000 },
 };
 
-const offsetMemo = new Map<string, number>();
+/** Per zone: its UTC offset (minutes) at the start of each UTC hour. Bounded. */
+const offsetMemo = new Map<string, Map<number, number>>();
+let offsetMemoSize = 0;
 
 /**
  * Minutes after local midnight. A zone's UTC offset only changes at DST transitions (on the
@@ -28,12 +30,15 @@ const offsetMemo = new Map<string, number>();
  */
 function localMinutesOf(t: Date, zone: string): number {
   const hour = Math.floor(t.getTime() / 3_600_000);
-  const key = `${zone} ${hour}`;
-  let offset = offsetMemo.get(key);
+  let hours = offsetMemo.get(zone);
+  if (!hours) offsetMemo.set(zone, (hours = new Map()));
+  let offset = hours.get(hour);
   if (offset === undefined) {
     offset = DateTime.fromMillis(hour * 3_600_000, { zone }).offset;
-    if (offsetMemo.size > 100_000) offsetMemo.clear();
-    offsetMemo.set(key, offset);
+    if (++offsetMemoSize > 100_000) {
+      offsetMemo.clear();
+      offsetMemoSize = 0;
+    } else hours.set(hour, offset);
   }
   const minutes = Math.floor(t.getTime() / 60_000) + offset;
   return ((minutes % 1440) + 1440) % 1440;
@@ -51,11 +56,10 @@ export function isQuiet(t: Date, quiet: QuietHours, zone: string): boolean {
 /** The first moment at or after `t` outside the quiet window (DST-correct: "08:30" is local). */
 export function afterQuiet(t: Date, quiet: QuietHours, zone: string): Date {
   if (!isQuiet(t, quiet, zone)) return t;
-  const d = DateTime.fromJSDate(t, { zone });
-  const end = minutesOf(quiet.end);
-  const m = localMinutesOf(t, zone);
-  const day = m < end ? d : d.plus({ days: 1 });
-  return DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour: Math.floor(end / 60), minute: end % 60 }, { zone }).toJSDate();
+  // The local day of t, or the next one, at the end of the quiet hours (local-time.ts remembers both: a pass asks the same few).
+  const today = localDayOf(t, zone);
+  const day = localMinutesOf(t, zone) < minutesOf(quiet.end) ? today : addDays(today, 1);
+  return localAt(day, quiet.end, zone);
 }
 
 export interface PlanSendInput {

@@ -102,11 +102,12 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
         if (isLive(w, input)) out.push(candidate(rule, person.id, child.id, 'once', w, childPayload(rule, person, child, rule.message as string, {}, !child.expected && t.months >= 12), null));
         continue;
       }
-      const deadline = input.initiative ? registrationDeadline(child, input.initiative.registration, { from: joinedDay(input.initiative, person, zone) }) : null;
-      if (!deadline) continue;
+      const known = input.initiative ? deadlineOf(child, input.initiative, person, zone) : null;
+      if (!known) continue;
+      const deadline = known.deadline;
       if (t.type === 'registration') {
         if (!t.deadlineKinds.includes(deadline.kind)) continue;
-        const anchor = t.anchor === 'opens' ? firstDay(deadline.opens) : deadlineDay(deadline);
+        const anchor = t.anchor === 'opens' ? known.opensDay : known.day;
         if (!anchor || !nearDays(anchor, t.offsetDays, t.untilOffsetDays, input)) continue;
         const key = messageKeyOf(rule, deadline.kind);
         if (!key) continue;
@@ -124,7 +125,7 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
         continue;
       }
       // keepWarm: every 6–8 weeks from some weeks after the deadline until the child turns 4.
-      const start = deadlineDay(deadline) ?? firstDay(deadline.opens);
+      const start = known.day ?? known.opensDay;
       // Cheap tests first: not started yet, or the child is already at school.
       if (monthIndex(child) + t.untilMonths < nowIdx || Date.UTC(start.year, start.month - 1, start.day + t.afterDeadlineDays - 1) > input.now.getTime() + input.horizonMs) continue;
       const end = firstOfMonth(monthIndex(child) + t.untilMonths, '00:00', zone);
@@ -200,6 +201,32 @@ const firstDay = (ym: { year: number; month: number }): LocalDay => ({ year: ym.
 
 function firstOfMonth(index: number, time: string, zone: string): Date {
   return localAt(firstDay(fromIndex(index)), time, zone);
+}
+
+interface KnownDeadline {
+  /** What it was computed from (a child's deadline is asked for by every registration rule, in every pass). */
+  registration: PlanInitiative['registration'];
+  year: number;
+  month: number;
+  joinedMs: number | null;
+  zone: string;
+  deadline: RegistrationDeadline;
+  /** deadlineDay(deadline) and the first day of the month registration opens. */
+  day: LocalDay | null;
+  opensDay: LocalDay;
+}
+
+const knownDeadlines = new WeakMap<PlanChild, KnownDeadline>();
+
+/** A child's registration deadline, remembered per child object while its inputs stay the same (the function is pure). */
+function deadlineOf(child: PlanChild, ini: PlanInitiative, person: PlanPerson, zone: string): KnownDeadline {
+  const joinedMs = person.joinedAt?.getTime() ?? null;
+  const had = knownDeadlines.get(child);
+  if (had && had.registration === ini.registration && had.year === child.year && had.month === child.month && had.joinedMs === joinedMs && had.zone === zone) return had;
+  const deadline = registrationDeadline(child, ini.registration, { from: joinedDay(ini, person, zone) });
+  const known = { registration: ini.registration, year: child.year, month: child.month, joinedMs, zone, deadline, day: deadlineDay(deadline), opensDay: firstDay(deadline.opens) };
+  knownDeadlines.set(child, known);
+  return known;
 }
 
 /** The local day the parent joined, for a rule with later rounds (a late joiner gets the next one). */
