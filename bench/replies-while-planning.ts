@@ -96,7 +96,8 @@ export const repliesWhilePlanning: Benchmark = {
             { metric: 'peakRss', label: 'peak RSS of the app process', value: s.maxRssMb, unit: 'MB', scope },
           );
           notes.push(
-            `${scope}: ${chatters.latencies.length} replies in a ${windowS.toFixed(1)} s window; ticks ${ticks.map((t) => `${t.ms.toFixed(0)} ms`).join(', ')}; ` +
+            `${scope}: memory peaks (MB) rss ${s.peaks.rss.toFixed(0)} at ${s.peaks.rssAtS.toFixed(1)} s, heap total ${s.peaks.heapTotal.toFixed(0)}, heap used ${s.peaks.heapUsed.toFixed(0)}, external ${s.peaks.external.toFixed(0)}, array buffers ${s.peaks.arrayBuffers.toFixed(0)}`,
+            `${scope}: ${chatters.latencies.length} replies in a ${windowS.toFixed(1)} s window; ticks ${ticks.map((t) => `${t.ms.toFixed(0)} ms (${t.people ?? '?'} parents, ${t.planned ?? '?'} rows, ${t.enqueued ?? '?'} enqueued)`).join(', ')}; ` +
               `event-loop p99 ${s.loop.p99Ms.toFixed(0)} ms, mean ${s.loop.meanMs.toFixed(1)} ms, longest stalls ${s.stalls.map((x) => `${x.ms.toFixed(0)} ms`).join(', ') || 'none'}; app CPU ${(s.cpuMs / 1000).toFixed(1)} s in the window` +
               warningsNote(s),
           );

@@ -29,6 +29,12 @@ export interface AppStats {
   stalls: { atUs: number; ms: number }[];
   /** CPU time (user + system) since the last reset. */
   cpuMs: number;
+  /**
+   * The largest of each part of this process's memory since start, sampled every 250 ms (MB), and
+   * when RSS peaked (s after start): RSS above heap + external is another thread's heap (the
+   * planner thread's) or native memory (SQLite's caches).
+   */
+  peaks: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; rssAtS: number };
   /** Warnings and errors the app logged since start, by message. */
   warnings: Record<string, number>;
   /** The first log line of each of those (the logger keeps personal data out), for diagnosis. */
@@ -54,6 +60,22 @@ setInterval(() => {
   stalls.sort((a, b) => b.ms - a.ms);
   stalls = stalls.slice(0, 5);
 }, 10).unref();
+
+const bootedAt = performance.now();
+const peaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0, rssAtS: 0 };
+function samplePeaks(): void {
+  const m = process.memoryUsage();
+  const mb = (n: number): number => n / 1024 / 1024;
+  if (mb(m.rss) > peaks.rss) {
+    peaks.rss = mb(m.rss);
+    peaks.rssAtS = (performance.now() - bootedAt) / 1000;
+  }
+  peaks.heapTotal = Math.max(peaks.heapTotal, mb(m.heapTotal));
+  peaks.heapUsed = Math.max(peaks.heapUsed, mb(m.heapUsed));
+  peaks.external = Math.max(peaks.external, mb(m.external));
+  peaks.arrayBuffers = Math.max(peaks.arrayBuffers, mb(m.arrayBuffers));
+}
+setInterval(samplePeaks, 250).unref();
 
 const warnings = new Map<string, number>();
 const samples = new Map<string, string>();
@@ -90,6 +112,7 @@ function stats(reset: boolean): AppStats {
     loop: { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6, meanMs: loop.mean / 1e6 },
     stalls,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    peaks: { ...peaks },
     warnings: Object.fromEntries(warnings),
     samples: Object.fromEntries(samples),
   };

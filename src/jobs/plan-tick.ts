@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { duePeople, markPerson, readPlanFingerprint, storePlanFingerprint, takeMarks } from '../db/plan-marks.repo.js';
+import { DEFAULT_COOLDOWN_DAYS } from '../domain/outreach-ladder.js';
 import { NEXT_LOOKAHEAD_MS, planPass, RETRY_UNPLACED_MS, type PlanPassDeps } from './plan-pass.js';
 
 /** At most this many parents per tick (marks first, then the earliest due); the rest wait a minute. */
@@ -171,7 +172,8 @@ export function planFingerprint(deps: PlanPassDeps): string {
     horizon: deps.horizonMs,
     lookahead: NEXT_LOOKAHEAD_MS,
     retry: RETRY_UNPLACED_MS,
-    cooldown: deps.outreachCooldownDays ?? null,
+    // Unset is the default: a planner without the setting plans the same ladder as one with 120.
+    cooldown: deps.outreachCooldownDays ?? DEFAULT_COOLDOWN_DAYS,
   };
   return createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 32);
 }
