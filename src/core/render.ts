@@ -3,6 +3,7 @@
  * <b> and <i>; every interpolated value is escaped, so a parent called "<script>" is shown
  * as exactly that and never breaks the messenger's parse mode.
  */
+import { dateFormat, numberFormat } from './intl-cache.js';
 import type { i18n } from 'i18next';
 import { isLinkUrl, type Choice, type DateParam, type OutboundChoice, type OutboundMessage, type Reply, type Text, type TextParam } from './messages.js';
 
@@ -67,22 +68,22 @@ const hourCycle = (lang: string): 'h12' | 'h23' => (TWELVE_HOUR.has(lang.split('
 export function formatDate(lang: string, value: DateParam): string {
   if ('yearMonth' in value) {
     const { year, month } = value.yearMonth;
-    return new Intl.DateTimeFormat(lang, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 15)));
+    return dateFormat(lang, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 15)));
   }
-  if ('monthName' in value) return new Intl.DateTimeFormat(lang, { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, value.monthName - 1, 15)));
+  if ('monthName' in value) return dateFormat(lang, { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2024, value.monthName - 1, 15)));
   if ('date' in value || 'day' in value) {
     const iso = 'date' in value ? value.date : value.day;
     const [y, m, d] = iso.slice(0, 10).split('-').map(Number) as [number, number, number];
     const weekday = 'date' in value ? ({ weekday: 'long' } as const) : {};
-    return new Intl.DateTimeFormat(lang, { ...weekday, day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d, 12)));
+    return dateFormat(lang, { ...weekday, day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d, 12)));
   }
-  return new Intl.DateTimeFormat(lang, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hourCycle: hourCycle(lang), timeZone: value.timeZone }).format(
+  return dateFormat(lang, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hourCycle: hourCycle(lang), timeZone: value.timeZone }).format(
     new Date(value.dateTime),
   );
 }
 
 /** Numbers in the reader's digits; groups only from 10,000 on, so a year is never "2,024". */
-const formatNumber = (lang: string, n: number): string => new Intl.NumberFormat(lang, { useGrouping: 'min2' } as Intl.NumberFormatOptions).format(n);
+const formatNumber = (lang: string, n: number): string => numberFormat(lang, { useGrouping: 'min2' } as Intl.NumberFormatOptions).format(n);
 
 export function renderReply(i18n: i18n, lang: string, reply: Reply): OutboundMessage {
   const message: OutboundMessage = { text: renderText(i18n, lang, reply.text), lang, dir: i18n.dir(lang) === 'rtl' ? 'rtl' : 'ltr' };

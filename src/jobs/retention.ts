@@ -7,6 +7,7 @@
  *   3. delivery rows and outbox texts are kept only as long as /mydata needs them: 90 days after
  *      they were sent or ended (and never while their reminder's window is still open).
  */
+import { dateFormat } from '../core/intl-cache.js';
 import type { Logger } from '../core/ports.js';
 import { LADDER_KEEP_ROWS_DAYS, RETENTION_KEEP_ROWS_DAYS } from '../domain/retention-rows.js';
 import { ACTIVITY_KEEP_DAYS } from '../db/participation.repo.js';
@@ -28,18 +29,6 @@ export interface RetentionReport {
 }
 
 type RetentionDeps = { db: Db; logger: Logger; defaultTimeZone: string; writeGate?: <T>(write: () => T) => T };
-
-/**
- * One formatter per zone, kept. A new Intl.DateTimeFormat per parent cost ~80 µs and ~25 KB of
- * ICU memory outside V8's heap, which V8 did not see and so did not hurry to free: an hourly pass
- * over 50,000 parents raised the process's RSS by 1.3 GB (issue 13, memory).
- */
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-function dayFormat(zone: string): Intl.DateTimeFormat {
-  let f = dayFormats.get(zone);
-  if (!f) dayFormats.set(zone, (f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
-  return f;
-}
 
 /** Deletes the rows a read selects, by id, in slices of this many (each a short write transaction). */
 const PURGE_SLICE = 500;
@@ -114,7 +103,8 @@ export function retentionPass(deps: RetentionDeps, now: Date, opts: { minSlice?:
     const zone = p.zone ?? deps.defaultTimeZone;
     const due = retentionDue(kids.get(p.id) ?? [], p.kept_at === null ? null : new Date(p.kept_at), zone);
     if (!due) continue;
-    const day = dayFormat(zone).format(due.at);
+    // One formatter per zone, kept (src/core/intl-cache.ts): one per parent cost 1.3 GB at 50k.
+    const day = dateFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(due.at);
     const key = `retention|p${p.id}|c-|${day}`;
     const row = noticeOf.get(key) as { status: string; sent_at: number | null } | undefined;
     const step = retentionStep(due, now, row ? { status: row.status, sentAt: row.sent_at === null ? null : new Date(row.sent_at) } : null, p.proactive === 1 && p.chats > 0);
