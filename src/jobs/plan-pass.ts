@@ -16,9 +16,9 @@ import { DEFAULT_COOLDOWN_DAYS, ladderCandidates } from '../domain/outreach-ladd
 import { planSendTime, type SendPolicy } from '../domain/send-window.js';
 import { candidatesFor, mergeSiblings } from '../domain/timeline.js';
 import type { Db } from '../db/client.js';
-import { capHistoryOf, type NewDelivery } from '../db/deliveries.repo.js';
+import type { NewDelivery } from '../db/deliveries.repo.js';
 import { issueNextNewsletter } from '../db/newsletters.repo.js';
-import { insertPlanRows, peopleWithRows, planKeyExists, setNextPlanAt } from '../db/plan-writes.repo.js';
+import { capHistoryOfGroup, insertPlanRows, peopleWithRows, planKeyExists, setNextPlanAt } from '../db/plan-statements.repo.js';
 import { loadPlanningWorld, type PeopleSelection, type PlanningWorld } from '../db/planning.repo.js';
 
 export interface PlanPassDeps {
@@ -123,7 +123,7 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
       withNews.push({ person, channel, fresh, upcoming });
     }
     // The cap history only of those with something new (in the steady state: few).
-    world.history = capHistoryOf(deps.db, new Date(now.getTime() - deps.policy.cap.windowMs), withNews.map((w) => w.person.id));
+    world.history = capHistoryOfGroup(deps.db, new Date(now.getTime() - deps.policy.cap.windowMs), withNews.map((w) => w.person.id));
     let rows: (NewDelivery & { id?: number })[] = [];
     for (const { person, channel, fresh, upcoming } of withNews) {
       const planned = schedulePerson(deps, world, person, fresh, now, upcoming);
