@@ -153,15 +153,30 @@ function episodesOf(history: readonly LadderRow[]): Episode[] {
 
 /** The ladder's candidates for one person now (at most one). */
 export function ladderCandidates(input: LadderInput): Candidate[] {
+  return ladderWithin(ladderPlan(input), input.now, input.horizonMs);
+}
+
+/**
+ * The ladder's step for one person now, before the horizon is applied: the candidate, and the
+ * instant the horizon must reach besides its due time (when the silence began, or the next
+ * episode may start). Null: no ladder for this person. The planner runs a person's timeline at
+ * three horizons in a pass; this part is the same for all of them.
+ */
+export interface LadderPlan {
+  candidate: Candidate;
+  from: number;
+}
+
+export function ladderPlan(input: Omit<LadderInput, 'horizonMs'>): LadderPlan | null {
   const { person, initiative: ini, now } = input;
-  if (!ini || !person.proactive || !person.reminders || person.contactDeclined || !person.joinedAt) return [];
+  if (!ini || !person.proactive || !person.reminders || person.contactDeclined || !person.joinedAt) return null;
   const settings = input.settings ?? { enabled: true, cooldownDays: input.defaultCooldownDays };
-  if (!settings.enabled) return [];
+  if (!settings.enabled) return null;
   const signals = { joinedAt: person.joinedAt, lastActionAt: person.lastActionAt ?? null, lastReadAt: person.lastReadAt ?? null };
   // Silent by the time a step is due (the planner writes rows a day ahead, like every rule's; the
-  // worker's re-check at the send time asks again). Active and fading parents are never laddered.
+  // worker's re-check at the send time asks again). Active and fading parents are never laddered:
+  // the horizon must reach the start of the silence (ladderWithin).
   const silentSince = silentFrom(signals);
-  if (silentSince.getTime() > now.getTime() + input.horizonMs) return [];
   const zone = ini.timeZone;
   const cooldownMs = settings.cooldownDays * DAY_MS;
   const latest = episodesOf(input.history).at(-1);
@@ -170,32 +185,35 @@ export function ladderCandidates(input: LadderInput): Candidate[] {
     const state = stateOf(latest, zone);
     // The latest episode belongs to this silence when it started during it.
     const current = latest.day >= dayNumber(silentSince);
-    if (current && state.kind === 'pending') return live(pendingCandidate(input, latest.occurrence, state.row), input);
-    if (current && state.kind === 'next' && now < state.expiresAt) return live(stepCandidate(input, state.step, latest.occurrence, state.dueAt, state.expiresAt), input);
+    if (current && state.kind === 'pending') return { candidate: pendingCandidate(input, latest.occurrence, state.row), from: silentSince.getTime() };
+    if (current && state.kind === 'next' && now < state.expiresAt) return { candidate: stepCandidate(input, state.step, latest.occurrence, state.dueAt, state.expiresAt), from: silentSince.getTime() };
     // Ended; or its next step's window passed without a row (the parent could not be reached then).
     const endedAt = state.kind === 'ended' ? state.at : current && state.kind === 'next' ? state.expiresAt : latestAt(latest);
     start = new Date(Math.max(silentSince.getTime(), endedAt.getTime() + cooldownMs));
   }
-  if (start.getTime() > now.getTime() + input.horizonMs) return [];
   // Step 1's window rolls on weekly from the start, so a parent whose start passed while the
-  // ladder could not reach them (just switched on, consent back) still gets it, once.
+  // ladder could not reach them (just switched on, consent back) still gets it, once. The horizon
+  // must reach the start (never before the silence: start >= silentSince).
   const first = atOrAfter(start, zone);
   const weeks = now > first ? Math.floor((now.getTime() - first.getTime()) / (LADDER_VALID_DAYS * DAY_MS)) : 0;
   const dueAt = plusDays(first, weeks * LADDER_VALID_DAYS, zone);
-  return live(stepCandidate(input, 1, occurrenceOf(start), dueAt, plusDays(dueAt, LADDER_VALID_DAYS, zone)), input);
+  return { candidate: stepCandidate(input, 1, occurrenceOf(start), dueAt, plusDays(dueAt, LADDER_VALID_DAYS, zone)), from: start.getTime() };
 }
 
-function live(c: Candidate, input: LadderInput): Candidate[] {
-  const due = c.dueAt.getTime() <= input.now.getTime() + input.horizonMs;
-  const open = c.expiresAt === null || (c.expiresAt > input.now && c.expiresAt > c.dueAt);
-  return due && open ? [c] : [];
+/** A ladder plan at a horizon: its candidate (a copy) when the horizon reaches its start and its due time and it has not expired. */
+export function ladderWithin(plan: LadderPlan | null, now: Date, horizonMs: number): Candidate[] {
+  if (!plan || plan.from > now.getTime() + horizonMs) return [];
+  const c = plan.candidate;
+  const due = c.dueAt.getTime() <= now.getTime() + horizonMs;
+  const open = c.expiresAt === null || (c.expiresAt > now && c.expiresAt > c.dueAt);
+  return due && open ? [{ ...c }] : [];
 }
 
-function pendingCandidate(input: LadderInput, occurrence: string, row: LadderRow): Candidate {
+function pendingCandidate(input: Omit<LadderInput, 'horizonMs'>, occurrence: string, row: LadderRow): Candidate {
   return stepCandidate(input, stepOf(row.ruleId), occurrence, row.dueAt, row.expiresAt);
 }
 
-function stepCandidate(input: LadderInput, step: number, occurrence: string, dueAt: Date, expiresAt: Date | null): Candidate {
+function stepCandidate(input: Omit<LadderInput, 'horizonMs'>, step: number, occurrence: string, dueAt: Date, expiresAt: Date | null): Candidate {
   const { person, initiative } = input;
   const ini = initiative!;
   let payload: DeliveryPayload;

@@ -12,7 +12,7 @@ import type { Logger } from '../core/ports.js';
 import { deliveryKey, type Candidate, type PlanPerson } from '../domain/nurture.types.js';
 import type { ReminderRule } from '../domain/reminder-rules.js';
 import { asNudgeCandidate } from '../domain/nudge-rules.js';
-import { DEFAULT_COOLDOWN_DAYS, ladderCandidates } from '../domain/outreach-ladder.js';
+import { DEFAULT_COOLDOWN_DAYS, ladderPlan, ladderWithin, type LadderPlan } from '../domain/outreach-ladder.js';
 import { planSendTime, type SendPolicy } from '../domain/send-window.js';
 import { candidatesFor, mergeSiblings } from '../domain/timeline.js';
 import type { Db } from '../db/client.js';
@@ -99,6 +99,7 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
   if (opts.nextMoments && !opts.dryRun) report.next = new Map();
   const newsletters = new Map<string, boolean>();
   const horizonEnd = now.getTime() + deps.horizonMs;
+  const memo: TimelineMemo = new Map();
   for (let g = 0; g < world.people.length; g += PLAN_GROUP) {
     const group = world.people.slice(g, g + PLAN_GROUP);
     asked.clear();
@@ -109,17 +110,18 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
     const withNews: { person: PlanPerson; channel: ChannelName; fresh: Candidate[]; upcoming: Candidate[] }[] = [];
     /** This pass's candidates per person (the next moments look at them again). */
     const current = new Map<number, Candidate[]>();
+    memo.clear();
     for (const person of group) {
       const channel = world.channelOf.get(person.id);
       if (!channel || !person.proactive) continue;
-      const candidates = timelineOf(deps, world, person, now, deps.horizonMs);
+      const candidates = timelineOf(deps, world, person, now, deps.horizonMs, memo);
       report.candidates += candidates.length;
       if (report.next) current.set(person.id, candidates);
       // No key is built for a parent without rows (everyone at the first rebuild): all candidates are new.
       const fresh = withRows.has(person.id) ? candidates.filter((c) => !exists(deliveryKey(c))) : candidates;
       if (!fresh.length) continue;
       // Time-bound messages of the coming days keep their room in the cap (only for those with news: few).
-      const upcoming = timelineOf(deps, world, person, now, LOOKAHEAD_MS).filter((c) => c.timeBound && c.dueAt.getTime() > horizonEnd && !has(person, deliveryKey(c)));
+      const upcoming = timelineOf(deps, world, person, now, LOOKAHEAD_MS, memo).filter((c) => c.timeBound && c.dueAt.getTime() > horizonEnd && !has(person, deliveryKey(c)));
       withNews.push({ person, channel, fresh, upcoming });
     }
     // The cap history only of those with something new (in the steady state: few).
@@ -136,7 +138,7 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
       const written = new Set(rows.map((r) => r.key));
       next = group.map((person) => {
         const planned = current.get(person.id);
-        return [person.id, planned ? nextMomentOf(deps, world, person, now, planned, (key) => written.has(key) || has(person, key)) : null];
+        return [person.id, planned ? nextMomentOf(deps, world, person, now, planned, (key) => written.has(key) || has(person, key), memo) : null];
       });
       for (const [id, at] of next) report.next.set(id, at);
     }
@@ -187,11 +189,11 @@ export const RETRY_UNPLACED_MS = 3600_000;
  * there); with nothing ahead, a re-check when the lookahead has passed. Always after now: the next
  * tick at the earliest. Facts that change meanwhile mark the person (src/db/plan-marks.repo.ts).
  */
-export function nextMomentOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, now: Date, planned: Candidate[], hasRow: (key: string) => boolean): number {
+export function nextMomentOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, now: Date, planned: Candidate[], hasRow: (key: string) => boolean, memo?: TimelineMemo): number {
   const t = now.getTime();
   let next = t + NEXT_LOOKAHEAD_MS - deps.horizonMs;
   const seen = new Set<string>();
-  for (const c of [...planned, ...timelineOf(deps, world, person, now, NEXT_LOOKAHEAD_MS)]) {
+  for (const c of [...planned, ...timelineOf(deps, world, person, now, NEXT_LOOKAHEAD_MS, memo)]) {
     const key = deliveryKey(c);
     if (seen.has(key)) continue;
     seen.add(key);
@@ -206,8 +208,14 @@ export function nextMomentOf(deps: PlanPassDeps, world: PlanningWorld, person: P
 /** How far ahead the planner looks for time-bound messages that the cap must keep room for. */
 export const LOOKAHEAD_MS = 8 * 86_400_000;
 
+/**
+ * What one person's timeline runs at several horizons share within a pass (the same world, person
+ * and now): the outreach ladder's step before the horizon is applied. Kept per group by planPass.
+ */
+export type TimelineMemo = Map<PlanPerson, LadderPlan | null>;
+
 /** One person's candidates from a loaded world (the planner, the worker's re-check and the projection share this). */
-export function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, now: Date, horizonMs: number): Candidate[] {
+export function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: PlanPerson, now: Date, horizonMs: number, memo?: TimelineMemo): Candidate[] {
   const ini = person.initiativeId !== null ? (world.initiatives.get(person.initiativeId) ?? null) : null;
   const input = {
     now,
@@ -228,17 +236,20 @@ export function timelineOf(deps: PlanPassDeps, world: PlanningWorld, person: Pla
   }
   // The outreach ladder: personal contact for a parent who went silent (src/domain/outreach-ladder.ts).
   if (ini && world.ladder) {
-    const ladder = ladderCandidates({
-      now,
-      horizonMs,
-      person,
-      initiative: ini,
-      history: world.ladder.history.get(person.id) ?? [],
-      settings: world.ladder.settings.get(ini.id),
-      defaultCooldownDays: deps.outreachCooldownDays ?? DEFAULT_COOLDOWN_DAYS,
-      voiceLanguages: world.ladder.voices.get(ini.id),
-    });
-    for (const c of ladder) shared.push(c);
+    let plan = memo?.get(person);
+    if (plan === undefined) {
+      plan = ladderPlan({
+        now,
+        person,
+        initiative: ini,
+        history: world.ladder.history.get(person.id) ?? [],
+        settings: world.ladder.settings.get(ini.id),
+        defaultCooldownDays: deps.outreachCooldownDays ?? DEFAULT_COOLDOWN_DAYS,
+        voiceLanguages: world.ladder.voices.get(ini.id),
+      });
+      memo?.set(person, plan);
+    }
+    for (const c of ladderWithin(plan, now, horizonMs)) shared.push(c);
   }
   return shared;
 }
