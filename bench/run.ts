@@ -22,6 +22,7 @@ import { codeState, loadAverage, machine, REPO_ROOT } from './lib/machine.js';
 import { WorldCache } from './lib/planning-world.js';
 import { header, judge, textTable, type BenchResult, type Results } from './lib/results.js';
 import type { Benchmark, BenchContext } from './lib/types.js';
+import { memory } from './memory.js';
 import { pipelineCost } from './pipeline-cost.js';
 import { plannerGrowth } from './planner-growth.js';
 import { repliesUnderLoad } from './replies-under-load.js';
@@ -29,7 +30,7 @@ import { repliesWhilePlanning } from './replies-while-planning.js';
 import { twoWorkers } from './two-workers.js';
 
 /** In running order: planner growth hands its planned worlds to "replies while planning". */
-const BENCHMARKS: Benchmark[] = [repliesUnderLoad, plannerGrowth, repliesWhilePlanning, broadcastFanout, pipelineCost, channelLimit, twoWorkers];
+const BENCHMARKS: Benchmark[] = [repliesUnderLoad, plannerGrowth, repliesWhilePlanning, broadcastFanout, pipelineCost, channelLimit, twoWorkers, memory];
 
 const program = new Command()
   .name('npm run bench --')

@@ -54,6 +54,11 @@ export const TARGETS: Record<string, Record<string, Target>> = {
     lost: { max: 0, why: 'killing a worker loses nothing' },
     beyondInFlight: { max: 0, why: "duplicates after a kill are at most the killed worker's in-flight messages" },
   },
+  memory: {
+    retainedPerOnboarding: { max: 1024, why: 'nothing is held per parent between turns unless bounded: 1 KB per onboarding is a bound filling up or noise, not a leak' },
+    stuck: { max: 0, why: 'a heap figure means nothing if parents did not get through' },
+    dayGrowth: { max: 5, why: "a day of the planner's ticks leaves nothing behind: a running bot's heap must not grow with the days" },
+  },
 };
 
 export function targetOf(bench: string, metric: string, quick: boolean): (Bounds & { why: string }) | undefined {

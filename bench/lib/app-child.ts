@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { childExecArgv } from './child.js';
 import { trackChild } from './cleanup.js';
 import { REPO_ROOT } from './machine.js';
-import type { AppCommand, AppStats } from './app.process.js';
+import type { AppCommand, AppMemory, AppStats } from './app.process.js';
 
 const ENTRY = fileURLToPath(new URL('./app.process.ts', import.meta.url));
 
@@ -25,6 +25,10 @@ export interface AppProcess {
   readonly startMs: number;
   tick(): Promise<TickInfo>;
   stats(reset?: boolean): Promise<AppStats>;
+  /** Two full garbage collections, then the main thread's memory (needs `exposeGc`). */
+  gc(): Promise<AppMemory>;
+  /** Writes a heap snapshot of the main thread to `path` (diagnosis: compare two in Chrome's DevTools). */
+  heapSnapshot(path: string): Promise<string>;
   /** Stops the app; resolves with its last figures. */
   stop(): Promise<AppStats>;
 }
@@ -36,6 +40,8 @@ export interface AppProcessOptions {
   clockBase?: Date;
   heapMb?: number;
   startTimeoutMs?: number;
+  /** Start the app with `--expose-gc`, so `gc()` can collect before it measures the heap. */
+  exposeGc?: boolean;
 }
 
 /** Diagnosis: BENCH_APP_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles each app process (written when it stops). */
@@ -45,7 +51,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   // Only what the app needs: a developer's TELEGRAM_* or WHATSAPP_* must not leak into the benchmark.
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: process.env.TMPDIR ?? '/tmp', LOG_LEVEL: 'warn', ...options.env };
   if (options.clockBase) env.BENCH_CLOCK_BASE = options.clockBase.toISOString();
-  const child = trackChild(fork(ENTRY, [], { cwd: REPO_ROOT, env, execArgv: [...childExecArgv(options.heapMb), ...extraNodeOptions()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const child = trackChild(fork(ENTRY, [], { cwd: REPO_ROOT, env, execArgv: [...childExecArgv(options.heapMb, { exposeGc: options.exposeGc === true }), ...extraNodeOptions()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let exited = false;
@@ -90,6 +96,8 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     startMs,
     tick: () => call<TickInfo>({ cmd: 'tick' }),
     stats: (reset = false) => call<AppStats>({ cmd: 'stats', reset }),
+    gc: () => call<AppMemory>({ cmd: 'gc' }),
+    heapSnapshot: (path) => call<string>({ cmd: 'heapSnapshot', path }),
     async stop() {
       const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       try {

@@ -7,11 +7,14 @@
  *
  * Commands over IPC ({ id, cmd }): `tick` runs one planner tick now (the planner's own `tick()`,
  * as its minutely schedule does) and answers how long it took; `stats` answers the figures, and
- * with `reset: true` starts them afresh; `stop` stops the app and exits.
+ * with `reset: true` starts them afresh; `gc` collects twice (the app started with --expose-gc)
+ * and answers the main thread's memory; `heapSnapshot` writes one to a file; `stop` stops the app
+ * and exits.
  * BENCH_CLOCK_BASE (ISO): the domain clock starts there and moves at real speed (quiet hours and
  * the seeded world's dates stay the same whenever the benchmark runs).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
@@ -41,7 +44,18 @@ export interface AppStats {
   samples: Record<string, string>;
 }
 
-export type AppCommand = { cmd: 'tick' } | { cmd: 'stats'; reset?: boolean } | { cmd: 'stop' };
+/**
+ * The main thread's memory after two full collections, in bytes. The planner thread's heap is its
+ * own isolate's and not in `heapUsed` (only in `rss`).
+ */
+export interface AppMemory {
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  rss: number;
+}
+
+export type AppCommand = { cmd: 'tick' } | { cmd: 'stats'; reset?: boolean } | { cmd: 'gc' } | { cmd: 'heapSnapshot'; path: string } | { cmd: 'stop' };
 
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
@@ -140,6 +154,17 @@ async function handle(id: number, command: AppCommand): Promise<unknown> {
     }
     case 'stats':
       return stats(command.reset === true);
+    case 'gc': {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (!gc) throw new Error('gc: start the app with exposeGc');
+      // Twice: the first collection may only finalise what the second frees.
+      gc();
+      gc();
+      const m = process.memoryUsage();
+      return { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss } satisfies AppMemory;
+    }
+    case 'heapSnapshot':
+      return writeHeapSnapshot(command.path);
     case 'stop': {
       await app.stop();
       const last = stats(false);

@@ -14,6 +14,8 @@ export interface ChildOptions {
   /** --max-old-space-size in MB; see HEAP_MB_LARGE. */
   heapMb?: number;
   timeoutMs?: number;
+  /** `--expose-gc`: the function may call `global.gc()` (memory benchmarks measure the heap after a collection). */
+  exposeGc?: boolean;
 }
 
 /**
@@ -26,18 +28,18 @@ export const HEAP_MB_LARGE = 12_288;
 /**
  * The node options for a child that runs TypeScript from this repository: this process's own
  * (under `npm run bench` the tsx CLI's --require/--import of its loader, as under `npm start`),
- * else `--import tsx`; and the heap limit when asked.
+ * else `--import tsx`; the heap limit and `--expose-gc` when asked.
  */
-export function childExecArgv(heapMb?: number): string[] {
+export function childExecArgv(heapMb?: number, opts: { exposeGc?: boolean } = {}): string[] {
   const own = process.execArgv.filter((a) => !a.startsWith('--max-old-space-size'));
   const loader = own.some((a) => a.includes('tsx')) ? own : ['--import', 'tsx', ...own];
   // BENCH_CPU_PROF=<dir>: every benchmark child writes a V8 CPU profile there (open in Chrome's DevTools).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  return [...loader, ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []), ...prof];
+  return [...loader, ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []), ...(opts.exposeGc ? ['--expose-gc'] : []), ...prof];
 }
 
 export async function inChild<T>(moduleUrl: string, exportName: string, args: unknown, options: ChildOptions = {}): Promise<{ result: T; maxRssMb: number }> {
-  const child: ChildProcess = trackChild(fork(ENTRY, [], { cwd: REPO_ROOT, execArgv: childExecArgv(options.heapMb), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const child: ChildProcess = trackChild(fork(ENTRY, [], { cwd: REPO_ROOT, execArgv: childExecArgv(options.heapMb, { exposeGc: options.exposeGc === true }), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   return new Promise((resolve, reject) => {
     let settled = false;
     const timer = options.timeoutMs
