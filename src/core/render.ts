@@ -20,17 +20,29 @@ export function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/**
+ * i18next's `dir` builds its list of right-to-left languages on every call: asked several times
+ * per message (issue 13, pipeline cost), so kept per instance and language (ten languages).
+ */
+const rtlOf = new WeakMap<i18n, Map<string, boolean>>();
+export function isRtl(i18n: i18n, lang: string): boolean {
+  let k = rtlOf.get(i18n);
+  if (!k) rtlOf.set(i18n, (k = new Map()));
+  let rtl = k.get(lang);
+  if (rtl === undefined) k.set(lang, (rtl = i18n.dir(lang) === 'rtl'));
+  return rtl;
+}
+
 /** A text as the reader sees it; in a right-to-left language it starts with the right-to-left mark. */
 export function renderText(i18n: i18n, lang: string, text: Text): string {
   const target = text.lng ?? lang;
   const out = renderInner(i18n, lang, text);
-  return i18n.dir(target) === 'rtl' && !out.startsWith(RLM) ? `${RLM}${out}` : out;
+  return isRtl(i18n, target) && !out.startsWith(RLM) ? `${RLM}${out}` : out;
 }
 
 function renderInner(i18n: i18n, lang: string, text: Text): string {
   const target = text.lng ?? lang;
-  const t = i18n.getFixedT(target);
-  const rtl = i18n.dir(target) === 'rtl';
+  const rtl = isRtl(i18n, target);
   const params: Record<string, string | number> = {};
   const endsWithStop: string[] = [];
   for (const [name, value] of Object.entries(text.params ?? {})) {
@@ -38,7 +50,8 @@ function renderInner(i18n: i18n, lang: string, text: Text): string {
     params[name] = rendered;
     if (typeof rendered === 'string' && /\.\u2069?$/.test(rendered)) endsWithStop.push(rendered);
   }
-  let out = t(text.key, params);
+  // i18n.t with the language, not getFixedT: a fixed t copies all of i18next's options on every call.
+  let out = i18n.t(text.key, { ...params, lng: target });
   // "березень 2027 р." at the end of a sentence: one full stop, not two.
   for (const value of endsWithStop) out = out.split(`${value}.`).join(value);
   return out;
@@ -86,7 +99,7 @@ export function formatDate(lang: string, value: DateParam): string {
 const formatNumber = (lang: string, n: number): string => numberFormat(lang, { useGrouping: 'min2' } as Intl.NumberFormatOptions).format(n);
 
 export function renderReply(i18n: i18n, lang: string, reply: Reply): OutboundMessage {
-  const message: OutboundMessage = { text: renderText(i18n, lang, reply.text), lang, dir: i18n.dir(lang) === 'rtl' ? 'rtl' : 'ltr' };
+  const message: OutboundMessage = { text: renderText(i18n, lang, reply.text), lang, dir: isRtl(i18n, lang) ? 'rtl' : 'ltr' };
   if (reply.choices?.length) {
     // A link whose address is not https is left out: a broken button is worse than none.
     const usable = (c: Choice): boolean => c.url === undefined || isLinkUrl(c.url);

@@ -18,6 +18,7 @@ import { bodyOf, deliveryReply, hasChildButtons, templateAbout } from '../domain
 import { claimDelivery, deferDelivery, finishDelivery, getDelivery, holdDelivery, requeueDelivery, type DeliveryRow } from '../db/deliveries.repo.js';
 import { deliveryContext } from '../db/delivery-context.repo.js';
 import { broadcastSkipReason } from '../domain/broadcast-message.js';
+import { createWriteBatch, type WriteBatch } from '../db/write-batch.js';
 import { checkDelivery, isTask } from './delivery.check.js';
 import { runOutreachTask } from './outreach-task.js';
 import { JOB_ATTEMPTS, queueName, type DeliveryJobData } from './delivery.queue.js';
@@ -45,7 +46,9 @@ export const workerConcurrency = (ratePerSecond: number): number => Math.max(4, 
 export type JobResult = 'sent' | 'held' | 'skipped' | 'expired' | 'deferred' | 'failed' | 'unreachable' | 'noop';
 
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): Worker<DeliveryJobData, JobResult> {
-  const worker: Worker<DeliveryJobData, JobResult> = new Worker<DeliveryJobData, JobResult>(queueName(deps.channel), (job) => processJob(deps, worker, job), {
+  // Claims and outcomes of the jobs running at once share a commit (src/db/write-batch.ts).
+  const batch = createWriteBatch(deps.db.$client);
+  const worker: Worker<DeliveryJobData, JobResult> = new Worker<DeliveryJobData, JobResult>(queueName(deps.channel), (job) => processJob(deps, batch, worker, job), {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency ?? workerConcurrency(deps.ratePerSecond),
@@ -62,7 +65,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): Worker<DeliveryJ
   return worker;
 }
 
-async function processJob(deps: DeliveryWorkerDeps, worker: Worker, job: Job<DeliveryJobData>): Promise<JobResult> {
+async function processJob(deps: DeliveryWorkerDeps, batch: WriteBatch, worker: Worker, job: Job<DeliveryJobData>): Promise<JobResult> {
   const id = job.data.deliveryId;
   const row = getDelivery(deps.db, id);
   // Sent, cancelled by /stop, or claimed by another run: nothing to do (this is what makes a duplicate job harmless).
@@ -103,7 +106,7 @@ async function processJob(deps: DeliveryWorkerDeps, worker: Worker, job: Job<Del
     finishDelivery(deps.db, id, 'skipped', now, bcSkip);
     return 'skipped';
   }
-  if (!claimDelivery(deps.db, id)) return 'noop';
+  if (!(await batch.run(() => claimDelivery(deps.db, id)))) return 'noop';
   // Relative phrases ("nog 3 dagen", an age) are computed now, at the moment it is read; a
   // message for siblings names only the children it is still true for.
   const payload = verdict.children ? { ...row.payload, children: row.payload.children!.filter((c) => verdict.children!.includes(c.id)) } : row.payload;
@@ -133,7 +136,7 @@ async function processJob(deps: DeliveryWorkerDeps, worker: Worker, job: Job<Del
         deps.logger.info({ ...log, reason: outcome.reason }, 'held until the parent replies');
         return 'held';
       }
-      finishDelivery(deps.db, id, 'sent', deps.clock.now(), undefined, outcome.externalId);
+      await batch.run(() => finishDelivery(deps.db, id, 'sent', deps.clock.now(), undefined, outcome.externalId));
       return 'sent';
     case 'unreachable':
       finishDelivery(deps.db, id, 'unreachable', deps.clock.now(), outcome.reason);
