@@ -16,6 +16,7 @@
 import http from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createTelegramChannel } from '../src/bot/telegram/telegram.adapter.js';
 import type { Clock } from '../src/core/clock.js';
@@ -57,6 +58,8 @@ interface PipelineResult {
   cpuPerMessageUs: number;
   /** --profile: the pipeline's CPU profile, summarized (bench/lib/profile.ts). */
   profileLines: string[];
+  /** The path's parts alone: BullMQ with a processor that does nothing, the Telegram adapter without queue or database. */
+  stages: { bullmq: StageRate; adapter: StageRate };
 }
 
 /** Sends `total` messages from `concurrency` loops; the rate from the first to the last answer. */
@@ -90,6 +93,62 @@ async function rawLoop(apiRoot: string, token: string, chatIds: number[], total:
   );
   agent.destroy();
   return (done - 1) / ((last - first) / 1000);
+}
+
+interface StageRate {
+  rate: number;
+  cpuUs: number;
+}
+
+/** Rate and CPU per item of `total` items through `run` (which resolves when all are done). */
+async function measured(total: number, run: () => Promise<void>): Promise<StageRate> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await run();
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { rate: total / (ms / 1000), cpuUs: (used.user + used.system) / total };
+}
+
+/** BullMQ alone: `total` jobs through a worker of the same concurrency whose processor does nothing. */
+async function bareBullmq(redisUrl: string, total: number): Promise<StageRate> {
+  const producer = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const conn = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const prefix = `pipeb${Math.random().toString(36).slice(2, 8)}`;
+  const queue = new Queue('bare', { connection: producer, prefix });
+  try {
+    for (let i = 0; i < total; i += 1000) await queue.addBulk(Array.from({ length: Math.min(1000, total - i) }, (_, k) => ({ name: 'd', data: { deliveryId: i + k }, opts: { removeOnComplete: true } })));
+    let done = 0;
+    return await measured(total, async () => {
+      const worker = new Worker('bare', async () => 'sent', { connection: conn, prefix, concurrency: CONCURRENCY, autorun: false });
+      const finished = new Promise<void>((resolve) => worker.on('completed', () => void (++done === total && resolve())));
+      void worker.run();
+      await finished;
+      await worker.close();
+    });
+  } finally {
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    producer.disconnect();
+    conn.disconnect();
+  }
+}
+
+/** The Telegram adapter alone: `total` rendered messages sent by CONCURRENCY loops. */
+async function bareAdapter(adapter: ChannelAdapter, chatIds: number[], total: number): Promise<StageRate> {
+  const message = { text: 'Zaterdag speelochtend in de <b>Regenboog</b>.', lang: 'nl', dir: 'ltr' as const };
+  let next = 0;
+  return measured(total, async () => {
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < total) {
+          const i = next++;
+          const outcome = await adapter.send(String(chatIds[i % chatIds.length]), message);
+          if (outcome.status !== 'sent') throw new Error(`bare adapter: ${outcome.status}`);
+        }
+      }),
+    );
+  });
 }
 
 /** In a child process: the raw loop, the pipeline, the raw loop again. */
@@ -158,7 +217,10 @@ export async function measurePipeline({ path, apiRoot, token, redisUrl, messages
     );
     await worker.close();
     rawRates.push(await rawLoop(apiRoot, token, chatIds, messages, CONCURRENCY));
-    return { rawRates, pipelineRate, rows: report.recipients, sent: statuses.sent ?? 0, statuses, cpuShare, cpuPerMessageUs, profileLines };
+    // The path's parts alone, to see where its cost is: BullMQ with a processor that does nothing,
+    // and the Telegram adapter (telegraf's client) sending the same message without queue or database.
+    const stages = { bullmq: await bareBullmq(redisUrl, messages), adapter: await bareAdapter(telegram, chatIds, messages) };
+    return { rawRates, pipelineRate, rows: report.recipients, sent: statuses.sent ?? 0, statuses, cpuShare, cpuPerMessageUs, profileLines, stages };
   } finally {
     await worker.close().catch(() => undefined);
     await scheduler.stop();
@@ -198,6 +260,10 @@ export const pipelineCost: Benchmark = {
           { metric: 'lost', label: 'rows not sent', value: r.rows - r.sent, unit: '' },
           { metric: 'cpuPerMessage', label: 'CPU of the pipeline process per message', value: r.cpuPerMessageUs, unit: 'µs' },
           { metric: 'cpuShare', label: 'CPU of the pipeline process while it runs (1 = one core)', value: r.cpuShare, unit: '' },
+          { metric: 'bullmqRate', label: 'BullMQ alone (a processor that does nothing)', value: r.stages.bullmq.rate, unit: '/s' },
+          { metric: 'bullmqCpu', label: 'BullMQ alone: CPU per job', value: r.stages.bullmq.cpuUs, unit: 'µs' },
+          { metric: 'adapterRate', label: 'Telegram adapter alone (telegraf, no queue, no database)', value: r.stages.adapter.rate, unit: '/s' },
+          { metric: 'adapterCpu', label: 'Telegram adapter alone: CPU per message', value: r.stages.adapter.cpuUs, unit: 'µs' },
         ],
         notes: [...r.profileLines, `${num(messages)} messages; bare loop ${r.rawRates.map((x) => `${x.toFixed(0)}/s`).join(' before, ')} after; rows ${JSON.stringify(r.statuses)}`],
       };
