@@ -49,42 +49,62 @@ export function localAt(day: LocalDay, time: string, zone: string): Date {
 export const localMidnight = (day: LocalDay, zone: string): Date => localAt(day, '00:00', zone);
 
 /**
- * A zone's UTC offset (minutes, as luxon gives it) per UTC hour, where it is the same at both ends
- * of the hour (NaN where it changes within the hour: a DST transition). Offsets change at most once
- * an hour, so an offset equal at both ends holds for the whole hour. Per zone; bounded.
+ * A zone's UTC offset (minutes, as luxon gives it) per UTC day where it is the same at both ends of
+ * the day, else per UTC hour where it is the same at both ends of the hour (NaN where it changes
+ * within the hour). An offset changes at most once a day (DST; tzdb has no zone with two changes in
+ * one day since long before any date here), so an offset equal at both ends holds in between. Per
+ * zone; bounded. Parents' own moments (joined, last seen) fall on thousands of different hours.
  */
-const hourOffsets = new Map<string, { zone: Zone | null; hours: Map<number, number> }>();
+const zoneOffsets = new Map<string, { zone: Zone | null; days: Map<number, number>; hours: Map<number, number> }>();
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
-function hourOffsetsOf(zone: string): { zone: Zone | null; hours: Map<number, number> } {
-  let entry = hourOffsets.get(zone);
+function zoneOffsetsOf(zone: string): { zone: Zone | null; days: Map<number, number>; hours: Map<number, number> } {
+  let entry = zoneOffsets.get(zone);
   if (!entry) {
     const z = Info.normalizeZone(zone);
     // Only zones whose rules cannot change while the process runs (not the system zone).
-    entry = { zone: z.isValid && (z.type === 'iana' || z.type === 'fixed') ? z : null, hours: new Map() };
-    hourOffsets.set(zone, entry);
+    entry = { zone: z.isValid && (z.type === 'iana' || z.type === 'fixed') ? z : null, days: new Map(), hours: new Map() };
+    zoneOffsets.set(zone, entry);
   }
   return entry;
+}
+
+/** The offset in force over a whole span [start, start + length), or NaN when it changes within it. */
+function steadyOffset(zone: Zone, start: number, length: number): number {
+  const first = zone.offset(start);
+  return first === zone.offset(start + length - 1) ? first : NaN;
+}
+
+/** The zone's offset at an instant without luxon for most instants; NaN: ask luxon. */
+function offsetAt(entry: { zone: Zone | null; days: Map<number, number>; hours: Map<number, number> }, ms: number): number {
+  const zone = entry.zone;
+  if (!zone || !Number.isFinite(ms)) return NaN;
+  const day = Math.floor(ms / DAY_MS);
+  let offset = entry.days.get(day);
+  if (offset === undefined) {
+    offset = steadyOffset(zone, day * DAY_MS, DAY_MS);
+    if (entry.days.size > 100_000) entry.days.clear();
+    entry.days.set(day, offset);
+  }
+  if (!Number.isNaN(offset)) return offset;
+  const hour = Math.floor(ms / HOUR_MS);
+  offset = entry.hours.get(hour);
+  if (offset === undefined) {
+    offset = steadyOffset(zone, hour * HOUR_MS, HOUR_MS);
+    if (entry.hours.size > 100_000) entry.hours.clear();
+    entry.hours.set(hour, offset);
+  }
+  return offset;
 }
 
 /** The local day of an instant: the UTC calendar day of the instant shifted by the zone's offset (what luxon computes). */
 export function localDayOf(instant: Date, zone: string): LocalDay {
   const ms = instant.getTime();
-  const entry = hourOffsetsOf(zone);
-  if (entry.zone && Number.isFinite(ms)) {
-    const hour = Math.floor(ms / HOUR_MS);
-    let offset = entry.hours.get(hour);
-    if (offset === undefined) {
-      const first = entry.zone.offset(hour * HOUR_MS);
-      const last = entry.zone.offset(hour * HOUR_MS + HOUR_MS - 1);
-      offset = first === last ? first : NaN;
-      if (entry.hours.size > 200_000) entry.hours.clear();
-      entry.hours.set(hour, offset);
-    }
-    if (!Number.isNaN(offset)) {
-      const d = new Date(ms + offset * 60_000);
-      return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
-    }
+  const offset = offsetAt(zoneOffsetsOf(zone), ms);
+  if (!Number.isNaN(offset)) {
+    const d = new Date(ms + offset * 60_000);
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
   }
   const d = DateTime.fromJSDate(instant, { zone });
   return { year: d.year, month: d.month, day: d.day };

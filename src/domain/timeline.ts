@@ -146,6 +146,9 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
  * so none of them is ever sent on its own). Input order is kept.
  */
 export function mergeSiblings(candidates: Candidate[]): Candidate[] {
+  // Nothing to merge without two children's candidates of one rule (one child, or no such pair):
+  // the candidates themselves, no copies (the planner asks this for every parent).
+  if (!twoOfOneRule(candidates)) return candidates.slice();
   const groups = new Map<string, Candidate>();
   const out: Candidate[] = [];
   for (const c of candidates) {
@@ -168,6 +171,19 @@ export function mergeSiblings(candidates: Candidate[]): Candidate[] {
   }
   for (const c of out) if (c.siblings?.length === 0) delete c.siblings;
   return out;
+}
+
+/** Whether two candidates for children (with `payload.children`) share a rule: only those can be merged. */
+function twoOfOneRule(candidates: Candidate[]): boolean {
+  for (let i = 0; i < candidates.length; i++) {
+    const a = candidates[i]!;
+    if (a.childId === null || !a.payload.children) continue;
+    for (let j = i + 1; j < candidates.length; j++) {
+      const b = candidates[j]!;
+      if (b.ruleId === a.ruleId && b.childId !== null && b.payload.children) return true;
+    }
+  }
+  return false;
 }
 
 function isLive(w: Window, input: TimelineInput): boolean {
