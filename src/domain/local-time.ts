@@ -18,8 +18,9 @@ const hm = (time: string): { hour: number; minute: number } => {
 
 // The planner asks for the same few thousand (day, time, zone) triples for every parent; luxon
 // takes microseconds per call, so the answers are remembered by zone, time and day number (numbers
-// and the same few strings: no key is built per call). Bounded: cleared when large.
-const memo = new Map<string, Map<string, Map<number, number>>>();
+// and the same few strings: no key is built per call). Bounded: cleared when large. The same Date
+// object is handed out for the same moment (nothing in this code base mutates a Date: no setters).
+const memo = new Map<string, Map<string, Map<number, Date>>>();
 let memoSize = 0;
 
 /** The instant of a local day and "HH:MM" in a zone. */
@@ -30,19 +31,19 @@ export function localAt(day: LocalDay, time: string, zone: string): Date {
   if (!byDay) byTime.set(time, (byDay = new Map()));
   // Month and day may overflow (the 31st of a 30-day month, day 0): the number keeps them apart.
   const dayKey = day.year * 40_000 + (day.month + 50) * 200 + (day.day + 100);
-  let ms = byDay.get(dayKey);
-  if (ms === undefined) {
+  let at = byDay.get(dayKey);
+  if (at === undefined) {
     // Normalise overflowing days (the 31st of a 30-day month, day 0) before asking luxon.
     const base = DateTime.fromObject({ year: day.year, month: day.month, day: 1 }, { zone: 'UTC' }).plus({ days: day.day - 1 });
-    ms = DateTime.fromObject({ year: base.year, month: base.month, day: base.day, ...hm(time) }, { zone }).toMillis();
+    at = new Date(DateTime.fromObject({ year: base.year, month: base.month, day: base.day, ...hm(time) }, { zone }).toMillis());
     if (++memoSize > 50_000) {
       memo.clear();
       memoSize = 0;
-      return new Date(ms);
+      return at;
     }
-    byDay.set(dayKey, ms);
+    byDay.set(dayKey, at);
   }
-  return new Date(ms);
+  return at;
 }
 
 /** Local midnight starting a day. */
@@ -112,8 +113,37 @@ export function localDayOf(instant: Date, zone: string): LocalDay {
 
 /** Calendar days later (or earlier), month and year boundaries handled (plain UTC date arithmetic: no zone involved). */
 export function addDays(day: LocalDay, days: number): LocalDay {
-  const d = new Date(Date.UTC(day.year, day.month - 1, day.day + days));
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+  const { year, month } = day;
+  const d = day.day + days;
+  // Whole numbers in the usual range: calendar arithmetic on day numbers (no Date; the planner adds
+  // days for every parent). Otherwise (years 0-99, which Date.UTC reads as 19xx; fractions) as before.
+  if (Number.isInteger(year) && Number.isInteger(month) && Number.isInteger(d) && year >= 100 && year < 200_000 && Math.abs(d) < 100_000_000) {
+    const m0 = month - 1;
+    return civilOfDays(daysOfCivil(year + Math.floor(m0 / 12), (((m0 % 12) + 12) % 12) + 1, 1) + d - 1);
+  }
+  const at = new Date(Date.UTC(year, month - 1, d));
+  return { year: at.getUTCFullYear(), month: at.getUTCMonth() + 1, day: at.getUTCDate() };
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date, month 1-12 (H. Hinnant's days_from_civil). */
+function daysOfCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * ((month + 9) % 12) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/** The date of a day number (civil_from_days). */
+function civilOfDays(days: number): LocalDay {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day: doy - Math.floor((153 * mp + 2) / 5) + 1 };
 }
 
 export function parseDay(iso: string): LocalDay {

@@ -205,7 +205,7 @@ export function ladderWithin(plan: LadderPlan | null, now: Date, horizonMs: numb
   if (!plan || plan.from > now.getTime() + horizonMs) return [];
   const c = plan.candidate;
   const due = c.dueAt.getTime() <= now.getTime() + horizonMs;
-  const open = c.expiresAt === null || (c.expiresAt > now && c.expiresAt > c.dueAt);
+  const open = c.expiresAt === null || (c.expiresAt.getTime() > now.getTime() && c.expiresAt.getTime() > c.dueAt.getTime());
   return due && open ? [{ ...c }] : [];
 }
 

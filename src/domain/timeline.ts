@@ -37,10 +37,10 @@ export function candidatesFor(input: TimelineInput): Candidate[] {
   const { person, rules } = input;
   if (!person.proactive) return [];
   const zone = input.initiative?.timeZone ?? input.defaultTimeZone;
-  const nowIdx = monthIndex(localMonth(input.now, zone));
+  const nowIdx = localMonthIndex(input.now, zone);
   // The last month a child-age message may be due in: next month for a pass a day ahead; the month
   // of now + horizon when the incremental planner looks weeks ahead for a parent's next moment.
-  const lastDueIdx = input.horizonMs > 27 * DAY_MS ? Math.max(nowIdx + 1, monthIndex(localMonth(new Date(input.now.getTime() + input.horizonMs), zone))) : nowIdx + 1;
+  const lastDueIdx = input.horizonMs > 27 * DAY_MS ? Math.max(nowIdx + 1, localMonthIndex(new Date(input.now.getTime() + input.horizonMs), zone)) : nowIdx + 1;
   const out: Candidate[] = [];
   // No closures in this loop: it runs for every rule of 100,000 parents every minute.
 
@@ -187,7 +187,9 @@ function twoOfOneRule(candidates: Candidate[]): boolean {
 }
 
 function isLive(w: Window, input: TimelineInput): boolean {
-  return w.dueAt.getTime() <= input.now.getTime() + input.horizonMs && (w.expiresAt === null || (w.expiresAt > input.now && w.expiresAt > w.dueAt));
+  // Compared as numbers (a Date compared with > converts through valueOf: the same, slower).
+  const expires = w.expiresAt === null ? null : w.expiresAt.getTime();
+  return w.dueAt.getTime() <= input.now.getTime() + input.horizonMs && (expires === null || (expires > input.now.getTime() && expires > w.dueAt.getTime()));
 }
 
 function candidate(rule: ReminderRule, personId: number, childId: number | null, occurrence: string, w: Window, payload: DeliveryPayload, urgentFrom: Date | null): Candidate {
@@ -208,9 +210,20 @@ function childPayload(rule: ReminderRule, person: PlanPerson, child: PlanChild, 
   return payload;
 }
 
-function localMonth(instant: Date, zone: string): { year: number; month: number } {
-  const d = localDayOf(instant, zone);
-  return { year: d.year, month: d.month };
+/** Per zone: the local month (monthIndex) of instants asked often (now, now + horizon, event starts: the same for every parent). Bounded. */
+const monthIndexes = new Map<string, Map<number, number>>();
+
+function localMonthIndex(instant: Date, zone: string): number {
+  let byMs = monthIndexes.get(zone);
+  if (!byMs) monthIndexes.set(zone, (byMs = new Map()));
+  const ms = instant.getTime();
+  let idx = byMs.get(ms);
+  if (idx === undefined) {
+    idx = monthIndex(localDayOf(instant, zone));
+    if (byMs.size > 10_000) byMs.clear();
+    byMs.set(ms, idx);
+  }
+  return idx;
 }
 
 const firstDay = (ym: { year: number; month: number }): LocalDay => ({ year: ym.year, month: ym.month, day: 1 });
@@ -320,7 +333,7 @@ function childMatches(a: RuleAudience, c: PlanChild): boolean {
 
 /** Ages are counted in whole months at the event's local date (a 00:30 event on the 1st is that month). */
 function inAgeBand(children: PlanChild[], ev: PlanEvent, zone: string): boolean {
-  const at = monthIndex(localMonth(ev.startsAt, zone));
+  const at = localMonthIndex(ev.startsAt, zone);
   return children.some((c) => !c.expected && at - monthIndex(c) >= ev.minAgeMonths && at - monthIndex(c) <= ev.maxAgeMonths);
 }
 
