@@ -46,9 +46,16 @@ export function insertPlanRows(db: Db, rows: readonly NewDelivery[], now: Date):
   const stmt = cached(sqlite, INSERT_ROW);
   const created = now.getTime();
   const ids: (number | null)[] = new Array<number | null>(rows.length);
+  // A merged message's companion rows follow it with the same payload object: serialised once.
+  let lastPayload: unknown = undefined;
+  let lastJson = '';
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    const info = stmt.run(r.key, r.personId, r.childId, r.ruleId, r.channel, r.kind, r.priority, r.dueAt.getTime(), r.sendAt.getTime(), r.expiresAt?.getTime() ?? null, r.urgentFrom?.getTime() ?? null, JSON.stringify(r.payload), r.status ?? 'planned', r.lastError ?? null, created);
+    if (r.payload !== lastPayload) {
+      lastPayload = r.payload;
+      lastJson = JSON.stringify(r.payload);
+    }
+    const info = stmt.run(r.key, r.personId, r.childId, r.ruleId, r.channel, r.kind, r.priority, r.dueAt.getTime(), r.sendAt.getTime(), r.expiresAt?.getTime() ?? null, r.urgentFrom?.getTime() ?? null, lastJson, r.status ?? 'planned', r.lastError ?? null, created);
     ids[i] = info.changes === 1 ? Number(info.lastInsertRowid) : null;
   }
   return ids;

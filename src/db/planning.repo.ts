@@ -140,7 +140,7 @@ export function loadPlanningWorld(db: Db, now: Date, opts: PeopleSelection & { c
     people,
     channelOf,
     initiatives,
-    eventsOf: loadEvents(db, now, initiatives, aheadMs),
+    eventsOf: loadEvents(db, now, initiatives, aheadMs, filter),
     slotsOf,
     nudgeRulesOf: activeNudgeRules(db),
     ladder: { history: ladderHistory(db, filter ?? undefined), settings: outreachSettingsMap(db), voices: outreachVoiceLanguages(db) },
@@ -192,14 +192,14 @@ function loadInitiatives(db: Db): Map<number, PlanInitiative> {
   );
 }
 
-function loadEvents(db: Db, now: Date, initiatives: Map<number, PlanInitiative>, aheadMs = 0): Map<number, PlanEvent[]> {
+function loadEvents(db: Db, now: Date, initiatives: Map<number, PlanInitiative>, aheadMs = 0, filter: PersonFilter | null = null): Map<number, PlanEvent[]> {
   // Invitations start 7 days before; the day's reminder runs until the start. The planner looks
   // 8 days further (LOOKAHEAD_MS) to keep room in the cap for the invitations of the coming days,
   // and the incremental planner `aheadMs` further still for each parent's next moment.
   const rows = db.$client
     .prepare('select id, initiative_id, kind, starts_at, min_age_months, max_age_months from events where cancelled_at is null and starts_at > ? and starts_at < ?')
     .all(now.getTime() - DAY_MS, now.getTime() + aheadMs + 16 * DAY_MS) as { id: number; initiative_id: number; kind: EventKindName; starts_at: number; min_age_months: number; max_age_months: number }[];
-  const rsvps = eventRsvpsForPlanning(db, rows.map((r) => r.id));
+  const rsvps = rsvpsOf(db, rows.map((r) => r.id), filter);
   const out = new Map<number, PlanEvent[]>();
   for (const r of rows) {
     if (!initiatives.has(r.initiative_id)) continue;
@@ -216,6 +216,23 @@ function loadEvents(db: Db, now: Date, initiatives: Map<number, PlanInitiative>,
     });
     out.set(r.initiative_id, list);
   }
+  return out;
+}
+
+/**
+ * The answers to these events of the selected people only: a batch of the rebuild asks about its
+ * own parents (reading every answer for each batch grew with the square of the parents: ~9 us per
+ * parent at 1M). Without a selection (the full pass), everyone's.
+ */
+function rsvpsOf(db: Db, eventIds: number[], filter: PersonFilter | null): Map<number, Map<number, RsvpState>> {
+  if (!filter) return eventRsvpsForPlanning(db, eventIds);
+  const out = new Map<number, Map<number, RsvpState>>(eventIds.map((id) => [id, new Map()]));
+  if (!eventIds.length) return out;
+  const rows = db.$client
+    .prepare(`select event_id, person_id, answer, status from event_rsvps where event_id in (select value from json_each(?)) and ${filter.sql('person_id')}`)
+    .raw()
+    .all(JSON.stringify(eventIds), ...filter.args) as [number, number, RsvpState['answer'], RsvpState['status']][];
+  for (const [eventId, personId, answer, status] of rows) out.get(eventId)?.set(personId, { answer, status });
   return out;
 }
 
