@@ -29,21 +29,21 @@ const prepared = new WeakSet<Database.Database>();
  * it is a copy. Set once per connection; this connection has no temporary tables (changing the
  * setting would drop them).
  */
-function journalInMemory(sqlite: Database.Database): void {
-  if (prepared.has(sqlite)) return;
+export function journalInMemory(db: Db): void {
+  const sqlite = db.$client;
+  // SQLite refuses the change inside a transaction: planPass asks before each group's write.
+  if (prepared.has(sqlite) || sqlite.inTransaction) return;
   prepared.add(sqlite);
   if (sqlite.memory || sqlite.pragma('temp_store', { simple: true }) === 2) return;
   sqlite.pragma('temp_store = memory');
 }
 
 /**
- * Inserts planned rows (inside the caller's transaction), ignoring keys that exist; returns, per row,
+ * Inserts planned rows (inside the caller's transaction; journalInMemory before it), ignoring keys that exist; returns, per row,
  * the new id or null when the key already existed.
  */
 export function insertPlanRows(db: Db, rows: readonly NewDelivery[], now: Date): (number | null)[] {
-  const sqlite = db.$client;
-  journalInMemory(sqlite);
-  const stmt = cached(sqlite, INSERT_ROW);
+  const stmt = cached(db, INSERT_ROW);
   const created = now.getTime();
   const ids: (number | null)[] = new Array<number | null>(rows.length);
   // A merged message's companion rows follow it with the same payload object: serialised once.
@@ -64,7 +64,6 @@ export function insertPlanRows(db: Db, rows: readonly NewDelivery[], now: Date):
 /** Stores next moments (epoch ms; null: only when marked), inside the caller's transaction. */
 export function setNextPlanAt(db: Db, next: readonly (readonly [number, number | null])[]): void {
   if (!next.length) return;
-  journalInMemory(db.$client);
   const stmt = cached(db, SET_NEXT);
   for (const [id, at] of next) stmt.run(at, id);
 }

@@ -18,7 +18,7 @@ import { candidatesFor, mergeSiblings } from '../domain/timeline.js';
 import type { Db } from '../db/client.js';
 import type { NewDelivery } from '../db/deliveries.repo.js';
 import { issueNextNewsletter } from '../db/newsletters.repo.js';
-import { capHistoryOfGroup, insertPlanRows, peopleWithRows, planKeyExists, setNextPlanAt } from '../db/plan-statements.repo.js';
+import { capHistoryOfGroup, insertPlanRows, journalInMemory, peopleWithRows, planKeyExists, setNextPlanAt } from '../db/plan-statements.repo.js';
 import { loadPlanningWorld, type PeopleSelection, type PlanningWorld } from '../db/planning.repo.js';
 
 export interface PlanPassDeps {
@@ -161,6 +161,7 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
 /** One group's rows and next moments, in one short transaction. */
 function writeGroup(deps: PlanPassDeps, rows: NewDelivery[], next: [number, number | null][], now: Date): (number | null)[] {
   if (!rows.length && !next.length) return [];
+  journalInMemory(deps.db);
   const write = (): (number | null)[] =>
     deps.db.$client.transaction(() => {
       const ids = insertPlanRows(deps.db, rows, now);
