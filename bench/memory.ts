@@ -68,6 +68,9 @@ async function settledMemory(app: AppProcess): Promise<AppMemory> {
   return best!;
 }
 
+/** The worker threads' heap in use, e.g. "#1 9.5, #2 21.3 MB" (#1 under tsx: its module loader; then the planner thread). */
+const threadHeap = (m: AppMemory): string => (m.workers.length ? `${m.workers.map((w) => `#${w.threadId} ${mb(w.heapUsed).toFixed(1)}`).join(', ')} MB` : 'none');
+
 async function onboardings(ctx: BenchContext, figures: Figure[], notes: string[]): Promise<void> {
   const { total, wave, checkpoints } = onboardingPlan(ctx.quick);
   const scope = 'onboardings';
@@ -113,7 +116,7 @@ async function onboardings(ctx: BenchContext, figures: Figure[], notes: string[]
       if (!checkpoints.includes(onboarded)) continue;
       const m = await settledMemory(app);
       at.set(onboarded, m);
-      ctx.log(`memory: ${num(onboarded)} onboarded, app heap after GC ${mb(m.heapUsed).toFixed(1)} MB, RSS ${mb(m.rss).toFixed(0)} MB`);
+      ctx.log(`memory: ${num(onboarded)} onboarded, app heap after GC ${mb(m.heapUsed).toFixed(1)} MB, RSS ${mb(m.rss).toFixed(0)} MB, worker threads' heap ${threadHeap(m)}`);
       if (snapshots && onboarded !== checkpoints[0]) ctx.log(`  heap snapshot: ${await app.heapSnapshot(join(snapshots, `memory-app-${onboarded}.heapsnapshot`))}`);
     }
     const seconds = (performance.now() - started) / 1000;
@@ -136,7 +139,7 @@ async function onboardings(ctx: BenchContext, figures: Figure[], notes: string[]
       `onboardings: ${num(onboarded)} parents in waves of ${num(wave)}, ${num(updates)} updates in ${seconds.toFixed(0)} s ` +
         `(CPU per update: app ${(s.cpuMs / Math.max(1, updates)).toFixed(2)} ms, benchmark process with the fake Bot API ${((own.user + own.system) / 1000 / Math.max(1, updates)).toFixed(2)} ms); ` +
         `external after GC ${mb(start.external).toFixed(1)} → ${end ? mb(end.external).toFixed(1) : '–'} MB, RSS ${mb(start.rss).toFixed(0)} → ${end ? mb(end.rss).toFixed(0) : '–'} MB ` +
-        `(the planner thread's heap is in RSS only)` +
+        `(the planner thread's heap is in RSS only; the worker threads' heap used, not collected first, #1 being tsx's module loader: ${threadHeap(start)} at the start, ${checkpoints.map((n) => { const m = at.get(n); return m ? threadHeap(m) : '–'; }).join(' / ')} at the checkpoints)` +
         warningsNote(s),
     );
   } finally {

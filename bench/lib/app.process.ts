@@ -53,6 +53,18 @@ export interface AppMemory {
   external: number;
   arrayBuffers: number;
   rss: number;
+  /**
+   * The heap used by each worker thread, by thread id, from the diagnostic report: the planner's,
+   * and under tsx (Node 20) thread 1, tsx's module loader, which the built app does not have. Not
+   * collected first (a collection there is that thread's own), so garbage not yet collected counts.
+   */
+  workers: { threadId: number; heapUsed: number }[];
+}
+
+/** Each worker thread's JS heap in use, as process.report sees it (only the numbers are kept). */
+function workerHeaps(): { threadId: number; heapUsed: number }[] {
+  const report = process.report?.getReport() as { workers?: { header?: { threadId?: number }; javascriptHeap?: { usedMemory?: number } }[] } | undefined;
+  return (report?.workers ?? []).map((w) => ({ threadId: w.header?.threadId ?? NaN, heapUsed: w.javascriptHeap?.usedMemory ?? NaN })).sort((a, b) => a.threadId - b.threadId);
 }
 
 export type AppCommand = { cmd: 'tick' } | { cmd: 'stats'; reset?: boolean } | { cmd: 'gc' } | { cmd: 'heapSnapshot'; path: string } | { cmd: 'stop' };
@@ -161,7 +173,7 @@ async function handle(id: number, command: AppCommand): Promise<unknown> {
       gc();
       gc();
       const m = process.memoryUsage();
-      return { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss } satisfies AppMemory;
+      return { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss, workers: workerHeaps() } satisfies AppMemory;
     }
     case 'heapSnapshot':
       return writeHeapSnapshot(command.path);
