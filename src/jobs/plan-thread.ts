@@ -40,20 +40,24 @@ const db = openDatabase(data.dbPath);
 // passive checkpoint here, after its writes and every second, keeps the WAL short without making
 // any writer wait.
 db.$client.pragma('wal_autocheckpoint = 0');
-/** Gated writes between two checkpoints: a group's write is some tens of pages. */
-const WRITES_PER_CHECKPOINT = 8;
-/** The WAL may grow to this many pages (4 KiB each) before the timer checkpoints it. */
+/**
+ * The WAL may grow to this many pages (4 KiB each) between two gated writes before a checkpoint:
+ * during a rebuild a checkpoint every few writes (it was every 8: ~400 parents) copied and synced
+ * the same index pages again and again; the timer below still checkpoints at most every second.
+ */
+const WRITE_CHECKPOINT_PAGES = 4096;
+/** The WAL may grow to this many pages before the timer checkpoints it. */
 const CHECKPOINT_PAGES = 256;
-let writesSinceCheckpoint = 0;
 const checkpoint = (): void => void db.$client.pragma('wal_checkpoint(PASSIVE)');
+const walPages = (): number => {
+  const [wal] = db.$client.pragma('wal_checkpoint(NOOP)') as { log: number; checkpointed: number }[];
+  return wal ? wal.log - wal.checkpointed : 0;
+};
 function checkpointSoon(): void {
-  if (++writesSinceCheckpoint < WRITES_PER_CHECKPOINT) return;
-  writesSinceCheckpoint = 0;
-  checkpoint();
+  if (walPages() > WRITE_CHECKPOINT_PAGES) checkpoint();
 }
 setInterval(() => {
-  const [wal] = db.$client.pragma('wal_checkpoint(NOOP)') as { log: number; checkpointed: number }[];
-  if (wal && wal.log - wal.checkpointed > CHECKPOINT_PAGES) checkpoint();
+  if (walPages() > CHECKPOINT_PAGES) checkpoint();
 }, 1000);
 
 const post = (reply: PlanThreadReply): void => port.postMessage(reply);
