@@ -54,7 +54,7 @@ export interface QueueItem {
 
 /** A fast "does this key exist?" for the planner's hot loop. */
 export function keyExists(db: Db): (key: string) => boolean {
-  const stmt = db.$client.prepare('select 1 from deliveries where key = ?').pluck();
+  const stmt = cached(db, 'select 1 from deliveries where key = ?').pluck();
   return (key) => stmt.get(key) !== undefined;
 }
 
@@ -71,26 +71,6 @@ export function insertDeliveries(db: Db | Tx, rows: NewDelivery[], now: Date): n
     if (got[0]) ids.push(got[0].id);
   }
   return ids;
-}
-
-/**
- * The planner's bulk insert (100,000 rows in well under a second): one prepared statement in one
- * transaction. Returns, per row, the new id or null when the key already existed.
- */
-export function insertPlannedRows(db: Db, rows: NewDelivery[], now: Date): (number | null)[] {
-  const stmt = db.$client
-    .prepare(
-      `insert into deliveries (key, person_id, child_id, rule_id, channel, kind, priority, due_at, send_at, expires_at, urgent_from, payload, status, last_error, attempts, parts_sent, created_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?) on conflict(key) do nothing returning id`,
-    )
-    .pluck();
-  const run = db.$client.transaction((list: NewDelivery[]) =>
-    list.map((r) => {
-      const id = stmt.get(r.key, r.personId, r.childId, r.ruleId, r.channel, r.kind, r.priority, r.dueAt.getTime(), r.sendAt.getTime(), r.expiresAt?.getTime() ?? null, r.urgentFrom?.getTime() ?? null, JSON.stringify(r.payload), r.status ?? 'planned', r.lastError ?? null, now.getTime()) as number | undefined;
-      return id ?? null;
-    }),
-  );
-  return run(rows);
 }
 
 export function getDelivery(db: Db, id: number): DeliveryRow | null {
@@ -376,35 +356,31 @@ export function cancelPendingFor(tx: Db | Tx, personId: number, reason: string):
 
 /** Send times of a person's capped messages (sent or still to send) after `since`. Raw SQL: the planner reads ~100,000 of these a minute. */
 export function capHistory(db: Db, since: Date, personId?: number): Map<number, Date[]> {
-  const sql = "select person_id, coalesce(sent_at, send_at) as t from deliveries where send_at > ? and status in ('planned', 'queued', 'sending', 'sent') and kind != 'notice'";
-  const rows = (
-    personId === undefined ? db.$client.prepare(sql).raw().all(since.getTime()) : db.$client.prepare(`${sql} and person_id = ?`).raw().all(since.getTime(), personId)
-  ) as [number, number][];
+  const sql = `${CAP_HISTORY}${personId === undefined ? '' : ' and person_id = ?'}`;
+  const args = personId === undefined ? [since.getTime()] : [since.getTime(), personId];
+  return historyByPerson(cached(db, sql).raw().all(...args) as [number, number][]);
+}
+
+/**
+ * The cap history of some people only (the planner asks per group of parents, for those with
+ * something new): the ids bound as one JSON array, so one statement serves every group.
+ */
+export function capHistoryOf(db: Db, since: Date, personIds: readonly number[]): Map<number, Date[]> {
+  if (!personIds.length) return new Map();
+  const sql = `${CAP_HISTORY_BY_PERSON} and person_id in (select value from json_each(?))`;
+  return historyByPerson(cached(db, sql).raw().all(since.getTime(), JSON.stringify(personIds)) as [number, number][]);
+}
+
+/** The send times (sent, else planned) of capped messages after a moment: what the frequency cap counts. */
+const CAP_HISTORY = "select person_id, coalesce(sent_at, send_at) from deliveries where send_at > ? and status in ('planned', 'queued', 'sending', 'sent') and kind != 'notice'";
+const CAP_HISTORY_BY_PERSON = CAP_HISTORY.replace('from deliveries', 'from deliveries indexed by deliveries_person_send');
+
+function historyByPerson(rows: [number, number][]): Map<number, Date[]> {
   const out = new Map<number, Date[]>();
   for (const [personId, t] of rows) {
     const list = out.get(personId);
     if (list) list.push(new Date(t));
     else out.set(personId, [new Date(t)]);
-  }
-  return out;
-}
-
-/** The cap history of some people only (the planner's steady state has new messages for few). */
-export function capHistoryOf(db: Db, since: Date, personIds: number[]): Map<number, Date[]> {
-  const out = new Map<number, Date[]>();
-  for (let i = 0; i < personIds.length; i += 500) {
-    const ids = personIds.slice(i, i + 500);
-    const rows = db.$client
-      .prepare(
-        `select person_id, coalesce(sent_at, send_at) from deliveries indexed by deliveries_person_send where send_at > ? and status in ('planned', 'queued', 'sending', 'sent') and kind != 'notice' and person_id in (${ids.map(() => '?').join(',')})`,
-      )
-      .raw()
-      .all(since.getTime(), ...ids) as [number, number][];
-    for (const [personId, t] of rows) {
-      const list = out.get(personId);
-      if (list) list.push(new Date(t));
-      else out.set(personId, [new Date(t)]);
-    }
   }
   return out;
 }

@@ -13,6 +13,7 @@
  *
  * Marks hold ids and a time only; they go with the person (ON DELETE CASCADE).
  */
+import { readAppKey, storeAppKey } from './app-keys.repo.js';
 import type { Db } from './client.js';
 import type { Tx } from './effects.apply.js';
 import { planMarks } from './schema.js';
@@ -62,11 +63,11 @@ const FINGERPRINT_KEY = 'planner.fingerprint';
 
 /** The fingerprint of the rules and configuration the stored next moments were computed with (src/jobs/plan-tick.ts). */
 export function readPlanFingerprint(db: Db): string | null {
-  return (db.$client.prepare('select key from app_keys where name = ?').pluck().get(FINGERPRINT_KEY) as string | undefined) ?? null;
+  return readAppKey(db, FINGERPRINT_KEY);
 }
 
 export function storePlanFingerprint(db: Db, fingerprint: string): void {
-  db.$client.prepare('insert into app_keys (name, key) values (?, ?) on conflict(name) do update set key = excluded.key').run(FINGERPRINT_KEY, fingerprint);
+  storeAppKey(db, FINGERPRINT_KEY, fingerprint);
 }
 
 // ── the triggers ────────────────────────────────────────────────────────────────────────────

@@ -1,6 +1,6 @@
 /**
  * The planner's own statements (src/jobs/plan-pass.ts): the rows of a group of parents, their next
- * moments, and the lookups a pass makes per group (who has rows, a key, the cap history). A full rebuild runs these for every parent
+ * moments, and who of a group has rows at all. A full rebuild runs these for every parent
  * (a million at the target), so each is compiled once per connection (src/db/statements.ts), not
  * per group, and the insert runs without a savepoint of its own: the caller's transaction is the
  * group's one short write.
@@ -14,10 +14,6 @@ const INSERT_ROW = `insert into deliveries (key, person_id, child_id, rule_id, c
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?) on conflict(key) do nothing`;
 const SET_NEXT = 'update people set next_plan_at = ? where id = ?';
 const WITH_ROWS = 'select j.value from json_each(?) j where exists (select 1 from deliveries d where d.person_id = j.value)';
-const KEY_EXISTS = 'select 1 from deliveries where key = ?';
-// What capHistoryOf (src/db/deliveries.repo.ts) reads, with the ids bound as one JSON array: one statement for every group.
-const CAP_HISTORY =
-  "select person_id, coalesce(sent_at, send_at) from deliveries indexed by deliveries_person_send where send_at > ? and status in ('planned', 'queued', 'sending', 'sent') and kind != 'notice' and person_id in (select value from json_each(?))";
 
 const prepared = new WeakSet<Database.Database>();
 
@@ -72,23 +68,4 @@ export function setNextPlanAt(db: Db, next: readonly (readonly [number, number |
 export function peopleWithRows(db: Db, ids: readonly number[]): Set<number> {
   if (!ids.length) return new Set();
   return new Set(cached(db, WITH_ROWS).pluck().all(JSON.stringify(ids)) as number[]);
-}
-
-/** Whether a row with this key exists. */
-export function planKeyExists(db: Db): (key: string) => boolean {
-  const stmt = cached(db, KEY_EXISTS).pluck();
-  return (key) => stmt.get(key) !== undefined;
-}
-
-/** The send times (sent, else planned) of these people's capped messages after `since`: the frequency cap's history. */
-export function capHistoryOfGroup(db: Db, since: Date, personIds: readonly number[]): Map<number, Date[]> {
-  const out = new Map<number, Date[]>();
-  if (!personIds.length) return out;
-  const rows = cached(db, CAP_HISTORY).raw().all(since.getTime(), JSON.stringify(personIds)) as [number, number][];
-  for (const [personId, t] of rows) {
-    const list = out.get(personId);
-    if (list) list.push(new Date(t));
-    else out.set(personId, [new Date(t)]);
-  }
-  return out;
 }

@@ -4,6 +4,7 @@
  * call: on paths that run once per message (the delivery worker: 5–10 queries a message) that was
  * most of the cost (issue 13, pipeline cost). A statement here is compiled once per connection
  * and reused; the SQL text is the key, so only fixed SQL belongs here (no values spliced in).
+ * `.pluck()` and `.raw()` stick to a statement: every caller of the same SQL must use the same mode.
  */
 import type Database from 'better-sqlite3';
 

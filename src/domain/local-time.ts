@@ -99,16 +99,17 @@ function offsetAt(entry: { zone: Zone | null; days: Map<number, number>; hours: 
   return offset;
 }
 
+/** A zone's UTC offset in minutes at an instant: remembered (see zoneOffsets), luxon where it changes within the hour. */
+export function offsetMinutesAt(ms: number, zone: string): number {
+  const offset = offsetAt(zoneOffsetsOf(zone), ms);
+  return Number.isNaN(offset) ? DateTime.fromMillis(ms, { zone }).offset : offset;
+}
+
 /** The local day of an instant: the UTC calendar day of the instant shifted by the zone's offset (what luxon computes). */
 export function localDayOf(instant: Date, zone: string): LocalDay {
   const ms = instant.getTime();
-  const offset = offsetAt(zoneOffsetsOf(zone), ms);
-  if (!Number.isNaN(offset)) {
-    const d = new Date(ms + offset * 60_000);
-    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
-  }
-  const d = DateTime.fromJSDate(instant, { zone });
-  return { year: d.year, month: d.month, day: d.day };
+  const d = new Date(ms + offsetMinutesAt(ms, zone) * 60_000);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
 /** Calendar days later (or earlier), month and year boundaries handled (plain UTC date arithmetic: no zone involved). */
@@ -153,10 +154,11 @@ export function parseDay(iso: string): LocalDay {
 
 export const formatDay = (d: LocalDay): string => `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 
-/** Minutes after local midnight of an instant. */
+/** Minutes after local midnight of an instant (the planner and the worker ask this for every message). */
 export function localMinutes(instant: Date, zone: string): number {
-  const d = DateTime.fromJSDate(instant, { zone });
-  return d.hour * 60 + d.minute;
+  const ms = instant.getTime();
+  const minutes = Math.floor(ms / 60_000) + offsetMinutesAt(ms, zone);
+  return ((minutes % 1440) + 1440) % 1440;
 }
 
 const minutesMemo = new Map<string, number>();

@@ -6,8 +6,7 @@
  * its deadline (`urgentFrom`) may break the cap, never the quiet hours. Applied by the
  * planner, and again by the worker just before sending.
  */
-import { DateTime } from 'luxon';
-import { addDays, localAt, localDayOf, minutesOf } from './local-time.js';
+import { addDays, localAt, localDayOf, localMinutes, minutesOf } from './local-time.js';
 import type { QuietHours } from './nurture.types.js';
 
 export interface SendPolicy {
@@ -20,33 +19,9 @@ export const DEFAULT_POLICY: SendPolicy = {
   cap: { max: 3, windowMs: 7 * 86_400_000 },
 };
 
-/** Per zone: its UTC offset (minutes) at the start of each UTC hour. Bounded. */
-const offsetMemo = new Map<string, Map<number, number>>();
-let offsetMemoSize = 0;
-
-/**
- * Minutes after local midnight. A zone's UTC offset only changes at DST transitions (on the
- * hour), so it is remembered per zone and UTC hour: the planner asks this ~100,000 times a pass.
- */
-function localMinutesOf(t: Date, zone: string): number {
-  const hour = Math.floor(t.getTime() / 3_600_000);
-  let hours = offsetMemo.get(zone);
-  if (!hours) offsetMemo.set(zone, (hours = new Map()));
-  let offset = hours.get(hour);
-  if (offset === undefined) {
-    offset = DateTime.fromMillis(hour * 3_600_000, { zone }).offset;
-    if (++offsetMemoSize > 100_000) {
-      offsetMemo.clear();
-      offsetMemoSize = 0;
-    } else hours.set(hour, offset);
-  }
-  const minutes = Math.floor(t.getTime() / 60_000) + offset;
-  return ((minutes % 1440) + 1440) % 1440;
-}
-
 /** True when `t` falls inside the quiet window in `zone`. */
 export function isQuiet(t: Date, quiet: QuietHours, zone: string): boolean {
-  const m = localMinutesOf(t, zone);
+  const m = localMinutes(t, zone);
   const start = minutesOf(quiet.start);
   const end = minutesOf(quiet.end);
   if (start === end) return false;
@@ -58,7 +33,7 @@ export function afterQuiet(t: Date, quiet: QuietHours, zone: string): Date {
   if (!isQuiet(t, quiet, zone)) return t;
   // The local day of t, or the next one, at the end of the quiet hours (local-time.ts remembers both: a pass asks the same few).
   const today = localDayOf(t, zone);
-  const day = localMinutesOf(t, zone) < minutesOf(quiet.end) ? today : addDays(today, 1);
+  const day = localMinutes(t, zone) < minutesOf(quiet.end) ? today : addDays(today, 1);
   return localAt(day, quiet.end, zone);
 }
 

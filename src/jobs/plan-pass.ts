@@ -16,9 +16,9 @@ import { DEFAULT_COOLDOWN_DAYS, ladderPlan, ladderWithin, type LadderPlan } from
 import { planSendTime, type SendPolicy } from '../domain/send-window.js';
 import { candidatesFor, mergeSiblings } from '../domain/timeline.js';
 import type { Db } from '../db/client.js';
-import type { NewDelivery } from '../db/deliveries.repo.js';
+import { capHistoryOf, keyExists, type NewDelivery } from '../db/deliveries.repo.js';
 import { issueNextNewsletter } from '../db/newsletters.repo.js';
-import { capHistoryOfGroup, insertPlanRows, journalInMemory, peopleWithRows, planKeyExists, setNextPlanAt } from '../db/plan-statements.repo.js';
+import { insertPlanRows, journalInMemory, peopleWithRows, setNextPlanAt } from '../db/plan-statements.repo.js';
 import { loadPlanningWorld, type PeopleSelection, type PlanningWorld } from '../db/planning.repo.js';
 
 export interface PlanPassDeps {
@@ -84,7 +84,7 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
   const now = opts.now ?? deps.clock.now();
   const selection = { personId: opts.personId, personIds: opts.personIds, idRange: opts.idRange };
   const world = loadPlanningWorld(deps.db, now, { ...selection, capWindowMs: deps.policy.cap.windowMs, withHistory: false, aheadMs: opts.nextMoments ? NEXT_LOOKAHEAD_MS : 0 });
-  const lookup = planKeyExists(deps.db);
+  const lookup = keyExists(deps.db);
   const known = deps.knownKeys;
   // A group's answers are kept until its next moments are computed (they ask about the same keys again).
   const asked = new Map<string, boolean>();
@@ -125,7 +125,7 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
       withNews.push({ person, channel, fresh, upcoming });
     }
     // The cap history only of those with something new (in the steady state: few).
-    world.history = capHistoryOfGroup(deps.db, new Date(now.getTime() - deps.policy.cap.windowMs), withNews.map((w) => w.person.id));
+    world.history = capHistoryOf(deps.db, new Date(now.getTime() - deps.policy.cap.windowMs), withNews.map((w) => w.person.id));
     let rows: (NewDelivery & { id?: number })[] = [];
     for (const { person, channel, fresh, upcoming } of withNews) {
       const planned = schedulePerson(deps, world, person, fresh, now, upcoming);

@@ -13,6 +13,7 @@ import { LADDER_KEEP_ROWS_DAYS, RETENTION_KEEP_ROWS_DAYS } from '../domain/reten
 import { ACTIVITY_KEEP_DAYS } from '../db/participation.repo.js';
 import { dayNumber } from '../domain/participation.js';
 import { retentionDue, retentionStep, type RetentionChild } from '../domain/retention.js';
+import { readAppKey, storeAppKey } from '../db/app-keys.repo.js';
 import type { Db } from '../db/client.js';
 import { checkpoint } from '../db/client.js';
 import { insertNotice } from '../db/deliveries.repo.js';
@@ -69,7 +70,7 @@ function nextSlice(deps: RetentionDeps, minSlice: number): { people: RetentionPe
   const sqlite = deps.db.$client;
   const total = sqlite.prepare('select count(*) from people').pluck().get() as number;
   const size = Math.max(minSlice, Math.ceil(total / RETENTION_RUNS_PER_ROUND));
-  const cursor = Number((sqlite.prepare('select key from app_keys where name = ?').pluck().get(CURSOR_KEY) as string | undefined) ?? 0) || 0;
+  const cursor = Number(readAppKey(deps.db, CURSOR_KEY) ?? 0) || 0;
   const select = (range: string) =>
     sqlite.prepare(
       `select p.id, p.proactive,
@@ -122,7 +123,7 @@ export function retentionPass(deps: RetentionDeps, now: Date, opts: { minSlice?:
       report.erased++;
     }
   }
-  gated(() => sqlite.prepare('insert into app_keys (name, key) values (?, ?) on conflict(name) do update set key = excluded.key').run(CURSOR_KEY, String(cursor)));
+  gated(() => storeAppKey(deps.db, CURSOR_KEY, String(cursor)));
   const cutoff = now.getTime() - RETENTION_KEEP_ROWS_DAYS * DAY_MS;
   // Old rows are found by a read (no lock) and deleted by id in slices, each its own short write
   // (through the planner's write gate when there is one): a single DELETE over a large table holds
