@@ -7,14 +7,14 @@
  * Per size, in a fresh process (its peak RSS is the planner's): a copy of the seeded world, the
  * rebuild at PLANNING_NOW (nothing planned yet: every row is written), then three ticks one
  * minute apart (the steady state: little is new). Both go through bench/lib/planner-under-test.ts
- * (today: planPass for both; the incremental planner swaps in there). The planned file is then
+ * (the rebuild on the planner thread, as the app runs it; the ticks inline). The planned file is then
  * handed to the world cache, so "replies while planning" starts from the steady state.
  * `--profile` prints a V8 CPU profile of each pass.
  */
 import { checkpoint, openDatabase } from '../src/db/client.js';
 import { HEAP_MB_LARGE, inChild } from './lib/child.js';
 import { sizeName } from './lib/format.js';
-import { plannerUnderTest, type PassSummary } from './lib/planner-under-test.js';
+import { plannerUnderTest, rebuildThreads, type PassSummary } from './lib/planner-under-test.js';
 import { PLANNING_NOW } from './lib/planning-world.js';
 import { profiled } from './lib/profile.js';
 import { planningSizes, REBUILD_TARGET_SIZE } from './lib/sizes.js';
@@ -110,7 +110,9 @@ export const plannerGrowth: Benchmark = {
         unit: 's',
       });
     }
-    notes.push('Measured on this thread; the app runs the rebuild and the ticks on the planner thread (ADR 0012): see "replies while planning" for what parents notice.');
+    notes.push(
+      `The rebuild ran as the app runs it, on ${rebuildThreads()} planner thread(s) (src/jobs/rebuild-pool.ts; BENCH_REBUILD_THREADS to compare); the ticks on this thread (the app runs them on the planner thread, ADR 0012): see "replies while planning" for what parents notice.`,
+    );
     return { figures, notes };
   },
 };

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
+import { guarded } from './write-lock.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -17,8 +18,10 @@ const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizz
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);
-  sqlite.pragma('journal_mode = WAL');
+  // The busy timeout first: switching a fresh file to WAL takes a lock that another process opening
+  // it at the same moment may hold (four processes at once failed now and then with SQLITE_BUSY).
   sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   // Erased rows are overwritten with zeros, so deleted personal data does not linger in the file.
   sqlite.pragma('secure_delete = ON');
@@ -41,13 +44,14 @@ function immediateTransactions(sqlite: Database.Database): void {
   const transaction = sqlite.transaction.bind(sqlite);
   sqlite.transaction = ((fn: (...args: unknown[]) => unknown) => {
     const tx = transaction(fn);
-    const immediate = tx.immediate;
-    const run = (...args: unknown[]): unknown => immediate(...args);
-    return Object.defineProperties(run, {
+    // Each also takes this process's write lock while planner threads write (src/db/write-lock.ts).
+    const immediate = (...args: unknown[]): unknown => guarded(sqlite, () => tx.immediate(...args));
+    const exclusive = (...args: unknown[]): unknown => guarded(sqlite, () => tx.exclusive(...args));
+    return Object.defineProperties(immediate, {
       default: { value: immediate },
       deferred: { value: immediate },
       immediate: { value: immediate },
-      exclusive: { value: tx.exclusive },
+      exclusive: { value: exclusive },
       database: { value: sqlite, enumerable: true },
     });
   }) as Database.Database['transaction'];

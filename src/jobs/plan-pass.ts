@@ -38,9 +38,10 @@ export interface PlanPassDeps {
    */
   knownKeys?: Set<string>;
   /**
-   * Runs one of the pass's short write transactions. On the planner thread it first has the thread
-   * that answers parents pause for it (src/jobs/write-gate.ts), so that thread never waits for
-   * SQLite's write lock while the planner writes group after group. Absent: the write just runs.
+   * Runs one of the pass's short write transactions. On a planner thread it holds the process's
+   * write lock meanwhile (src/db/write-lock.ts), so a commit of the thread that answers parents
+   * waits for this one write at most, and wakes the moment it ends (not in SQLite's busy handler).
+   * Absent: the write just runs.
    */
   writeGate?: <T>(write: () => T) => T;
 }
@@ -74,8 +75,9 @@ export interface PlanPassOptions extends Pick<PeopleSelection, 'personIds' | 'id
 /**
  * People are planned and written in groups of this many: each group's rows (and next moments) in
  * one short transaction, between the groups' planning. So a long pass on the planner thread holds
- * SQLite's write lock a few milliseconds at a time (the reply thread pauses for each such write:
- * src/jobs/write-gate.ts; with 100 a pause took 5–18 ms, with 50 mostly under 5).
+ * SQLite's write lock a few milliseconds at a time (a reply's commit may wait for one such write:
+ * src/db/write-lock.ts). Groups of 100 or 200 wrote a quarter less at 1M, but a write of 200 took
+ * 20–60 ms when the machine was busy, and the reply thread's stalls went over 50 ms (ADR 0012).
  */
 export const PLAN_GROUP = 50;
 

@@ -9,13 +9,14 @@
  * tick starts a new one). It holds no state between requests: everything is in SQLite.
  */
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { guardTransactions, newWriteLock } from '../db/write-lock.js';
 import type { Logger } from '../core/ports.js';
 import type { ReminderRule } from '../domain/reminder-rules.js';
 import type { SendPolicy } from '../domain/send-window.js';
 import type { PlanPassDeps } from './plan-pass.js';
-import { rebuildBatch, rebuildBegin, REBUILD_BATCH, type RebuildBatchReport, type TickPlanReport } from './plan-tick.js';
+import { rebuildBatch, rebuildBegin, rebuildBounds, REBUILD_BATCH, type RebuildBatchReport, type TickPlanReport } from './plan-tick.js';
 import { countQueuedByChannel, tickWork } from './tick-work.js';
-import { grant, newGateBuffer } from './write-gate.js';
 
 export interface PlanRunner {
   readonly mode: 'thread' | 'inline';
@@ -24,7 +25,10 @@ export interface PlanRunner {
   /** Rows in 'queued' per channel (src/jobs/tick-work.ts countQueuedByChannel). */
   countQueued(): Promise<Record<string, number>>;
   rebuildBegin(): Promise<{ dropped: number }>;
-  rebuildBatch(now: Date, fromId: number): Promise<RebuildBatchReport>;
+  /** Where the rebuild's batches start (src/jobs/plan-tick.ts rebuildBounds). */
+  rebuildBounds(): Promise<number[]>;
+  /** One batch: the parents from `fromId` on (below `toId` when given). */
+  rebuildBatch(now: Date, fromId: number, toId?: number): Promise<RebuildBatchReport>;
   close(): Promise<void>;
 }
 
@@ -36,21 +40,20 @@ export interface PlanThreadData {
   defaultTimeZone: string;
   horizonMs: number;
   outreachCooldownDays?: number;
-  /** The write gate's cell (src/jobs/write-gate.ts). */
-  gate: SharedArrayBuffer;
+  /** The process's write lock (src/db/write-lock.ts), shared by every planner thread and the main connection. */
+  writeLock: SharedArrayBuffer;
 }
 
 export type PlanThreadRequest =
   | { id: number; op: 'tick'; now: number; retention: boolean; maxPeople?: number }
   | { id: number; op: 'rebuildBegin' }
   | { id: number; op: 'countQueued' }
-  | { id: number; op: 'rebuildBatch'; now: number; fromId: number; size?: number }
+  | { id: number; op: 'rebuildBounds' }
+  | { id: number; op: 'rebuildBatch'; now: number; fromId: number; size?: number; toId?: number }
   | { id: number; op: 'close' };
 
 export type PlanThreadReply =
   | { ready: true }
-  /** The planner thread asks to write (src/jobs/write-gate.ts). */
-  | { gate: number }
   | { log: { level: keyof Logger; obj: object; msg?: string } }
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { message: string; stack: string } };
@@ -93,7 +96,8 @@ function inlineRunner(deps: PlanPassDeps): PlanRunner {
     tick: (now, o) => run(() => tickWork(deps, now, { retention: o?.retention ?? false })),
     rebuildBegin: () => run(() => rebuildBegin(deps)),
     countQueued: () => run(() => countQueuedByChannel(deps)),
-    rebuildBatch: (now, fromId) => run(() => rebuildBatch(deps, now, fromId, INLINE_REBUILD_BATCH)),
+    rebuildBounds: () => run(() => rebuildBounds(deps.db, INLINE_REBUILD_BATCH)),
+    rebuildBatch: (now, fromId, toId) => run(() => rebuildBatch(deps, now, fromId, INLINE_REBUILD_BATCH, toId)),
     close: async () => undefined,
   };
 }
@@ -106,7 +110,7 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
     defaultTimeZone: deps.defaultTimeZone,
     horizonMs: deps.horizonMs,
     ...(deps.outreachCooldownDays !== undefined ? { outreachCooldownDays: deps.outreachCooldownDays } : {}),
-    gate: newGateBuffer(),
+    writeLock: threadStarted(deps.db.$client, false),
   };
   let worker: Worker | null = null;
   let nextId = 1;
@@ -121,16 +125,16 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
   };
 
   // While the thread lives it checkpoints the WAL; this thread's commits then never do (a commit
-  // that runs into the 1,000-page checkpoint took 20–40 ms here). Restored when the thread ends.
-  const autocheckpoint = deps.db.$client.pragma('wal_autocheckpoint', { simple: true }) as number;
-  const checkpointHere = (on: boolean): void => void deps.db.$client.pragma(`wal_autocheckpoint = ${on ? autocheckpoint : 0}`);
+  // that runs into the 1,000-page checkpoint took 20–40 ms here), and they take the write lock.
+  // Both end with the last thread.
+  const checkpointHere = (on: boolean): void => void (on ? threadEnded(deps.db.$client) : threadStarted(deps.db.$client));
 
   function start(): Worker {
     const w = spawnPlanThread(data);
     let ready = false;
+    let ended = false;
     checkpointHere(false);
     w.on('message', (reply: PlanThreadReply) => {
-      if ('gate' in reply) return grant(data.gate, reply.gate);
       if ('log' in reply) return deps.logger[reply.log.level](reply.log.obj, reply.log.msg);
       if ('ready' in reply) {
         ready = true;
@@ -153,7 +157,8 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
     });
     w.on('exit', (code) => {
       if (worker === w) worker = null;
-      if (!worker) checkpointHere(true);
+      if (!ended) checkpointHere(true);
+      ended = true;
       if (pending.size) failAll(new Error(`the planner thread stopped (exit code ${code})`));
     });
     w.unref();
@@ -179,7 +184,8 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
     if (req.op === 'tick') return inline.tick(new Date(req.now), { retention: req.retention }) as Promise<T>;
     if (req.op === 'rebuildBegin') return inline.rebuildBegin() as Promise<T>;
     if (req.op === 'countQueued') return inline.countQueued() as Promise<T>;
-    if (req.op === 'rebuildBatch') return inline.rebuildBatch(new Date(req.now), req.fromId) as Promise<T>;
+    if (req.op === 'rebuildBounds') return inline.rebuildBounds() as Promise<T>;
+    if (req.op === 'rebuildBatch') return inline.rebuildBatch(new Date(req.now), req.fromId, req.toId) as Promise<T>;
     return Promise.resolve(null as T);
   }
 
@@ -188,7 +194,8 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
     tick: (now, o) => call<TickPlanReport>({ op: 'tick', now: now.getTime(), retention: o?.retention ?? false }),
     rebuildBegin: () => call<{ dropped: number }>({ op: 'rebuildBegin' }),
     countQueued: () => call<Record<string, number>>({ op: 'countQueued' }),
-    rebuildBatch: (now, fromId) => call<RebuildBatchReport>({ op: 'rebuildBatch', now: now.getTime(), fromId, size: REBUILD_BATCH }),
+    rebuildBounds: () => call<number[]>({ op: 'rebuildBounds' }),
+    rebuildBatch: (now, fromId, toId) => call<RebuildBatchReport>({ op: 'rebuildBatch', now: now.getTime(), fromId, size: REBUILD_BATCH, ...(toId !== undefined ? { toId } : {}) }),
     async close() {
       const w = worker;
       worker = null;
@@ -203,6 +210,31 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
       await w.terminate();
     },
   };
+}
+
+/**
+ * Per connection of this thread: its write lock (one for every planner thread it starts, so their
+ * writes and its transactions take turns: src/db/write-lock.ts), the planner threads alive, and the
+ * autocheckpoint to restore when the last one ends.
+ */
+const threadsOf = new WeakMap<Database.Database, { count: number; autocheckpoint: number; lock: SharedArrayBuffer }>();
+
+/** A thread starts (`count`), or only the lock is asked for: returns the connection's write lock. */
+function threadStarted(sqlite: Database.Database, count = true): SharedArrayBuffer {
+  let t = threadsOf.get(sqlite);
+  if (!t) threadsOf.set(sqlite, (t = { count: 0, autocheckpoint: sqlite.pragma('wal_autocheckpoint', { simple: true }) as number, lock: newWriteLock() }));
+  if (count && t.count++ === 0) {
+    sqlite.pragma('wal_autocheckpoint = 0');
+    guardTransactions(sqlite, t.lock);
+  }
+  return t.lock;
+}
+
+function threadEnded(sqlite: Database.Database): void {
+  const t = threadsOf.get(sqlite);
+  if (!t || --t.count > 0) return;
+  guardTransactions(sqlite, null);
+  if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${t.autocheckpoint}`);
 }
 
 /**

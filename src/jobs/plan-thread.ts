@@ -14,9 +14,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from '../core/ports.js';
 import { openDatabase } from '../db/client.js';
 import type { PlanPassDeps } from './plan-pass.js';
-import { rebuildBatch, rebuildBegin } from './plan-tick.js';
+import { rebuildBatch, rebuildBegin, rebuildBounds } from './plan-tick.js';
 import { countQueuedByChannel, tickWork } from './tick-work.js';
-import { plannerGate } from './write-gate.js';
+import { plannerWrites } from '../db/write-lock.js';
 import type { PlanThreadData, PlanThreadReply, PlanThreadRequest } from './plan-runner.js';
 
 const port = parentPort;
@@ -35,13 +35,13 @@ if (process.platform === 'linux') {
 }
 const db = openDatabase(data.dbPath);
 // The planner thread is this process's checkpointer (ADR 0012): its own commits never checkpoint
-// (a gated write would keep the other thread paused for the whole checkpoint), the other thread's
+// (a write holding the write lock would keep a reply's commit waiting for the whole checkpoint), the other thread's
 // connection neither while this thread lives (src/jobs/plan-runner.ts turns it off there), and a
 // passive checkpoint here, after its writes and every second, keeps the WAL short without making
 // any writer wait.
 db.$client.pragma('wal_autocheckpoint = 0');
 /**
- * The WAL may grow to this many pages (4 KiB each) between two gated writes before a checkpoint:
+ * The WAL may grow to this many pages (4 KiB each) between two locked writes before a checkpoint:
  * during a rebuild a checkpoint every few writes (it was every 8: ~400 parents) copied and synced
  * the same index pages again and again; the timer below still checkpoints at most every second.
  */
@@ -77,8 +77,8 @@ const deps: PlanPassDeps = {
   defaultTimeZone: data.defaultTimeZone,
   horizonMs: data.horizonMs,
   ...(data.outreachCooldownDays !== undefined ? { outreachCooldownDays: data.outreachCooldownDays } : {}),
-  // Each group's write waits until the thread that answers parents pauses for it (no lock to wait for there).
-  writeGate: checkpointed(plannerGate(data.gate, (n) => post({ gate: n }))),
+  // Each group's write holds the process's write lock (the thread that answers parents takes it for its transactions).
+  writeGate: checkpointed(plannerWrites(data.writeLock)),
 };
 
 function checkpointed(gate: <T>(write: () => T) => T): <T>(write: () => T) => T {
@@ -96,9 +96,10 @@ function handle(req: PlanThreadRequest): unknown {
   }
   if (req.op === 'rebuildBegin') return rebuildBegin(deps);
   if (req.op === 'countQueued') return countQueuedByChannel(deps);
+  if (req.op === 'rebuildBounds') return rebuildBounds(db);
   current = new Date(req.now);
   if (req.op === 'tick') return tickWork(deps, current, { retention: req.retention, ...(req.maxPeople !== undefined ? { maxPeople: req.maxPeople } : {}) });
-  return rebuildBatch(deps, current, req.fromId, req.size);
+  return rebuildBatch(deps, current, req.fromId, req.size, req.toId);
 }
 
 port.on('message', (req: PlanThreadRequest) => {

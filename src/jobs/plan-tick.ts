@@ -125,10 +125,13 @@ export function rebuildBegin(deps: PlanPassDeps): { dropped: number } {
   return { dropped };
 }
 
-/** Plans the parents with ids from `fromId` on (REBUILD_BATCH of them) and stores their next moments. */
-export function rebuildBatch(deps: PlanPassDeps, now: Date, fromId: number, size = REBUILD_BATCH): RebuildBatchReport {
+/**
+ * Plans the parents with ids from `fromId` on (REBUILD_BATCH of them, and below `toId` when given:
+ * a batch of rebuildBounds) and stores their next moments.
+ */
+export function rebuildBatch(deps: PlanPassDeps, now: Date, fromId: number, size = REBUILD_BATCH, toId?: number): RebuildBatchReport {
   const started = performance.now();
-  const ids = deps.db.$client.prepare('select id from people where id >= ? order by id limit ?').pluck().all(fromId, size) as number[];
+  const ids = deps.db.$client.prepare('select id from people where id >= ? and id < ? order by id limit ?').pluck().all(fromId, toId ?? Number.MAX_SAFE_INTEGER, size) as number[];
   const report: TickPlanReport = { at: now, people: ids.length, marked: 0, due: 0, candidates: 0, planned: [], expired: 0, noNewsletter: [], more: false, ms: 0 };
   if (ids.length) {
     const last = ids[ids.length - 1]!;
@@ -138,6 +141,16 @@ export function rebuildBatch(deps: PlanPassDeps, now: Date, fromId: number, size
   }
   const { marked: _m, due: _d, more: _x, ...rest } = report;
   return { ...rest, ms: performance.now() - started, nextFrom: ids.length === size ? ids[ids.length - 1]! + 1 : null };
+}
+
+/**
+ * Where the rebuild's batches start: every `size`-th parent id, in order. Batch i covers the ids
+ * from bounds[i] up to bounds[i + 1] (the last: to the end), so several planner threads can take
+ * batches at once (src/jobs/rebuild-pool.ts). A parent who joins meanwhile is marked and planned
+ * by a tick.
+ */
+export function rebuildBounds(db: Db, size = REBUILD_BATCH): number[] {
+  return db.$client.prepare('select id from (select id, row_number() over (order by id) as n from people) where (n - 1) % ? = 0 order by id').pluck().all(size) as number[];
 }
 
 /** The whole rebuild at once (the benchmark, tests, a one-off run): begin, every batch, the fingerprint. */

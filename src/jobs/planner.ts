@@ -21,6 +21,7 @@ import type { DeliveryQueues } from './delivery.queue.js';
 import type { PlanPassDeps } from './plan-pass.js';
 import { createPlanRunner, type PlanRunner } from './plan-runner.js';
 import { planFingerprint, rebuildNeeded, type TickPlanReport } from './plan-tick.js';
+import { rebuildOn, REBUILD_THREADS } from './rebuild-pool.js';
 
 /** The retention job (notices, erasures, old rows) runs at most this often. */
 export const RETENTION_EVERY_MS = 3600_000;
@@ -44,6 +45,8 @@ export interface PlannerDeps extends PlanPassDeps {
    * is planned inline). False: on this thread, as a test that counts SQLite's reads needs it.
    */
   thread?: boolean;
+  /** Planner threads a full rebuild uses (default REBUILD_THREADS; with `thread`). */
+  rebuildThreads?: number;
 }
 
 export interface TickReport {
@@ -56,6 +59,8 @@ export interface RebuildReport {
   people: number;
   planned: number;
   batches: number;
+  /** Planner threads that took batches. */
+  threads: number;
   ms: number;
 }
 
@@ -220,24 +225,26 @@ export function createPlanner(deps: PlannerDeps): Planner {
 
   let rebuilding: Promise<RebuildReport | null> | null = null;
 
-  /** The full rebuild: batches of ids on the planner's thread, each at the clock of its moment; ticks go on in between. */
+  /**
+   * The full rebuild: batches of ids on the planner thread and, with a file database, on helper
+   * threads beside it (src/jobs/rebuild-pool.ts), each batch at the clock of its moment; ticks go
+   * on in between. The helpers end with the rebuild.
+   */
   async function runRebuild(): Promise<RebuildReport | null> {
     const started = performance.now();
     const fingerprint = planFingerprint(deps);
-    const report: RebuildReport = { people: 0, planned: 0, batches: 0, ms: 0 };
-    await runner.rebuildBegin();
-    for (let from: number | null = 0; from !== null; ) {
-      if (stopping) return null;
-      const batch = await runner.rebuildBatch(deps.clock.now(), from);
-      report.batches++;
-      report.people += batch.people;
-      report.planned += batch.planned.length;
-      from = batch.nextFrom;
+    const extra = runner.mode === 'thread' ? Math.max(0, (deps.rebuildThreads ?? REBUILD_THREADS) - 1) : 0;
+    const helpers = Array.from({ length: extra }, () => createPlanRunner(deps, { thread: true }));
+    try {
+      const totals = await rebuildOn([runner, ...helpers], { now: () => deps.clock.now(), stopping: () => stopping });
+      if (!totals) return null;
+      storePlanFingerprint(deps.db, fingerprint);
+      const report: RebuildReport = { ...totals, threads: 1 + extra, ms: Math.round(performance.now() - started) };
+      deps.logger.info({ ...report }, 'planner: full rebuild done');
+      return report;
+    } finally {
+      await Promise.all(helpers.map((h) => h.close()));
     }
-    storePlanFingerprint(deps.db, fingerprint);
-    report.ms = Math.round(performance.now() - started);
-    deps.logger.info({ ...report }, 'planner: full rebuild done');
-    return report;
   }
 
   function rebuild(): Promise<RebuildReport | null> {

@@ -1,0 +1,116 @@
+/**
+ * The write lock between the planner threads and the thread that answers parents (ADR 0012).
+ *
+ * They write the same SQLite file through their own connections. A commit that finds SQLite's
+ * write lock taken waits in the busy handler, which sleeps 1, 2, 5, 10, 15, 20, 25 … ms between
+ * tries: behind a planner writing group after group it kept missing the short gaps (up to 80 ms
+ * measured). So the threads of one process take turns on a lock of their own first, in one
+ * SharedArrayBuffer, and wake the moment the other is done (Atomics.wait / notify):
+ *
+ * - a planner thread takes it around each group's write (`plannerWrites`);
+ * - the main thread takes it around each of its transactions (client.ts runs every transaction
+ *   through `guarded`, once `guardTransactions` registered the lock for its connection), and
+ *   says it is waiting first, so no planner thread starts another write meanwhile: it waits for one
+ *   planner write at most, and only when it writes itself. Between its own writes it runs on.
+ *
+ * (Until 2026-12-07 the main thread paused for every planner write, granted between two of its
+ * tasks; with a rebuild writing about half of the time, that paused it half of the time.)
+ *
+ * Cells: [0] the lock: 0 free, 1 a planner thread writes, 2 the main thread writes; [1] 1 while the
+ * main thread waits. Either side stops waiting after a bound (a planner thread that died holding
+ * it): its write then simply meets SQLite's own lock, as without this.
+ */
+import type Database from 'better-sqlite3';
+
+const LOCK = 0;
+const MAIN_WAITS = 1;
+const FREE = 0;
+const PLANNER = 1;
+const MAIN = 2;
+
+/** How long a planner thread waits for the lock before it writes anyway. */
+export const PLANNER_WAIT_MS = 2_000;
+/** How long the main thread waits for a planner's write at most (one write takes 1–10 ms). */
+export const MAIN_WAIT_MS = 100;
+
+export function newWriteLock(): SharedArrayBuffer {
+  return new SharedArrayBuffer(8);
+}
+
+/** A planner thread's side: `write` runs holding the lock. */
+export function plannerWrites(buffer: SharedArrayBuffer): <T>(write: () => T) => T {
+  const cell = new Int32Array(buffer);
+  return <T>(write: () => T): T => {
+    const deadline = performance.now() + PLANNER_WAIT_MS;
+    let held = false;
+    for (;;) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      // The main thread waits: let it go first.
+      if (Atomics.load(cell, MAIN_WAITS) === 1) {
+        Atomics.wait(cell, MAIN_WAITS, 1, left);
+        continue;
+      }
+      const was = Atomics.compareExchange(cell, LOCK, FREE, PLANNER);
+      if (was === FREE) {
+        held = true;
+        break;
+      }
+      Atomics.wait(cell, LOCK, was, left);
+    }
+    try {
+      return write();
+    } finally {
+      if (held) release(cell);
+    }
+  };
+}
+
+/** The main thread's side: `fn` runs holding the lock (re-entrant: a nested transaction holds it already). */
+function mainWrites(cell: Int32Array, fn: () => unknown): unknown {
+  Atomics.store(cell, MAIN_WAITS, 1);
+  const deadline = performance.now() + MAIN_WAIT_MS;
+  let held = false;
+  try {
+    for (;;) {
+      const was = Atomics.compareExchange(cell, LOCK, FREE, MAIN);
+      if (was === FREE) {
+        held = true;
+        break;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      Atomics.wait(cell, LOCK, was, left);
+    }
+  } finally {
+    Atomics.store(cell, MAIN_WAITS, 0);
+    Atomics.notify(cell, MAIN_WAITS);
+  }
+  try {
+    return fn();
+  } finally {
+    if (held) release(cell);
+  }
+}
+
+function release(cell: Int32Array): void {
+  Atomics.store(cell, LOCK, FREE);
+  Atomics.notify(cell, LOCK);
+}
+
+/** The lock each guarded connection takes around its transactions, while planner threads live. */
+const guards = new WeakMap<Database.Database, Int32Array>();
+
+/** Registers (or with null, removes) the lock a connection takes around its transactions. */
+export function guardTransactions(sqlite: Database.Database, buffer: SharedArrayBuffer | null): void {
+  if (buffer) guards.set(sqlite, new Int32Array(buffer));
+  else guards.delete(sqlite);
+}
+
+/** Runs a transaction of `sqlite` holding its lock when one is registered (client.ts). */
+export function guarded<T>(sqlite: Database.Database, run: () => T): T {
+  const cell = guards.get(sqlite);
+  // Nested (a savepoint inside an open transaction): the outer one holds the lock.
+  if (!cell || sqlite.inTransaction) return run();
+  return mainWrites(cell, run) as T;
+}
