@@ -241,6 +241,9 @@ export function createPlanner(deps: PlannerDeps): Planner {
       storePlanFingerprint(deps.db, fingerprint);
       const report: RebuildReport = { ...totals, threads: 1 + extra, ms: Math.round(performance.now() - started) };
       deps.logger.info({ ...report }, 'planner: full rebuild done');
+      // What the rebuild found due goes to the queue now, not at the next minute's tick (at start
+      // that was up to a minute of reminders waiting; e2e/roles timed out on it).
+      if (!stopping) void tick();
       return report;
     } finally {
       await Promise.all(helpers.map((h) => h.close()));
