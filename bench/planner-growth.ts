@@ -45,6 +45,7 @@ export async function measurePlanner({ path, ticks, profile }: { path: string; t
     process.stderr.write(`  ${label}:\n${lines.map((l) => `    ${l}`).join('\n')}\n`);
     return { ms, summary: value };
   };
+  await planner.start();
   const rebuild = await timed('rebuild', () => planner.rebuild(PLANNING_NOW));
   const tickMs: number[] = [];
   const summaries: PassSummary[] = [];

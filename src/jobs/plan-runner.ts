@@ -110,7 +110,7 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
     defaultTimeZone: deps.defaultTimeZone,
     horizonMs: deps.horizonMs,
     ...(deps.outreachCooldownDays !== undefined ? { outreachCooldownDays: deps.outreachCooldownDays } : {}),
-    writeLock: threadStarted(deps.db.$client, false),
+    writeLock: threadsOn(deps.db.$client).lock,
   };
   let worker: Worker | null = null;
   let nextId = 1;
@@ -219,15 +219,19 @@ function threadRunner(deps: PlanPassDeps, dbPath: string): PlanRunner {
  */
 const threadsOf = new WeakMap<Database.Database, { count: number; autocheckpoint: number; lock: SharedArrayBuffer }>();
 
-/** A thread starts (`count`), or only the lock is asked for: returns the connection's write lock. */
-function threadStarted(sqlite: Database.Database, count = true): SharedArrayBuffer {
+/** The connection's entry (made on first use: its write lock, no thread yet). */
+function threadsOn(sqlite: Database.Database): { count: number; autocheckpoint: number; lock: SharedArrayBuffer } {
   let t = threadsOf.get(sqlite);
   if (!t) threadsOf.set(sqlite, (t = { count: 0, autocheckpoint: sqlite.pragma('wal_autocheckpoint', { simple: true }) as number, lock: newWriteLock() }));
-  if (count && t.count++ === 0) {
-    sqlite.pragma('wal_autocheckpoint = 0');
-    guardTransactions(sqlite, t.lock);
-  }
-  return t.lock;
+  return t;
+}
+
+/** A planner thread starts: with the first, this connection stops checkpointing and takes the lock around its transactions. */
+function threadStarted(sqlite: Database.Database): void {
+  const t = threadsOn(sqlite);
+  if (t.count++ > 0) return;
+  sqlite.pragma('wal_autocheckpoint = 0');
+  guardTransactions(sqlite, t.lock);
 }
 
 function threadEnded(sqlite: Database.Database): void {

@@ -21,7 +21,7 @@ import type { DeliveryQueues } from './delivery.queue.js';
 import type { PlanPassDeps } from './plan-pass.js';
 import { createPlanRunner, type PlanRunner } from './plan-runner.js';
 import { planFingerprint, rebuildNeeded, type TickPlanReport } from './plan-tick.js';
-import { rebuildOn, REBUILD_THREADS } from './rebuild-pool.js';
+import { rebuildWithHelpers, REBUILD_THREADS } from './rebuild-pool.js';
 
 /** The retention job (notices, erasures, old rows) runs at most this often. */
 export const RETENTION_EVERY_MS = 3600_000;
@@ -233,21 +233,15 @@ export function createPlanner(deps: PlannerDeps): Planner {
   async function runRebuild(): Promise<RebuildReport | null> {
     const started = performance.now();
     const fingerprint = planFingerprint(deps);
-    const extra = runner.mode === 'thread' ? Math.max(0, (deps.rebuildThreads ?? REBUILD_THREADS) - 1) : 0;
-    const helpers = Array.from({ length: extra }, () => createPlanRunner(deps, { thread: true }));
-    try {
-      const totals = await rebuildOn([runner, ...helpers], { now: () => deps.clock.now(), stopping: () => stopping });
-      if (!totals) return null;
-      storePlanFingerprint(deps.db, fingerprint);
-      const report: RebuildReport = { ...totals, threads: 1 + extra, ms: Math.round(performance.now() - started) };
-      deps.logger.info({ ...report }, 'planner: full rebuild done');
-      // What the rebuild found due goes to the queue now, not at the next minute's tick (at start
-      // that was up to a minute of reminders waiting; e2e/roles timed out on it).
-      if (!stopping) void tick();
-      return report;
-    } finally {
-      await Promise.all(helpers.map((h) => h.close()));
-    }
+    const totals = await rebuildWithHelpers(deps, runner, deps.rebuildThreads ?? REBUILD_THREADS, { now: () => deps.clock.now(), stopping: () => stopping });
+    if (!totals) return null;
+    storePlanFingerprint(deps.db, fingerprint);
+    const report: RebuildReport = { ...totals, ms: Math.round(performance.now() - started) };
+    deps.logger.info({ ...report }, 'planner: full rebuild done');
+    // What the rebuild found due goes to the queue now, not at the next minute's tick (at start
+    // that was up to a minute of reminders waiting; e2e/roles timed out on it).
+    if (!stopping) void tick();
+    return report;
   }
 
   function rebuild(): Promise<RebuildReport | null> {

@@ -11,7 +11,8 @@
  * at most. The threads run at a lower priority than the one that answers parents (plan-thread.ts).
  */
 import { availableParallelism } from 'node:os';
-import type { PlanRunner } from './plan-runner.js';
+import type { PlanPassDeps } from './plan-pass.js';
+import { createPlanRunner, type PlanRunner } from './plan-runner.js';
 
 /**
  * Planner threads a rebuild uses: one core stays for the thread that answers parents, and at most
@@ -63,4 +64,20 @@ export async function rebuildOn(runners: readonly PlanRunner[], opts: RebuildPoo
   };
   await Promise.all(runners.map(work));
   return stopped ? null : totals;
+}
+
+/**
+ * The rebuild on `primary` (the planner's runner) and `threads - 1` helper threads started for it
+ * (only when `primary` runs on a thread: an in-memory database is planned inline). The helpers end
+ * with the rebuild; `primary` stays.
+ */
+export async function rebuildWithHelpers(deps: PlanPassDeps, primary: PlanRunner, threads: number, opts: RebuildPoolOptions): Promise<(RebuildTotals & { threads: number }) | null> {
+  const extra = primary.mode === 'thread' ? Math.max(0, threads - 1) : 0;
+  const helpers = Array.from({ length: extra }, () => createPlanRunner(deps, { thread: true }));
+  try {
+    const totals = await rebuildOn([primary, ...helpers], opts);
+    return totals && { ...totals, threads: 1 + extra };
+  } finally {
+    await Promise.all(helpers.map((h) => h.close()));
+  }
 }
