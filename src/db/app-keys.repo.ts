@@ -10,6 +10,8 @@ export function readAppKey(db: Db, name: string): string | null {
   return (cached(db, 'select key from app_keys where name = ?').pluck().get(name) as string | undefined) ?? null;
 }
 
+/** In a transaction of its own (or the caller's): on a planner thread that takes the process's write lock (src/db/write-lock.ts). */
 export function storeAppKey(db: Db, name: string, value: string): void {
-  cached(db, 'insert into app_keys (name, key) values (?, ?) on conflict(name) do update set key = excluded.key').run(name, value);
+  const stmt = cached(db, 'insert into app_keys (name, key) values (?, ?) on conflict(name) do update set key = excluded.key');
+  db.$client.transaction(() => stmt.run(name, value))();
 }

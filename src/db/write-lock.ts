@@ -37,10 +37,15 @@ export function newWriteLock(): SharedArrayBuffer {
   return new SharedArrayBuffer(8);
 }
 
-/** A planner thread's side: `write` runs holding the lock. */
+/**
+ * A planner thread's side: `write` runs holding the lock. Re-entrant: a write inside a write (a
+ * transaction of the thread's connection inside a group's write) runs in the lock already held.
+ */
 export function plannerWrites(buffer: SharedArrayBuffer): <T>(write: () => T) => T {
   const cell = new Int32Array(buffer);
+  let depth = 0;
   return <T>(write: () => T): T => {
+    if (depth > 0) return write();
     const deadline = performance.now() + PLANNER_WAIT_MS;
     let held = false;
     for (;;) {
@@ -58,9 +63,11 @@ export function plannerWrites(buffer: SharedArrayBuffer): <T>(write: () => T) =>
       }
       Atomics.wait(cell, LOCK, was, left);
     }
+    depth++;
     try {
       return write();
     } finally {
+      depth--;
       if (held) release(cell);
     }
   };
@@ -98,19 +105,31 @@ function release(cell: Int32Array): void {
   Atomics.notify(cell, LOCK);
 }
 
-/** The lock each guarded connection takes around its transactions, while planner threads live. */
-const guards = new WeakMap<Database.Database, Int32Array>();
+/** How each guarded connection takes the lock around its transactions, while planner threads live. */
+const guards = new WeakMap<Database.Database, (run: () => unknown) => unknown>();
 
-/** Registers (or with null, removes) the lock a connection takes around its transactions. */
+/** Registers (or with null, removes) the lock the main thread's connection takes around its transactions. */
 export function guardTransactions(sqlite: Database.Database, buffer: SharedArrayBuffer | null): void {
-  if (buffer) guards.set(sqlite, new Int32Array(buffer));
-  else guards.delete(sqlite);
+  if (buffer) {
+    const cell = new Int32Array(buffer);
+    guards.set(sqlite, (run) => mainWrites(cell, run));
+  } else guards.delete(sqlite);
+}
+
+/**
+ * A planner thread's connection: each of its transactions holds the lock too (`gate`, the thread's
+ * plannerWrites), not only the groups' writes. A write of its own outside the lock (a newsletter
+ * issued, a notice, an escalation) held SQLite's lock unseen: a reply's commit then slept in the
+ * busy handler, 57 ms once, while the planner thread, at a lower priority, waited for a core.
+ */
+export function guardPlannerTransactions(sqlite: Database.Database, gate: <T>(write: () => T) => T): void {
+  guards.set(sqlite, (run) => gate(run));
 }
 
 /** Runs a transaction of `sqlite` holding its lock when one is registered (client.ts). */
 export function guarded<T>(sqlite: Database.Database, run: () => T): T {
-  const cell = guards.get(sqlite);
+  const take = guards.get(sqlite);
   // Nested (a savepoint inside an open transaction): the outer one holds the lock.
-  if (!cell || sqlite.inTransaction) return run();
-  return mainWrites(cell, run) as T;
+  if (!take || sqlite.inTransaction) return run();
+  return take(run) as T;
 }

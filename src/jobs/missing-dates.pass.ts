@@ -42,7 +42,8 @@ export function missingDatesPass(db: Db, now: Date, defaultTimeZone: string): nu
         const key = city.rule.kind === 'schoolYearRounds' ? 'nurture:missingDate.rounds' : 'nurture:missingDate.cohorts';
         const payload: DeliveryPayload = { key, params: { city: titleCase(city.name), deadlineMonth: { yearMonth: month } }, buttons: null };
         if (city.url && isLinkUrl(city.url)) payload.links = [{ label: 'nurture:button.cityPage', url: city.url }];
-        if (insertNotice(db, { personId, ruleId: 'notice-missing-date', occurrence: `${city.name}|${ymKey(month)}`, payload, now })) inserted++;
+        // In a transaction: on the planner thread that takes the process's write lock (src/db/write-lock.ts).
+        if (db.$client.transaction(() => insertNotice(db, { personId, ruleId: 'notice-missing-date', occurrence: `${city.name}|${ymKey(month)}`, payload, now }))()) inserted++;
       }
     }
   }

@@ -16,7 +16,7 @@ import { openDatabase } from '../db/client.js';
 import type { PlanPassDeps } from './plan-pass.js';
 import { rebuildBatch, rebuildBegin, rebuildBounds } from './plan-tick.js';
 import { countQueuedByChannel, tickWork } from './tick-work.js';
-import { plannerWrites } from '../db/write-lock.js';
+import { guardPlannerTransactions, plannerWrites } from '../db/write-lock.js';
 import type { PlanThreadData, PlanThreadReply, PlanThreadRequest } from './plan-runner.js';
 
 const port = parentPort;
@@ -67,6 +67,10 @@ const log =
     post({ log: { level, obj, ...(msg !== undefined ? { msg } : {}) } });
 const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 
+// Every transaction of this thread holds the lock as well (a notice, a newsletter issued, an escalation).
+const gate = plannerWrites(data.writeLock);
+guardPlannerTransactions(db.$client, gate);
+
 let current = new Date(0);
 const deps: PlanPassDeps = {
   db,
@@ -78,7 +82,7 @@ const deps: PlanPassDeps = {
   horizonMs: data.horizonMs,
   ...(data.outreachCooldownDays !== undefined ? { outreachCooldownDays: data.outreachCooldownDays } : {}),
   // Each group's write holds the process's write lock (the thread that answers parents takes it for its transactions).
-  writeGate: checkpointed(plannerWrites(data.writeLock)),
+  writeGate: checkpointed(gate),
 };
 
 function checkpointed(gate: <T>(write: () => T) => T): <T>(write: () => T) => T {

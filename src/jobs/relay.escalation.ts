@@ -67,7 +67,8 @@ export function relayEscalationPass(db: Db, now: Date, logger: Pick<Logger, 'war
       released++;
     });
   }
-  const phonesForgotten = forgetOldPhones(db, now);
+  // In a transaction: on the planner thread that takes the process's write lock (an UPDATE takes SQLite's, even when nothing matches).
+  const phonesForgotten = db.$client.transaction(() => forgetOldPhones(db, now))();
   if (escalated || released || phonesForgotten) logger.info({ escalated, released, phonesForgotten }, 'relay escalation pass');
   return { escalated, released, phonesForgotten };
 }

@@ -3,6 +3,8 @@
  * for a planner thread's write and runs the moment it ends (not after SQLite's busy handler's
  * next sleep), and a planner thread does not start a write while that connection waits for one.
  * The planner side runs in a real worker_thread (through tsx's loader, as the planner thread does).
+ * Every transaction of a planner thread's connection holds the lock too (not only the groups'
+ * writes), and a transaction inside a held write does not wait for itself.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +47,53 @@ function plannerThread(lock: SharedArrayBuffer, times: number, holdMs: number): 
   return { ready: started, done };
 }
 
+/**
+ * A planner thread with its own connection to `path`: `times` transactions of that connection
+ * (not through the group writes' gate), each busy for `holdMs`, plus one transaction inside a
+ * gated write (re-entrant: it must not wait for the lock it holds). Reports the spans and how long
+ * the nested one took.
+ */
+function plannerConnection(lock: SharedArrayBuffer, path: string, times: number, holdMs: number): { ready: Promise<void>; done: Promise<{ spans: { from: number; to: number; holder: number }[]; nestedMs: number }> } {
+  const entry = new URL('../support/planner-connection.ts', import.meta.url).href;
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    (async () => {
+      const { tsImport } = await import(${JSON.stringify(api)});
+      const { openDatabase, plannerWrites, guardPlannerTransactions } = await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)});
+      const db = openDatabase(workerData.path);
+      const gate = plannerWrites(workerData.lock);
+      guardPlannerTransactions(db.$client, gate);
+      const insert = db.$client.prepare('insert into t values (2)');
+      const origin = performance.timeOrigin;
+      const spans = [];
+      parentPort.postMessage('ready');
+      for (let i = 0; i < workerData.times; i++) {
+        db.$client.transaction(() => {
+          const from = origin + performance.now();
+          // The lock's cell says who holds it: 1, this planner thread.
+          const holder = Atomics.load(new Int32Array(workerData.lock), 0);
+          insert.run();
+          while (origin + performance.now() < from + workerData.holdMs) {}
+          spans.push({ from, to: origin + performance.now(), holder });
+        })();
+      }
+      const t = performance.now();
+      gate(() => db.$client.transaction(() => insert.run())());
+      const nestedMs = performance.now() - t;
+      db.$client.close();
+      parentPort.postMessage({ spans, nestedMs });
+    })();`;
+  const worker = new Worker(code, { eval: true, workerData: { lock, path, times, holdMs } });
+  let ready: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const done = new Promise<{ spans: { from: number; to: number; holder: number }[]; nestedMs: number }>((resolve, reject) => {
+    worker.on('message', (m: 'ready' | { spans: { from: number; to: number; holder: number }[]; nestedMs: number }) => (m === 'ready' ? ready() : void worker.terminate().then(() => resolve(m))));
+    worker.once('error', reject);
+  });
+  return { ready: started, done };
+}
+
 const now = (): number => performance.timeOrigin + performance.now();
 
 describe('the write lock between planner threads and the main connection', () => {
@@ -82,6 +131,39 @@ describe('the write lock between planner threads and the main connection', () =>
       expect(Math.max(...waits)).toBeGreaterThan(0.5);
       expect(Math.max(...waits)).toBeLessThan(50);
       expect(db.$client.prepare('select count(*) from t').pluck().get()).toBe(ours.length);
+    } finally {
+      guardTransactions(db.$client, null);
+      db.$client.close();
+    }
+  }, 30_000);
+
+  it("every transaction of a planner thread's connection holds the lock, and one inside a held write does not wait for itself", async () => {
+    const path = join(dir, 'planner-tx.db');
+    const db = openDatabase(path);
+    db.$client.exec('create table t (x integer)');
+    const lock = newWriteLock();
+    guardTransactions(db.$client, lock);
+    try {
+      const planner = plannerConnection(lock, path, 40, 5);
+      await planner.ready;
+      const ours: { from: number; to: number }[] = [];
+      const startedAt = now();
+      while (now() - startedAt < 3000 && ours.length < 30) {
+        await new Promise((r) => setTimeout(r, 3));
+        db.$client.transaction(() => {
+          const from = now();
+          db.$client.prepare('insert into t values (1)').run();
+          ours.push({ from, to: now() });
+        })();
+      }
+      const { spans, nestedMs } = await planner.done;
+      expect(spans).toHaveLength(40);
+      // Each ran holding the process's lock (1: a planner thread), not only SQLite's.
+      expect(spans.map((s) => s.holder)).toEqual(spans.map(() => 1));
+      for (const o of ours) for (const s of spans) expect(o.to <= s.from || o.from >= s.to).toBe(true);
+      // Without re-entrancy it would wait for its own lock until the planner's bound (2 s).
+      expect(nestedMs).toBeLessThan(500);
+      expect(db.$client.prepare('select count(*) from t where x = 2').pluck().get()).toBe(41);
     } finally {
       guardTransactions(db.$client, null);
       db.$client.close();
