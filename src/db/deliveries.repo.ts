@@ -58,6 +58,23 @@ export function keyExists(db: Db): (key: string) => boolean {
   return (key) => stmt.get(key) !== undefined;
 }
 
+/** Keys per statement of keysPresent (one JSON array each). */
+const KEYS_PER_LOOKUP = 500;
+
+/**
+ * Which of these keys have a row: one statement per 500 keys instead of one per key. The planner
+ * asks for every candidate of a group of parents at once; a lookup of its own cost about 9.5 µs a
+ * key (most of it the call into SQLite), this about 1.1 µs (measured on the 1M world).
+ */
+export function keysPresent(db: Db): (keys: readonly string[]) => Set<string> {
+  const stmt = cached(db, 'select key from deliveries where key in (select value from json_each(?))').pluck();
+  return (keys) => {
+    const found = new Set<string>();
+    for (let i = 0; i < keys.length; i += KEYS_PER_LOOKUP) for (const k of stmt.all(JSON.stringify(keys.slice(i, i + KEYS_PER_LOOKUP))) as string[]) found.add(k);
+    return found;
+  };
+}
+
 /** Inserts rows, ignoring keys that exist; returns the ids of the rows really inserted. */
 export function insertDeliveries(db: Db | Tx, rows: NewDelivery[], now: Date): number[] {
   const ids: number[] = [];
