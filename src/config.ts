@@ -45,6 +45,7 @@ const schema = z
     QUIET_HOURS: z.preprocess(emptyToUndefined, z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'like 20:00-08:30').default('20:00-08:30')),
     FREQUENCY_CAP: z.preprocess(emptyToUndefined, z.string().regex(/^\d{1,2}\/\d{1,2}$/, 'messages/days, like 3/7').default('3/7')),
     OUTREACH_COOLDOWN_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(365).default(120)),
+    PLANNER_REBUILD_THREADS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(8).optional()),
     TELEGRAM_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(30).default(28)),
     TELEGRAM_REPLY_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).optional()),
     TELEGRAM_CHAT_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(100).default(2)),
@@ -119,6 +120,8 @@ export interface Config {
     cap: { max: number; days: number };
     /** The outreach ladder's cool-down for initiatives that set none (src/domain/outreach-ladder.ts). */
     outreachCooldownDays: number;
+    /** Planner threads for a full rebuild (unset: one core left for replies, at most two: src/jobs/rebuild-pool.ts). */
+    rebuildThreads?: number;
     dashboardPassword?: string;
   };
   whatsappWeb: { enabled: boolean; sessionDir: string; chromiumPath: string; minDelayMs: number; maxDelayMs: number; dailyCap: number; qrPassword?: string };
@@ -171,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       quietHours: { start: c.QUIET_HOURS.slice(0, 5), end: c.QUIET_HOURS.slice(6) },
       cap: { max: Number(c.FREQUENCY_CAP.split('/')[0]), days: Number(c.FREQUENCY_CAP.split('/')[1]) },
       outreachCooldownDays: c.OUTREACH_COOLDOWN_DAYS,
+      rebuildThreads: c.PLANNER_REBUILD_THREADS,
       dashboardPassword: c.DASHBOARD_PASSWORD,
     },
     whatsappWeb: {

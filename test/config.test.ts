@@ -21,6 +21,13 @@ describe('config', () => {
     }
   });
 
+  it('reads the planner threads for a rebuild: unset is automatic, 1–8 is taken, anything else refused', () => {
+    expect(loadConfig({}).nurture.rebuildThreads).toBeUndefined();
+    expect(loadConfig({ PLANNER_REBUILD_THREADS: '' }).nurture.rebuildThreads).toBeUndefined();
+    expect(loadConfig({ PLANNER_REBUILD_THREADS: '2' }).nurture.rebuildThreads).toBe(2);
+    for (const bad of ['0', '9', 'two', '1.5']) expect(() => loadConfig({ PLANNER_REBUILD_THREADS: bad })).toThrow(/PLANNER_REBUILD_THREADS/);
+  });
+
   it('requires a webhook secret with a webhook URL', () => {
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ', TELEGRAM_WEBHOOK_URL: 'https://example.org/tg' })).toThrow(/TELEGRAM_WEBHOOK_SECRET/);
   });
