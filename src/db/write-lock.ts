@@ -123,7 +123,7 @@ export function guardTransactions(sqlite: Database.Database, buffer: SharedArray
  * busy handler, 57 ms once, while the planner thread, at a lower priority, waited for a core.
  */
 export function guardPlannerTransactions(sqlite: Database.Database, gate: <T>(write: () => T) => T): void {
-  guards.set(sqlite, (run) => gate(run));
+  guards.set(sqlite, gate);
 }
 
 /** Runs a transaction of `sqlite` holding its lock when one is registered (client.ts). */

@@ -137,7 +137,7 @@ export function createNurture(deps: NurtureDeps): Nurture {
             fail('failed');
           });
       }
-      service.planner = createPlanner({ ...planDeps, queues, channels, ...(config.nurture.rebuildThreads !== undefined ? { rebuildThreads: config.nurture.rebuildThreads } : {}) });
+      service.planner = createPlanner({ ...planDeps, queues, channels, rebuildThreads: config.nurture.rebuildThreads });
       await waitReady(producer, 2_000);
       if (!parts.planner) return;
       await service.planner.start();
