@@ -42,7 +42,8 @@ export function rebuildThreads(): number {
   return Number(process.env.BENCH_REBUILD_THREADS) || REBUILD_THREADS;
 }
 
-export function plannerUnderTest(db: Db, start: Date): PlannerUnderTest {
+/** `threads`: planner threads for the rebuild (default: as the app chooses, rebuildThreads()). */
+export function plannerUnderTest(db: Db, start: Date, threads = rebuildThreads()): PlannerUnderTest {
   const clock = fixedClock(start);
   // No `knownKeys`: the app's planner keeps none (a set of every key written grew with the parents: ~2 million strings at 1M).
   const deps: PlanPassDeps = { db, rules: loadReminderRules(), clock, logger: silent, policy: DEFAULT_POLICY, defaultTimeZone: PLANNING_ZONE, horizonMs: PLAN_HORIZON_MS };
@@ -55,7 +56,7 @@ export function plannerUnderTest(db: Db, start: Date): PlannerUnderTest {
       clock.set(now);
       // As the app runs it: the planner thread and its helpers (src/jobs/rebuild-pool.ts); this thread only waits.
       try {
-        const r = await rebuildWithHelpers(deps, primary, rebuildThreads(), { now: () => clock.now(), stopping: () => false });
+        const r = await rebuildWithHelpers(deps, primary, threads, { now: () => clock.now(), stopping: () => false });
         if (!r) throw new Error('the rebuild stopped');
         storePlanFingerprint(db, planFingerprint(deps));
         return { people: r.people, planned: r.planned, threads: r.threads };

@@ -44,6 +44,12 @@ export interface PlanPassDeps {
    * Absent: the write just runs.
    */
   writeGate?: <T>(write: () => T) => T;
+  /**
+   * Runs a batch's writes, all at once after its planning (`writeAtEnd`). On a planner thread it
+   * keeps the other planner threads from writing meanwhile (src/db/write-lock.ts plannerTurns),
+   * while each group's write still takes `writeGate`. Absent: the writes just run.
+   */
+  writeTurn?: <T>(writes: () => T) => T;
 }
 
 export interface PlanReport {
@@ -70,6 +76,12 @@ export interface PlanPassOptions extends Pick<PeopleSelection, 'personIds' | 'id
   personId?: number;
   /** Compute each person's next moment (the incremental planner). */
   nextMoments?: boolean;
+  /**
+   * Write the groups one after the other at the end of the pass, in one `writeTurn`, instead of
+   * each after its planning (the rebuild's batches). Groups never read what an earlier group of
+   * the same pass writes (their keys are their own parents'), so the rows are the same.
+   */
+  writeAtEnd?: boolean;
 }
 
 /**
@@ -107,10 +119,18 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
     for (const k of open) asked.set(k, found.has(k));
   };
   const report: PlanReport = { at: now, people: world.people.length, candidates: 0, planned: [], expired: 0, noNewsletter: [], ms: 0 };
+  /** After a group's write: its rows with their ids (a key that appeared meanwhile, by another planner, is simply not inserted again). */
+  const written = (rows: NewDelivery[], ids: (number | null)[]): void => {
+    const inserted = rows.flatMap((r, i) => (ids[i] === null ? [] : [{ ...r, id: ids[i] as number }]));
+    if (inserted.length !== rows.length) deps.logger.warn({ expected: rows.length, inserted: inserted.length }, 'some planned rows already existed');
+    for (const r of inserted) report.planned.push(r);
+    if (known) for (const r of rows) remember(known, r.key);
+  };
   if (opts.nextMoments && !opts.dryRun) report.next = new Map();
   const newsletters = new Map<string, boolean>();
   const horizonEnd = now.getTime() + deps.horizonMs;
   const memo: TimelineMemo = new Map();
+  const deferred: { rows: NewDelivery[]; next: [number, number | null][] }[] = [];
   for (let g = 0; g < world.people.length; g += PLAN_GROUP) {
     const group = world.people.slice(g, g + PLAN_GROUP);
     asked.clear();
@@ -169,12 +189,15 @@ export function planPass(deps: PlanPassDeps, opts: PlanPassOptions = {}): PlanRe
       for (const r of rows) report.planned.push(r);
       continue;
     }
-    const ids = writeGroup(deps, rows, next, now);
-    // A key that appeared meanwhile (another planner) is simply not inserted again.
-    const inserted = rows.flatMap((r, i) => (ids[i] === null ? [] : [{ ...r, id: ids[i] as number }]));
-    if (inserted.length !== rows.length) deps.logger.warn({ expected: rows.length, inserted: inserted.length }, 'some planned rows already existed');
-    for (const r of inserted) report.planned.push(r);
-    if (known) for (const r of rows) remember(known, r.key);
+    if (opts.writeAtEnd) deferred.push({ rows, next });
+    else written(rows, writeGroup(deps, rows, next, now));
+  }
+  if (deferred.length) {
+    const writeAll = (): void => {
+      for (const d of deferred) written(d.rows, writeGroup(deps, d.rows, d.next, now));
+    };
+    if (deps.writeTurn) deps.writeTurn(writeAll);
+    else writeAll();
   }
   if (report.noNewsletter.length) deps.logger.warn({ slots: report.noNewsletter }, 'newsletter due but none written');
   report.ms = Math.round(performance.now() - started);

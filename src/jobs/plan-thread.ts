@@ -16,7 +16,7 @@ import { openDatabase } from '../db/client.js';
 import type { PlanPassDeps } from './plan-pass.js';
 import { rebuildBatch, rebuildBegin, rebuildBounds } from './plan-tick.js';
 import { countQueuedByChannel, tickWork } from './tick-work.js';
-import { guardPlannerTransactions, plannerWrites } from '../db/write-lock.js';
+import { guardPlannerTransactions, plannerTurns, plannerWrites } from '../db/write-lock.js';
 import type { PlanThreadData, PlanThreadReply, PlanThreadRequest } from './plan-runner.js';
 
 const port = parentPort;
@@ -83,6 +83,7 @@ const deps: PlanPassDeps = {
   ...(data.outreachCooldownDays !== undefined ? { outreachCooldownDays: data.outreachCooldownDays } : {}),
   // Each group's write holds the process's write lock (the thread that answers parents takes it for its transactions).
   writeGate: checkpointed(gate),
+  writeTurn: plannerTurns(data.writeLock),
 };
 
 function checkpointed(gate: <T>(write: () => T) => T): <T>(write: () => T) => T {

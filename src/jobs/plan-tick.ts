@@ -135,7 +135,7 @@ export function rebuildBatch(deps: PlanPassDeps, now: Date, fromId: number, size
   const report: TickPlanReport = { at: now, people: ids.length, marked: 0, due: 0, candidates: 0, planned: [], expired: 0, noNewsletter: [], more: false, ms: 0 };
   if (ids.length) {
     const last = ids[ids.length - 1]!;
-    const pass = planPass(deps, { now, idRange: { from: fromId, to: last + 1 }, nextMoments: true });
+    const pass = planPass(deps, { now, idRange: { from: fromId, to: last + 1 }, nextMoments: true, writeAtEnd: true });
     absorb(report, pass);
     report.people = pass.people;
   }

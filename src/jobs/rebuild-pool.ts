@@ -8,7 +8,8 @@
  * Writes stay one at a time: every group's write holds the process's write lock
  * (src/db/write-lock.ts), which the thread that answers parents takes for its own transactions,
  * so the planner threads never wait in SQLite's busy handler, and that thread waits for one write
- * at most. The threads run at a lower priority than the one that answers parents (plan-thread.ts).
+ * at most. A batch's groups are written together, in a turn of its thread (plannerTurns), so the
+ * threads do not empty each other's page cache group by group. The threads run at a lower priority than the one that answers parents (plan-thread.ts).
  */
 import { availableParallelism } from 'node:os';
 import type { PlanPassDeps } from './plan-pass.js';
@@ -17,10 +18,11 @@ import { createPlanRunner, type PlanRunner } from './plan-runner.js';
 /**
  * Planner threads a rebuild uses: one core stays for the thread that answers parents, and at most
  * two plan (the planner thread and one helper). So on this project's 2-core machine a rebuild runs
- * on the planner thread alone. Measured there (2026-12-07) with a helper: the rebuild at 1M took
- * 81 s instead of 90 s, the reply thread's longest stall at 100k 35–42 ms instead of 34–38 ms; a
- * third thread was slower than two (the writes go one at a time; the threads only took each
- * other's CPU).
+ * on the planner thread alone. Measured there (2026-12-08) at 1M: 81 s on one thread, 57 s on two
+ * (since their writes go in turns: 88.6 s before), but with two the reply thread's commits waited
+ * 15–55 ms for a planner's write now and then, and its longest stall at 100k rose from 30–38 ms
+ * to 45–68 ms: the cores were all the planners'. A third thread was slower than two (2026-12-07).
+ * PLANNER_REBUILD_THREADS overrides it.
  */
 export const REBUILD_THREADS = Math.max(1, Math.min(2, availableParallelism() - 1));
 

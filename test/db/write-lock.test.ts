@@ -4,7 +4,8 @@
  * next sleep), and a planner thread does not start a write while that connection waits for one.
  * The planner side runs in a real worker_thread (through tsx's loader, as the planner thread does).
  * Every transaction of a planner thread's connection holds the lock too (not only the groups'
- * writes), and a transaction inside a held write does not wait for itself.
+ * writes), and a transaction inside a held write does not wait for itself. Two planner threads
+ * write a batch's groups in turns, while the main connection still gets in between two groups.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,47 @@ function plannerThread(lock: SharedArrayBuffer, times: number, holdMs: number): 
   const started = new Promise<void>((resolve) => (ready = resolve));
   const done = new Promise<{ from: number; to: number }[]>((resolve, reject) => {
     worker.on('message', (m: 'ready' | { from: number; to: number }[]) => (m === 'ready' ? ready() : void worker.terminate().then(() => resolve(m))));
+    worker.once('error', reject);
+  });
+  return { ready: started, done };
+}
+
+/**
+ * A planner thread that writes in turns (plannerTurns): `turns` times, a turn of `groups` writes
+ * (plannerWrites) of `holdMs` each, with `planMs` of planning before each turn. Reports every
+ * write's span with its turn.
+ */
+function turnsThread(lock: SharedArrayBuffer, turns: number, groups: number, holdMs: number, planMs: number): { ready: Promise<void>; done: Promise<{ turn: number; from: number; to: number }[]> } {
+  const entry = new URL('../../src/db/write-lock.ts', import.meta.url).href;
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)})).then(({ plannerWrites, plannerTurns }) => {
+      const write = plannerWrites(workerData.lock);
+      const turn = plannerTurns(workerData.lock);
+      const origin = performance.timeOrigin;
+      const busy = (ms) => { const until = performance.now() + ms; while (performance.now() < until) {} };
+      const spans = [];
+      parentPort.postMessage('ready');
+      for (let t = 0; t < workerData.turns; t++) {
+        busy(workerData.planMs);
+        turn(() => {
+          for (let g = 0; g < workerData.groups; g++) {
+            write(() => {
+              const from = origin + performance.now();
+              busy(workerData.holdMs);
+              spans.push({ turn: t, from, to: origin + performance.now() });
+            });
+          }
+        });
+      }
+      parentPort.postMessage(spans);
+    });`;
+  const worker = new Worker(code, { eval: true, workerData: { lock, turns, groups, holdMs, planMs } });
+  let ready: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const done = new Promise<{ turn: number; from: number; to: number }[]>((resolve, reject) => {
+    worker.on('message', (m: 'ready' | { turn: number; from: number; to: number }[]) => (m === 'ready' ? ready() : void worker.terminate().then(() => resolve(m))));
     worker.once('error', reject);
   });
   return { ready: started, done };
@@ -164,6 +206,58 @@ describe('the write lock between planner threads and the main connection', () =>
       // Without re-entrancy it would wait for its own lock until the planner's bound (2 s).
       expect(nestedMs).toBeLessThan(500);
       expect(db.$client.prepare('select count(*) from t where x = 2').pluck().get()).toBe(41);
+    } finally {
+      guardTransactions(db.$client, null);
+      db.$client.close();
+    }
+  }, 30_000);
+
+  it("two planner threads write a batch's groups in turns (never one group of each in between), and the main connection gets in between two groups", async () => {
+    const db = openDatabase(join(dir, 'turns.db'));
+    db.$client.exec('create table t (x integer)');
+    const lock = newWriteLock();
+    guardTransactions(db.$client, lock);
+    const insert = db.$client.transaction(() => db.$client.prepare('insert into t values (1)').run());
+    try {
+      // Each: 6 turns of 10 groups of 3 ms, 10 ms of planning before each turn (so the two want to write at once).
+      const a = turnsThread(lock, 6, 10, 3, 10);
+      const b = turnsThread(lock, 6, 10, 3, 10);
+      await Promise.all([a.ready, b.ready]);
+      const ours: { asked: number; from: number; to: number }[] = [];
+      let finished = false;
+      const both = Promise.all([a.done, b.done]).then((r) => {
+        finished = true;
+        return r;
+      });
+      while (!finished && ours.length < 200) {
+        await new Promise((r) => setTimeout(r, 2));
+        const asked = now();
+        let from = 0;
+        let to = 0;
+        db.$client.transaction(() => {
+          from = now();
+          insert();
+          to = now();
+        })();
+        ours.push({ asked, from, to });
+      }
+      const [spansA, spansB] = await both;
+      expect(spansA).toHaveLength(60);
+      expect(spansB).toHaveLength(60);
+      // A turn of one thread: from its first group's start to its last group's end; no write of the other thread inside.
+      const turnsOf = (spans: { turn: number; from: number; to: number }[]) =>
+        Array.from({ length: 6 }, (_, t) => {
+          const mine = spans.filter((s) => s.turn === t);
+          return { from: Math.min(...mine.map((s) => s.from)), to: Math.max(...mine.map((s) => s.to)) };
+        });
+      for (const turn of turnsOf(spansA)) for (const s of spansB) expect(s.to <= turn.from || s.from >= turn.to).toBe(true);
+      for (const turn of turnsOf(spansB)) for (const s of spansA) expect(s.to <= turn.from || s.from >= turn.to).toBe(true);
+      // Ours never overlap a write, and some ran inside a turn (between two of its groups), without waiting for the turn to end.
+      const all = [...spansA, ...spansB];
+      for (const o of ours) for (const s of all) expect(o.to <= s.from || o.from >= s.to).toBe(true);
+      const insideTurn = ours.filter((o) => [...turnsOf(spansA), ...turnsOf(spansB)].some((t) => o.from > t.from && o.to < t.to));
+      expect(insideTurn.length).toBeGreaterThan(0);
+      expect(Math.max(...ours.map((o) => o.from - o.asked))).toBeLessThan(50);
     } finally {
       guardTransactions(db.$client, null);
       db.$client.close();
