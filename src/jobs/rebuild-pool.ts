@@ -9,7 +9,8 @@
  * (src/db/write-lock.ts), which the thread that answers parents takes for its own transactions,
  * so the planner threads never wait in SQLite's busy handler, and that thread waits for one write
  * at most. A batch's groups are written together, in a turn of its thread (plannerTurns), so the
- * threads do not empty each other's page cache group by group. The threads run at a lower priority than the one that answers parents (plan-thread.ts).
+ * threads do not empty each other's page cache group by group. The threads run at a lower
+ * priority than the one that answers parents (plan-thread.ts).
  */
 import { availableParallelism } from 'node:os';
 import type { PlanPassDeps } from './plan-pass.js';

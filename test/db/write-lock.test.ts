@@ -18,6 +18,18 @@ import { guardTransactions, newWriteLock } from '../../src/db/write-lock.js';
 const dir = mkdtempSync(join(tmpdir(), 'ouderbrug-write-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Starts `code` (eval) in a worker_thread: it posts 'ready', then its result, and ends. */
+function startThread<T>(code: string, workerData: object): { ready: Promise<void>; done: Promise<T> } {
+  const worker = new Worker(code, { eval: true, workerData });
+  let ready: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const done = new Promise<T>((resolve, reject) => {
+    worker.on('message', (m: 'ready' | T) => (m === 'ready' ? ready() : void worker.terminate().then(() => resolve(m))));
+    worker.once('error', reject);
+  });
+  return { ready: started, done };
+}
+
 /** A thread that takes the lock `times` times, holding it `holdMs` each (busy, as a write is), and reports when. */
 function plannerThread(lock: SharedArrayBuffer, times: number, holdMs: number): { ready: Promise<void>; done: Promise<{ from: number; to: number }[]> } {
   const entry = new URL('../../src/db/write-lock.ts', import.meta.url).href;
@@ -38,14 +50,7 @@ function plannerThread(lock: SharedArrayBuffer, times: number, holdMs: number): 
       }
       parentPort.postMessage(spans);
     });`;
-  const worker = new Worker(code, { eval: true, workerData: { lock, times, holdMs } });
-  let ready: () => void = () => undefined;
-  const started = new Promise<void>((resolve) => (ready = resolve));
-  const done = new Promise<{ from: number; to: number }[]>((resolve, reject) => {
-    worker.on('message', (m: 'ready' | { from: number; to: number }[]) => (m === 'ready' ? ready() : void worker.terminate().then(() => resolve(m))));
-    worker.once('error', reject);
-  });
-  return { ready: started, done };
+  return startThread<{ from: number; to: number }[]>(code, { lock, times, holdMs });
 }
 
 /**
@@ -79,14 +84,7 @@ function turnsThread(lock: SharedArrayBuffer, turns: number, groups: number, hol
       }
       parentPort.postMessage(spans);
     });`;
-  const worker = new Worker(code, { eval: true, workerData: { lock, turns, groups, holdMs, planMs } });
-  let ready: () => void = () => undefined;
-  const started = new Promise<void>((resolve) => (ready = resolve));
-  const done = new Promise<{ turn: number; from: number; to: number }[]>((resolve, reject) => {
-    worker.on('message', (m: 'ready' | { turn: number; from: number; to: number }[]) => (m === 'ready' ? ready() : void worker.terminate().then(() => resolve(m))));
-    worker.once('error', reject);
-  });
-  return { ready: started, done };
+  return startThread<{ turn: number; from: number; to: number }[]>(code, { lock, turns, groups, holdMs, planMs });
 }
 
 /**
@@ -126,14 +124,7 @@ function plannerConnection(lock: SharedArrayBuffer, path: string, times: number,
       db.$client.close();
       parentPort.postMessage({ spans, nestedMs });
     })();`;
-  const worker = new Worker(code, { eval: true, workerData: { lock, path, times, holdMs } });
-  let ready: () => void = () => undefined;
-  const started = new Promise<void>((resolve) => (ready = resolve));
-  const done = new Promise<{ spans: { from: number; to: number; holder: number }[]; nestedMs: number }>((resolve, reject) => {
-    worker.on('message', (m: 'ready' | { spans: { from: number; to: number; holder: number }[]; nestedMs: number }) => (m === 'ready' ? ready() : void worker.terminate().then(() => resolve(m))));
-    worker.once('error', reject);
-  });
-  return { ready: started, done };
+  return startThread<{ spans: { from: number; to: number; holder: number }[]; nestedMs: number }>(code, { lock, path, times, holdMs });
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
