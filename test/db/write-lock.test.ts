@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { guardTransactions, newWriteLock } from '../../src/db/write-lock.js';
@@ -129,6 +130,19 @@ function plannerConnection(lock: SharedArrayBuffer, path: string, times: number,
 
 const now = (): number => performance.timeOrigin + performance.now();
 
+/** One transaction of `sqlite` running `insert`: when it was asked for, and when it ran (so how long it waited for the lock). */
+function timedCommit(sqlite: Database.Database, insert: () => unknown): { asked: number; from: number; to: number } {
+  const asked = now();
+  let from = 0;
+  let to = 0;
+  sqlite.transaction(() => {
+    from = now();
+    insert();
+    to = now();
+  })();
+  return { asked, from, to };
+}
+
 describe('the write lock between planner threads and the main connection', () => {
   it("a transaction waits for the planner's write, runs the moment it ends, and no planner write overlaps it", async () => {
     const db = openDatabase(join(dir, 'lock.db'));
@@ -144,15 +158,7 @@ describe('the write lock between planner threads and the main connection', () =>
       const startedAt = now();
       while (now() - startedAt < 3000 && ours.length < 30) {
         await new Promise((r) => setTimeout(r, 3));
-        const asked = now();
-        let from = 0;
-        let to = 0;
-        db.$client.transaction(() => {
-          from = now();
-          insert();
-          to = now();
-        })();
-        ours.push({ asked, from, to });
+        ours.push(timedCommit(db.$client, insert));
       }
       const spans = await planner.done;
       expect(spans).toHaveLength(40);
@@ -222,15 +228,7 @@ describe('the write lock between planner threads and the main connection', () =>
       });
       while (!finished && ours.length < 200) {
         await new Promise((r) => setTimeout(r, 2));
-        const asked = now();
-        let from = 0;
-        let to = 0;
-        db.$client.transaction(() => {
-          from = now();
-          insert();
-          to = now();
-        })();
-        ours.push({ asked, from, to });
+        ours.push(timedCommit(db.$client, insert));
       }
       const [spansA, spansB] = await both;
       expect(spansA).toHaveLength(60);
